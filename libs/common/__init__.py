@@ -1,0 +1,1 @@
+"""The shared kit: no business logic, no service imports."""

@@ -1,0 +1,101 @@
+"""create_service_app(): the same frame for every service (lifespan, middleware, errors)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import AsyncExitStack, asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
+
+from libs.common.auth import JWKSCache, TokenVerifier
+from libs.common.db import Database
+from libs.common.errors import Problem, install_error_handlers
+from libs.common.health import router as health_router
+from libs.common.idempotency import IdempotencyMiddleware
+from libs.common.logs import configure_logging
+from libs.common.middleware import RequestContextMiddleware
+from libs.common.settings import ServiceSettings
+
+# Extra start-up work a service needs (a relay, a consumer); yields while the app runs.
+Lifespan = Callable[[FastAPI], Any]
+
+
+def operation_id(route: APIRoute) -> str:
+    """Operation ids are the endpoint function names: list_orders, get_order, create_order."""
+    return route.name
+
+
+def create_service_app(
+    *,
+    settings: ServiceSettings,
+    title: str,
+    description: str,
+    routers: Sequence[APIRouter],
+    extra_lifespans: Sequence[Lifespan] = (),
+    on_startup: Sequence[Callable[[FastAPI], Awaitable[None]]] = (),
+    version: str = "0.1.0",
+) -> FastAPI:
+    configure_logging(settings.service_name, settings.log_level)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.settings = settings
+        app.state.db = Database(
+            settings.database_url,
+            schema=settings.db_schema,
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+        )
+        app.state.verifier = TokenVerifier(
+            JWKSCache(settings.jwks_url),
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+            leeway=settings.jwt_leeway_seconds,
+        )
+        for hook in on_startup:
+            await hook(app)
+        async with AsyncExitStack() as stack:
+            for extra in extra_lifespans:
+                await stack.enter_async_context(extra(app))
+            yield
+        await app.state.db.dispose()
+
+    app = FastAPI(
+        title=title,
+        description=description,
+        version=version,
+        lifespan=lifespan,
+        generate_unique_id_function=operation_id,
+        separate_input_output_schemas=False,
+    )
+    install_error_handlers(app)
+    app.include_router(health_router)
+    for router in routers:
+        app.include_router(router)
+    # Outermost last: request context wraps idempotency, so replays carry a request id too.
+    app.add_middleware(IdempotencyMiddleware)
+    app.add_middleware(RequestContextMiddleware)
+
+    def custom_openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = get_openapi(
+            title=app.title,
+            version=app.version,
+            description=app.description,
+            routes=app.routes,
+            separate_input_output_schemas=False,
+        )
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components.setdefault("Problem", Problem.model_json_schema(ref_template="#/components/schemas/{model}"))
+        for name, sub in Problem.model_json_schema(ref_template="#/components/schemas/{model}").get("$defs", {}).items():
+            components.setdefault(name, sub)
+        components["Problem"].pop("$defs", None)
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = custom_openapi  # type: ignore[method-assign]
+    return app

@@ -1,0 +1,85 @@
+"""Request context as pure ASGI middleware: request id, body size limit, one access log line."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+
+import orjson
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from libs.common.logs import request_id_var
+
+access_log = logging.getLogger("weft.access")
+
+_MAX_REQUEST_ID = 128
+
+
+class RequestContextMiddleware:
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int = 1_048_576) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        rid = None
+        length = None
+        for k, v in scope["headers"]:
+            if k == b"x-request-id":
+                rid = v.decode("latin-1")[:_MAX_REQUEST_ID]
+            elif k == b"content-length":
+                length = v
+        rid = rid or uuid.uuid4().hex
+        token = request_id_var.set(rid)
+        start = time.perf_counter()
+        status_holder = [0]
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status_holder[0] = message["status"]
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], (b"x-request-id", rid.encode())]
+            await send(message)
+
+        try:
+            if length is not None and (not length.isdigit() or int(length) > self.max_body_bytes):
+                await _too_large(send_with_id, self.max_body_bytes, rid)
+                return
+            await self.app(scope, receive, send_with_id)
+        finally:
+            if scope["path"] not in ("/healthz", "/readyz"):
+                access_log.info(
+                    "request",
+                    extra={
+                        "method": scope["method"],
+                        "path": scope["path"],
+                        "status": status_holder[0],
+                        "duration_ms": round((time.perf_counter() - start) * 1000, 2),
+                    },
+                )
+            request_id_var.reset(token)
+
+
+async def _too_large(send: Send, limit: int, rid: str) -> None:
+    body = orjson.dumps(
+        {
+            "type": "https://weft.dev/problems/payload_too_large",
+            "title": "Payload too large",
+            "status": 413,
+            "detail": f"The request body exceeds {limit} bytes",
+            "code": "payload_too_large",
+            "request_id": rid,
+        }
+    )
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [(b"content-type", b"application/problem+json"),
+                        (b"content-length", str(len(body)).encode())],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

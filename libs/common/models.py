@@ -1,0 +1,59 @@
+"""Declarative base per service schema, naming convention, and the usual column mixins."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import DateTime, Integer, MetaData, Uuid, func
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+
+from libs.common.ids import new_id
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def make_metadata(schema: str) -> MetaData:
+    return MetaData(schema=schema, naming_convention=NAMING_CONVENTION)
+
+
+def make_base(schema: str) -> type[DeclarativeBase]:
+    class Base(DeclarativeBase):
+        metadata = make_metadata(schema)
+        __abstract__ = True
+
+    return Base
+
+
+class IdMixin:
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+
+
+class TenantMixin:
+    tenant_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+
+
+class TimestampMixin:
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), nullable=False
+    )
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now(), nullable=False
+    )
+
+
+class VersionMixin:
+    """A server-assigned version, sent as the ETag; stale writes raise StaleDataError (412)."""
+
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:  # noqa: N805
+        return {"version_id_col": cls.__table__.c.version}  # type: ignore[attr-defined]

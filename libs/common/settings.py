@@ -1,0 +1,66 @@
+"""Settings shared by every service; each service subclasses with its own env prefix."""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Environment = Literal["development", "test", "production"]
+
+# Values that must never reach production: empty, the usual placeholders, or our dev markers.
+_PLACEHOLDERS = {"", "changeme", "change-me", "secret", "password", "dev", "development"}
+
+
+def is_placeholder(value: str | None) -> bool:
+    if value is None:
+        return True
+    v = value.strip().lower()
+    return v in _PLACEHOLDERS or v.startswith("dev-") or v.startswith("insecure")
+
+
+class ServiceSettings(BaseSettings):
+    """Common knobs. Subclasses set `model_config = SettingsConfigDict(env_prefix=...)`."""
+
+    model_config = SettingsConfigDict(env_prefix="WEFT_", extra="ignore")
+
+    service_name: str = "service"
+    environment: Environment = "development"
+    database_url: str = "postgresql+asyncpg://localhost/weft"
+    db_schema: str = "public"
+    db_pool_size: int = 10
+    db_max_overflow: int = 10
+    log_level: str = "INFO"
+
+    # Token verification (every service verifies tokens itself; see ARCHITECTURE.md section 3)
+    jwt_issuer: str = "https://identity.weft.local"
+    jwt_audience: str = "weft"
+    jwks_url: str = "http://127.0.0.1:8101/.well-known/jwks.json"
+    jwt_leeway_seconds: int = 30
+
+    # Idempotency keys are kept this long (published in the API docs)
+    idempotency_ttl_hours: int = 24
+    idempotency_lease_seconds: int = 60
+
+    # Secret this service signs its outbox deliveries with (Standard Webhooks, whsec_...)
+    service_secret: str = Field(default="", repr=False)
+    # Where the relay sends outbox batches (sync's ingest endpoint)
+    sync_ingest_url: str = "http://127.0.0.1:8106/internal/events"
+
+    # Secrets a service must never run with a placeholder for, outside development.
+    secret_fields: ClassVar[tuple[str, ...]] = ("service_secret",)
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secrets(self) -> ServiceSettings:
+        if self.environment == "production":
+            for name in self.secret_fields:
+                if is_placeholder(getattr(self, name)):
+                    raise ValueError(
+                        f"{name} is unset or a placeholder; set a real secret in production"
+                    )
+        return self
+
+    @property
+    def is_development(self) -> bool:
+        return self.environment != "production"
