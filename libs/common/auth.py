@@ -175,9 +175,16 @@ class TokenVerifier:
                 algorithms=list(ALLOWED_ALGORITHMS),
                 audience=self.audience,
                 issuer=self.issuer,
-                options={"leeway": self.leeway, "require_exp": True, "require_nbf": True,
-                         "require_iat": True, "require_aud": True, "require_iss": True,
-                         "require_sub": True, "require_jti": True},
+                options={
+                    "leeway": self.leeway,
+                    "require_exp": True,
+                    "require_nbf": True,
+                    "require_iat": True,
+                    "require_aud": True,
+                    "require_iss": True,
+                    "require_sub": True,
+                    "require_jti": True,
+                },
             )
         except ExpiredSignatureError:
             raise Unauthorized("Token has expired", code="token_expired") from None

@@ -13,7 +13,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 _SET_TENANT = text(
     "SELECT set_config('weft.tenant_id', :tenant, true), set_config('weft.system', :system, true)"
@@ -51,7 +56,8 @@ async def set_tenant(
     session: AsyncSession, tenant_id: uuid.UUID | None, *, system: bool = False
 ) -> None:
     await session.execute(
-        _SET_TENANT, {"tenant": str(tenant_id) if tenant_id else "", "system": "on" if system else "off"}
+        _SET_TENANT,
+        {"tenant": str(tenant_id) if tenant_id else "", "system": "on" if system else "off"},
     )
 
 

@@ -161,8 +161,13 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     async def _app_error(request: Request, exc: AppError) -> ORJSONResponse:
         return problem_response(
-            exc.status, exc.code, exc.title, exc.detail, request.url.path,
-            extra=exc.extra, headers=exc.headers,
+            exc.status,
+            exc.code,
+            exc.title,
+            exc.detail,
+            request.url.path,
+            extra=exc.extra,
+            headers=exc.headers,
         )
 
     @app.exception_handler(RequestValidationError)
@@ -172,8 +177,12 @@ def install_error_handlers(app: FastAPI) -> None:
             for e in exc.errors()
         ]
         return problem_response(
-            422, "validation_failed", "Validation failed",
-            "The request did not pass validation; see errors.", request.url.path, errors=errors,
+            422,
+            "validation_failed",
+            "Validation failed",
+            "The request did not pass validation; see errors.",
+            request.url.path,
+            errors=errors,
         )
 
     @app.exception_handler(StarletteHTTPException)
@@ -182,7 +191,11 @@ def install_error_handlers(app: FastAPI) -> None:
         title = HTTPStatus(exc.status_code).phrase
         detail = exc.detail if isinstance(exc.detail, str) else title
         return problem_response(
-            exc.status_code, code, title, detail, request.url.path,
+            exc.status_code,
+            code,
+            title,
+            detail,
+            request.url.path,
             headers=dict(exc.headers or {}),
         )
 
@@ -198,16 +211,22 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StaleDataError)
     async def _stale(request: Request, exc: StaleDataError) -> ORJSONResponse:
         return problem_response(
-            412, "precondition_failed", "Precondition failed",
-            "The resource was changed by someone else; fetch it again.", request.url.path,
+            412,
+            "precondition_failed",
+            "Precondition failed",
+            "The resource was changed by someone else; fetch it again.",
+            request.url.path,
         )
 
     @app.exception_handler(Exception)
     async def _unhandled(request: Request, exc: Exception) -> ORJSONResponse:
         log.exception("unhandled error", extra={"path": request.url.path})
         return problem_response(
-            500, "internal_error", "Internal server error",
-            "An unexpected error occurred; it has been logged.", request.url.path,
+            500,
+            "internal_error",
+            "Internal server error",
+            "An unexpected error occurred; it has been logged.",
+            request.url.path,
         )
 
 

@@ -16,7 +16,9 @@ async def healthz() -> dict[str, str]:
 
 
 @router.get(
-    "/readyz", operation_id="readyz", summary="The process can reach its database",
+    "/readyz",
+    operation_id="readyz",
+    summary="The process can reach its database",
     responses={503: {"description": "Not ready"}},
 )
 async def readyz(request: Request) -> dict[str, str]:

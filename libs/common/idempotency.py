@@ -17,7 +17,18 @@ import logging
 from typing import Any
 
 import orjson
-from sqlalchemy import Column, DateTime, Integer, LargeBinary, MetaData, String, Table, Text, Uuid, text
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    Uuid,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -105,7 +116,9 @@ class IdempotencyMiddleware:
             return
         if not key or len(key) > MAX_KEY_LENGTH:
             await _send_problem(
-                send, 400, "invalid_idempotency_key",
+                send,
+                400,
+                "invalid_idempotency_key",
                 f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters",
             )
             return
@@ -124,8 +137,13 @@ class IdempotencyMiddleware:
             claimed = (
                 await s.execute(
                     _CLAIM,
-                    {**ids, "hash": req_hash, "lease": settings.idempotency_lease_seconds,
-                     "ttl": settings.idempotency_ttl_hours, "path": scope["path"]},
+                    {
+                        **ids,
+                        "hash": req_hash,
+                        "lease": settings.idempotency_lease_seconds,
+                        "ttl": settings.idempotency_ttl_hours,
+                        "path": scope["path"],
+                    },
                 )
             ).first()
             existing = None if claimed else (await s.execute(_FETCH, ids)).first()
@@ -133,12 +151,16 @@ class IdempotencyMiddleware:
         if existing is not None:
             if existing.request_hash != req_hash:
                 await _send_problem(
-                    send, 422, "idempotency_key_reused",
+                    send,
+                    422,
+                    "idempotency_key_reused",
                     "This Idempotency-Key was used with a different request",
                 )
             elif existing.status != "done":
                 await _send_problem(
-                    send, 409, "idempotency_in_flight",
+                    send,
+                    409,
+                    "idempotency_in_flight",
                     "A request with this Idempotency-Key is still being processed",
                 )
             else:
@@ -180,8 +202,12 @@ class IdempotencyMiddleware:
                         }
                         await s.execute(
                             _STORE,
-                            {**ids, "status": status, "headers": orjson.dumps(kept).decode(),
-                             "body": bytes(captured["body"])},
+                            {
+                                **ids,
+                                "status": status,
+                                "headers": orjson.dumps(kept).decode(),
+                                "body": bytes(captured["body"]),
+                            },
                         )
             except Exception:
                 log.exception("could not record idempotent response")

@@ -1,9 +1,11 @@
 """Our Standard Webhooks signer must be verifiable by the public `standardwebhooks` library."""
 
 import time
+from datetime import UTC
 
 import pytest
-from standardwebhooks.webhooks import Webhook, WebhookVerificationError as LibError
+from standardwebhooks.webhooks import Webhook
+from standardwebhooks.webhooks import WebhookVerificationError as LibError
 
 from libs.common import webhooks
 
@@ -20,9 +22,9 @@ def test_we_verify_library_signature() -> None:
     wh = Webhook(secret)
     ts = int(time.time())
     body = b'{"a":1}'
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    sig = wh.sign("msg_2", datetime.fromtimestamp(ts, tz=timezone.utc), body.decode())
+    sig = wh.sign("msg_2", datetime.fromtimestamp(ts, tz=UTC), body.decode())
     headers = {"webhook-id": "msg_2", "webhook-timestamp": str(ts), "webhook-signature": sig}
     assert webhooks.verify([secret], headers, body) == "msg_2"
 

@@ -24,7 +24,9 @@ class SeedContext:
     gateway_url: str
     operator_admin_password: str
     data: dict[str, Any] = field(default_factory=dict)
-    logins: list[tuple[str, str, str, str]] = field(default_factory=list)  # who, email, tenant, space
+    logins: list[tuple[str, str, str, str]] = field(
+        default_factory=list
+    )  # who, email, tenant, space
 
 
 def seed_all(ctx: SeedContext) -> SeedContext:
