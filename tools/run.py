@@ -23,7 +23,7 @@ def bring_up(stack: Stack, *, seed: bool = True) -> SeedContext | None:
     ctx = SeedContext(
         service_urls={s.name: stack.service_url(s.name) for s in implemented()},
         gateway_url=stack.gateway_url,
-        operator_admin_password=stack.secrets["operator_admin_password"],
+        operator_admin_password=stack.secrets.get("operator_admin_password", ""),
     )
     return seed_all(ctx)
 

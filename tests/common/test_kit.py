@@ -1,0 +1,67 @@
+"""Kit pieces that need no running service: permissions, cursors, ETags, settings."""
+
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+from starlette.requests import Request
+
+from libs.common.auth import permission_matches
+from libs.common.errors import BadRequest, PreconditionFailed
+from libs.common.etag import check_if_match
+from libs.common.pagination import decode_cursor, encode_cursor
+from libs.common.settings import ServiceSettings
+
+
+@pytest.mark.parametrize(
+    ("granted", "wanted", "ok"),
+    [
+        ("orders:read", "orders:read", True),
+        ("orders:*", "orders:write", True),
+        ("*:read", "lots:read", True),
+        ("*:*", "clients:manage", True),
+        ("orders:read", "orders:write", False),
+        ("*:read", "lots:approve", False),
+        ("lots:approve", "lots:read", False),
+    ],
+)
+def test_permission_matching(granted: str, wanted: str, ok: bool) -> None:
+    assert permission_matches(granted, wanted) is ok
+
+
+def test_cursor_round_trip() -> None:
+    when = datetime(2026, 11, 21, 7, 0, tzinfo=UTC)
+    ident = uuid.uuid4()
+    cursor = encode_cursor([when, ident])
+    assert decode_cursor(cursor, [datetime, uuid.UUID]) == [when, ident]
+
+
+@pytest.mark.parametrize("bad", ["%%%", "bm90LWpzb24", encode_cursor([1, 2, 3])])
+def test_bad_cursor_is_a_400(bad: str) -> None:
+    with pytest.raises(BadRequest) as err:
+        decode_cursor(bad, [uuid.UUID])
+    assert err.value.code == "invalid_cursor"
+
+
+def _request(if_match: str | None) -> Request:
+    headers = [(b"if-match", if_match.encode())] if if_match is not None else []
+    return Request({"type": "http", "method": "PATCH", "path": "/", "headers": headers})
+
+
+def test_if_match() -> None:
+    check_if_match(_request(None), 3)
+    check_if_match(_request('"3"'), 3)
+    check_if_match(_request('W/"3"'), 3)
+    check_if_match(_request("*"), 3)
+    with pytest.raises(PreconditionFailed):
+        check_if_match(_request('"2"'), 3)
+
+
+@pytest.mark.parametrize("secret", ["", "changeme", "dev-secret", "secret"])
+def test_production_refuses_placeholder_secrets(secret: str) -> None:
+    with pytest.raises(ValueError, match="placeholder"):
+        ServiceSettings(environment="production", service_secret=secret)
+
+
+def test_development_accepts_missing_secret() -> None:
+    assert ServiceSettings(environment="development", service_secret="").is_development
