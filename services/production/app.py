@@ -1,0 +1,31 @@
+"""Production: plants, inventory and its ledger, products and BOMs, customer orders,
+allocation, MRP, production orders, stage executions, labour clock, lots and gates."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from libs.common.app import create_service_app
+from services.production.config import Settings
+from services.production.inventory.endpoints import router as inventory_router
+from services.production.plants.endpoints import router as plants_router
+
+DESCRIPTION = """
+Runs a provider's production: stock per plant with an append-only ledger, versioned
+products with multi-level BOMs and process stages, customer orders made for client
+tenants (brands), atomic allocation of stock, MRP net requirements, production orders
+with stage executions and labour, and lots moving through quality gates.
+
+Brands (CLIENT space) read the orders and lots made for them and nothing else.
+Quantities and money are decimal strings; money comes with an ISO 4217 currency.
+"""
+
+
+def create_app() -> FastAPI:
+    settings = Settings()
+    return create_service_app(
+        settings=settings,
+        title="Weft Production",
+        description=DESCRIPTION,
+        routers=[plants_router, inventory_router],
+    )

@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.production.models import InventoryItem, LedgerEntry
+
+
+def list_stmt(
+    tenant_id: uuid.UUID,
+    *,
+    plant_id: uuid.UUID | None = None,
+    sku: str | None = None,
+    below_reorder_level: bool | None = None,
+) -> Select[tuple[InventoryItem]]:
+    stmt = select(InventoryItem).where(InventoryItem.tenant_id == tenant_id)
+    if plant_id:
+        stmt = stmt.where(InventoryItem.plant_id == plant_id)
+    if sku:
+        stmt = stmt.where(InventoryItem.sku == sku)
+    if below_reorder_level:
+        stmt = stmt.where(
+            InventoryItem.reorder_level > 0,
+            InventoryItem.on_hand - InventoryItem.allocated < InventoryItem.reorder_level,
+        )
+    return stmt
+
+
+async def get(
+    session: AsyncSession, tenant_id: uuid.UUID, item_id: uuid.UUID, *, fresh: bool = False
+) -> InventoryItem | None:
+    stmt = select(InventoryItem).where(
+        InventoryItem.tenant_id == tenant_id, InventoryItem.id == item_id
+    )
+    if fresh:
+        stmt = stmt.execution_options(populate_existing=True)
+    return await session.scalar(stmt)
+
+
+async def by_skus(
+    session: AsyncSession, tenant_id: uuid.UUID, plant_id: uuid.UUID, skus: list[str]
+) -> dict[str, InventoryItem]:
+    rows = await session.scalars(
+        select(InventoryItem).where(
+            InventoryItem.tenant_id == tenant_id,
+            InventoryItem.plant_id == plant_id,
+            InventoryItem.sku.in_(skus),
+        )
+    )
+    return {r.sku: r for r in rows}
+
+
+def ledger_stmt(tenant_id: uuid.UUID, item_id: uuid.UUID) -> Select[tuple[LedgerEntry]]:
+    return select(LedgerEntry).where(
+        LedgerEntry.tenant_id == tenant_id, LedgerEntry.item_id == item_id
+    )

@@ -1,0 +1,23 @@
+"""The declarative base of the production schema, and its outbox and idempotency tables."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import Numeric
+
+from libs.common.idempotency import idempotency_table
+from libs.common.models import make_base
+from libs.common.outbox import outbox_table
+
+SCHEMA = "production"
+
+Base = make_base(SCHEMA)
+
+outbox = outbox_table(Base.metadata)
+idempotency_keys = idempotency_table(Base.metadata)
+
+# Stock quantities: three decimals (sheets, kg, metres); money: four, shown as strings.
+Quantity = Numeric(18, 3, asdecimal=True)
+Money = Numeric(14, 4, asdecimal=True)
+ZERO = Decimal("0")
