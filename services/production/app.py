@@ -9,6 +9,7 @@ from libs.common.app import create_service_app
 from services.production.config import Settings
 from services.production.inventory.endpoints import router as inventory_router
 from services.production.plants.endpoints import router as plants_router
+from services.production.products.endpoints import router as products_router
 
 DESCRIPTION = """
 Runs a provider's production: stock per plant with an append-only ledger, versioned
@@ -27,5 +28,5 @@ def create_app() -> FastAPI:
         settings=settings,
         title="Weft Production",
         description=DESCRIPTION,
-        routers=[plants_router, inventory_router],
+        routers=[plants_router, inventory_router, products_router],
     )

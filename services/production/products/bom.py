@@ -1,0 +1,181 @@
+"""Multi-level BOM explosion with memoization, and the cycle check.
+
+A BOM line names an inventory SKU or another product; a product component resolves to
+that product's effective version (its latest released one, else its latest). Exploding
+a version gives the leaf SKUs needed for one unit, computed once per version.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from libs.common.errors import Unprocessable
+from services.production.models import BomLine, ProductVersion
+
+Line = tuple[str | None, uuid.UUID | None, Decimal]
+
+
+class BomCycleError(Unprocessable):
+    code = "bom_cycle"
+
+
+@dataclass
+class BomGraph:
+    lines: dict[uuid.UUID, list[Line]]
+    effective: dict[uuid.UUID, uuid.UUID]  # product id -> version id used as a component
+    _flat: dict[uuid.UUID, dict[str, Decimal]] = field(default_factory=dict)
+
+    def flat(self, version_id: uuid.UUID) -> dict[str, Decimal]:
+        """Leaf SKU -> quantity for one unit of this version (memoized)."""
+        return self._explode(version_id, ())
+
+    def _explode(self, version_id: uuid.UUID, stack: tuple[uuid.UUID, ...]) -> dict[str, Decimal]:
+        done = self._flat.get(version_id)
+        if done is not None:
+            return done
+        if version_id in stack:
+            raise BomCycleError("The BOM contains a cycle", code="bom_cycle")
+        acc: dict[str, Decimal] = defaultdict(Decimal)
+        for sku, product_id, qty in self.lines.get(version_id, ()):
+            if sku is not None:
+                acc[sku] += qty
+                continue
+            assert product_id is not None
+            sub_version = self.effective.get(product_id)
+            if sub_version is None:
+                raise Unprocessable(
+                    f"Component product {product_id} has no version", code="bom_invalid"
+                )
+            for sub_sku, sub_qty in self._explode(sub_version, (*stack, version_id)).items():
+                acc[sub_sku] += qty * sub_qty
+        out = dict(acc)
+        self._flat[version_id] = out
+        return out
+
+    def requirements(self, version_id: uuid.UUID, quantity: Decimal | int) -> dict[str, Decimal]:
+        q = Decimal(quantity)
+        return {sku: per * q for sku, per in self.flat(version_id).items()}
+
+
+async def effective_versions(
+    session: AsyncSession, tenant_id: uuid.UUID
+) -> dict[uuid.UUID, uuid.UUID]:
+    rows = await session.execute(
+        select(ProductVersion.product_id, ProductVersion.id)
+        .where(ProductVersion.tenant_id == tenant_id)
+        .distinct(ProductVersion.product_id)
+        .order_by(
+            ProductVersion.product_id,
+            (ProductVersion.status == "released").desc(),
+            ProductVersion.number.desc(),
+        )
+    )
+    return {r.product_id: r.id for r in rows}
+
+
+async def load_graph(
+    session: AsyncSession, tenant_id: uuid.UUID, roots: Iterable[uuid.UUID] | None = None
+) -> BomGraph:
+    """The BOM graph of the tenant (roots=None, one query) or just what `roots` reach."""
+    effective = await effective_versions(session, tenant_id)
+    lines: dict[uuid.UUID, list[Line]] = defaultdict(list)
+    cols = (
+        BomLine.product_version_id,
+        BomLine.component_sku,
+        BomLine.component_product_id,
+        BomLine.quantity,
+    )
+    base = (
+        select(*cols)
+        .where(BomLine.tenant_id == tenant_id)
+        .order_by(BomLine.product_version_id, BomLine.line_no)
+    )
+    if roots is None:
+        for r in await session.execute(base):
+            lines[r.product_version_id].append(
+                (r.component_sku, r.component_product_id, r.quantity)
+            )
+        return BomGraph(dict(lines), effective)
+    seen: set[uuid.UUID] = set()
+    frontier = set(roots)
+    while frontier:
+        seen |= frontier
+        rows = await session.execute(base.where(BomLine.product_version_id.in_(frontier)))
+        nxt: set[uuid.UUID] = set()
+        for r in rows:
+            lines[r.product_version_id].append(
+                (r.component_sku, r.component_product_id, r.quantity)
+            )
+            if r.component_product_id is not None:
+                sub = effective.get(r.component_product_id)
+                if sub is not None and sub not in seen:
+                    nxt.add(sub)
+        frontier = nxt
+    return BomGraph(dict(lines), effective)
+
+
+async def check_no_cycle(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    product_id: uuid.UUID,
+    components: set[uuid.UUID],
+    *,
+    editing_version_id: uuid.UUID | None = None,
+) -> None:
+    """Refuse (422 bom_cycle) when `product_id` would reach itself through its components.
+
+    Edges are product -> component product over every version, so no version of any
+    product can ever explode into itself.
+    """
+    if not components:
+        return
+    if product_id in components:
+        raise BomCycleError(
+            "A product cannot contain itself",
+            code="bom_cycle",
+            extra={"cycle": [str(product_id), str(product_id)]},
+        )
+    stmt = (
+        select(ProductVersion.product_id, BomLine.component_product_id)
+        .join(ProductVersion, ProductVersion.id == BomLine.product_version_id)
+        .where(BomLine.tenant_id == tenant_id, BomLine.component_product_id.is_not(None))
+    )
+    if editing_version_id is not None:
+        stmt = stmt.where(BomLine.product_version_id != editing_version_id)
+    edges: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
+    for parent, child in await session.execute(stmt):
+        edges[parent].add(child)
+    # Depth-first from each new component, looking for a way back to product_id.
+    for start in components:
+        path = _path_to(edges, start, product_id)
+        if path is not None:
+            cycle = [product_id, *path]
+            raise BomCycleError(
+                "This BOM would make the product contain itself",
+                code="bom_cycle",
+                extra={"cycle": [str(p) for p in cycle]},
+            )
+
+
+def _path_to(
+    edges: dict[uuid.UUID, set[uuid.UUID]], start: uuid.UUID, goal: uuid.UUID
+) -> list[uuid.UUID] | None:
+    stack: list[tuple[uuid.UUID, list[uuid.UUID]]] = [(start, [start])]
+    seen: set[uuid.UUID] = set()
+    while stack:
+        node, path = stack.pop()
+        if node == goal:
+            return path
+        if node in seen:
+            continue
+        seen.add(node)
+        for nxt in edges.get(node, ()):
+            stack.append((nxt, [*path, nxt]))
+    return None
