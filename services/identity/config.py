@@ -1,0 +1,40 @@
+"""Identity settings (env prefix WEFT_IDENTITY_)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from pydantic import Field, model_validator
+from pydantic_settings import SettingsConfigDict
+
+from libs.common.settings import ServiceSettings, is_placeholder
+
+
+class Settings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="WEFT_IDENTITY_", extra="ignore")
+
+    service_name: str = "identity"
+    db_schema: str = "identity"
+
+    # Fernet key that encrypts the signing keys' private halves at rest.
+    key_encryption_key: str = Field(default="", repr=False)
+    access_token_ttl_seconds: int = Field(default=900, ge=60, le=3600)
+    refresh_token_ttl_days: int = Field(default=30, ge=1, le=365)
+    invite_ttl_hours: int = Field(default=72, ge=1, le=24 * 30)
+    # Where invite and welcome links point (the SPA's accept page)
+    public_base_url: str = "http://127.0.0.1:8000"
+    mail_dir: str = ""
+    state_dir: str = ""
+
+    secret_fields: ClassVar[tuple[str, ...]] = ("service_secret", "key_encryption_key")
+
+    @model_validator(mode="after")
+    def _refuse_missing_key_encryption_key(self) -> Settings:
+        # Stricter than the kit: only development may start without the key.
+        if self.environment != "development" and is_placeholder(self.key_encryption_key):
+            raise ValueError("key_encryption_key (WEFT_IDENTITY_KEY_ENCRYPTION_KEY) must be set")
+        return self
+
+
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,32 @@
+"""Identity's tables (schema "identity"), one file per table."""
+
+from libs.common.idempotency import idempotency_table
+from libs.common.outbox import outbox_table
+from services.identity.models.api_client import ApiClient
+from services.identity.models.audit_event import AuditEvent
+from services.identity.models.base import Base
+from services.identity.models.invite import Invite
+from services.identity.models.membership import Membership
+from services.identity.models.refresh_token import RefreshToken
+from services.identity.models.role import Role
+from services.identity.models.signing_key import SigningKey
+from services.identity.models.tenant import Tenant
+from services.identity.models.user import User
+
+outbox = outbox_table(Base.metadata)
+idempotency_keys = idempotency_table(Base.metadata)
+
+__all__ = [
+    "ApiClient",
+    "AuditEvent",
+    "Base",
+    "Invite",
+    "Membership",
+    "RefreshToken",
+    "Role",
+    "SigningKey",
+    "Tenant",
+    "User",
+    "idempotency_keys",
+    "outbox",
+]

@@ -1,0 +1,165 @@
+"""The tenant tree: operator -> providers -> client tenants, and provisioning from templates."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from libs.common.auth import Principal
+from libs.common.errors import Conflict, Forbidden, NotFound, Unprocessable
+from libs.common.outbox import emit_event
+from services.identity import security
+from services.identity.audit.service import record
+from services.identity.config import Settings
+from services.identity.models import Invite, Role, Tenant, outbox
+from services.identity.templates import IndustryTemplate, industries, system_roles_for
+from services.identity.tenants import repository as repo
+from services.identity.tenants.schemas import TenantCreate, TenantRegister, TenantUpdate
+from services.identity.users import repository as users_repo
+from services.identity.users import service as users
+
+CHILD_KIND = {"operator": "provider", "provider": "client"}
+
+
+async def seed_roles(
+    session: AsyncSession, tenant: Tenant, template: IndustryTemplate | None = None
+) -> list[Role]:
+    """System roles for the tenant's kind, plus the industry's own; existing ones are kept."""
+    wanted = list(system_roles_for(tenant.kind)) + list(template.roles if template else ())
+    existing = await users_repo.roles_by_name(session, tenant.id, [r.name for r in wanted])
+    made = []
+    for tpl in wanted:
+        if tpl.name in existing:
+            continue
+        role = Role(tenant_id=tenant.id, name=tpl.name, space=tpl.space,
+                    description=tpl.description, permissions=list(tpl.permissions), system=True)
+        session.add(role)
+        made.append(role)
+    await session.flush()
+    return made
+
+
+async def caller_tenant(session: AsyncSession, principal: Principal) -> Tenant:
+    tenant = await repo.get(session, principal.tenant_id)
+    if tenant is None:
+        raise NotFound("Your tenant no longer exists", code="tenant_not_found")
+    return tenant
+
+
+async def get_child_or_self(session: AsyncSession, principal: Principal, tenant_id: uuid.UUID) -> Tenant:
+    tenant = await repo.get(session, tenant_id)
+    if tenant is None or (tenant.id != principal.tenant_id and tenant.parent_id != principal.tenant_id):
+        raise NotFound("Tenant not found", code="tenant_not_found")
+    return tenant
+
+
+async def create_child(session: AsyncSession, principal: Principal, data: TenantCreate) -> Tenant:
+    parent = await caller_tenant(session, principal)
+    kind = CHILD_KIND.get(parent.kind)
+    if kind is None:
+        raise Forbidden("A client tenant cannot have tenants of its own", code="cannot_create_tenant")
+    if await repo.get_by_slug(session, data.slug) is not None:
+        raise Conflict(f"The slug {data.slug} is taken", code="slug_taken")
+    tenant = Tenant(parent_id=parent.id, kind=kind, name=data.name, slug=data.slug,
+                    logo_url=data.logo_url, features=list(parent.features), defaults={})
+    session.add(tenant)
+    await session.flush()
+    roles = await seed_roles(session, tenant)
+    for t in {parent.id, tenant.id}:
+        await record(session, tenant_id=t, actor=principal.subject, action="tenant.created",
+                     target=f"tenant:{tenant.id}",
+                     details={"slug": tenant.slug, "kind": kind, "roles": [r.name for r in roles]})
+    return tenant
+
+
+async def update_child(
+    session: AsyncSession, principal: Principal, tenant: Tenant, data: TenantUpdate
+) -> Tenant:
+    if tenant.parent_id != principal.tenant_id and tenant.id != principal.tenant_id:
+        raise NotFound("Tenant not found", code="tenant_not_found")
+    changes = data.model_dump(exclude_unset=True)
+    new_slug = changes.get("slug")
+    if new_slug and new_slug != tenant.slug and await repo.get_by_slug(session, new_slug):
+        raise Conflict(f"The slug {new_slug} is taken", code="slug_taken")
+    for field, value in changes.items():
+        if field in ("name", "slug") and value is None:
+            raise Unprocessable(f"{field} cannot be null", code="field_required")
+        setattr(tenant, field, value)
+    await session.flush()
+    await record(session, tenant_id=tenant.id, actor=principal.subject, action="tenant.updated",
+                 target=f"tenant:{tenant.id}", details={"fields": sorted(changes)})
+    return tenant
+
+
+async def register(
+    session: AsyncSession, principal: Principal, data: TenantRegister, settings: Settings
+) -> tuple[Tenant, bool]:
+    """Provision a provider tenant from an industry template, in one (system) transaction.
+
+    Idempotent on external_customer_id: a second call finds the tenant and creates nothing.
+    Returns (tenant, created).
+    """
+    operator = await caller_tenant(session, principal)
+    if operator.kind != "operator":
+        raise Forbidden("Only the platform operator provisions tenants", code="not_operator")
+    # Serialise registrations of one customer so a retry racing the first creates nothing.
+    await session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"),
+                          {"k": f"register:{data.external_customer_id}"})
+    existing = await repo.get_by_external_id(session, data.external_customer_id)
+    if existing is not None:
+        if existing.parent_id != operator.id:
+            raise Conflict("This customer is registered elsewhere", code="external_id_taken")
+        return existing, False
+    template = industries().get(data.industry)
+    if template is None:
+        raise Unprocessable(
+            f"Unknown industry {data.industry}; known: {', '.join(sorted(industries()))}",
+            code="unknown_industry",
+        )
+    if await repo.get_by_slug(session, data.slug) is not None:
+        raise Conflict(f"The slug {data.slug} is taken", code="slug_taken")
+    actor = principal.subject
+    tenant = Tenant(parent_id=operator.id, kind="provider", name=data.name, slug=data.slug,
+                    plan=data.plan, industry=template.industry,
+                    external_customer_id=data.external_customer_id,
+                    features=list(template.features), defaults=dict(template.defaults))
+    session.add(tenant)
+    await session.flush()
+    await _step(session, operator, tenant, actor, "provisioning.tenant_created",
+                {"slug": tenant.slug, "plan": data.plan, "industry": template.industry,
+                 "external_customer_id": data.external_customer_id})
+    roles = await seed_roles(session, tenant, template)
+    await _step(session, operator, tenant, actor, "provisioning.roles_seeded",
+                {"roles": [r.name for r in roles], "features": list(template.features)})
+    owner_roles = await users.resolve_roles(session, None, tenant, [template.owner_role])
+    owner, _ = await users.create_user(session, actor=actor, tenant=tenant, email=data.owner_email,
+                                       name=data.owner_name, roles=owner_roles, password=None,
+                                       status="invited")
+    await _step(session, operator, tenant, actor, "provisioning.owner_created",
+                {"user_id": str(owner.id), "email": owner.email, "role": template.owner_role})
+    token = security.new_secret()
+    invite = Invite(tenant_id=tenant.id, email=owner.email, roles=[template.owner_role],
+                    space=owner_roles[0].space, token_hash=security.sha256_hex(token),
+                    expires_at=datetime.now(UTC) + timedelta(hours=settings.invite_ttl_hours),
+                    user_id=owner.id, created_by=actor)
+    session.add(invite)
+    await session.flush()
+    await emit_event(session, outbox, type="identity.mail.welcome", tenant_id=tenant.id,
+                     subject=f"user/{owner.id}",
+                     data={"to": owner.email, "name": owner.name, "tenant": tenant.name,
+                           "tenant_slug": tenant.slug, "invite_id": str(invite.id),
+                           "accept_url": f"{settings.public_base_url}/invites/{token}",
+                           "expires_at": invite.expires_at.isoformat()})
+    await _step(session, operator, tenant, actor, "provisioning.welcome_queued",
+                {"invite_id": str(invite.id), "to": owner.email})
+    return tenant, True
+
+
+async def _step(session: AsyncSession, operator: Tenant, tenant: Tenant, actor: str,
+                action: str, details: dict[str, object]) -> None:
+    for t in (operator.id, tenant.id):
+        await record(session, tenant_id=t, actor=actor, action=action,
+                     target=f"tenant:{tenant.id}", details=details)

@@ -1,0 +1,60 @@
+"""Access tokens: ES256 JWTs with the claims of ARCHITECTURE.md section 3."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from jose import jwt
+
+from services.identity.config import Settings
+from services.identity.keys import KeyStore
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    access_token: str
+    expires_in: int
+
+
+async def issue_access_token(
+    keystore: KeyStore,
+    settings: Settings,
+    *,
+    subject: str,
+    tenant_id: uuid.UUID,
+    parent_tenant_id: uuid.UUID | None,
+    space: str,
+    roles: list[str],
+    permissions: list[str],
+    client_id: str | None = None,
+    actor: dict[str, Any] | None = None,
+    elevation: dict[str, Any] | None = None,
+) -> IssuedToken:
+    key = await keystore.current()
+    now = int(time.time())
+    ttl = settings.access_token_ttl_seconds
+    claims: dict[str, Any] = {
+        "iss": settings.jwt_issuer,
+        "aud": settings.jwt_audience,
+        "sub": subject,
+        "iat": now,
+        "nbf": now,
+        "exp": now + ttl,
+        "jti": uuid.uuid4().hex,
+        "tid": str(tenant_id),
+        "space": space,
+        "roles": sorted(roles),
+        "perms": sorted(permissions),
+        "act": actor,
+        "elev": elevation,
+    }
+    if parent_tenant_id is not None:
+        claims["ptid"] = str(parent_tenant_id)
+    if client_id is not None:
+        claims["client_id"] = client_id
+    assert key.private_pem is not None
+    token = jwt.encode(claims, key.private_pem, algorithm="ES256", headers={"kid": key.kid})
+    return IssuedToken(token, ttl)
