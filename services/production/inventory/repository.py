@@ -56,3 +56,16 @@ def ledger_stmt(tenant_id: uuid.UUID, item_id: uuid.UUID) -> Select[tuple[Ledger
     return select(LedgerEntry).where(
         LedgerEntry.tenant_id == tenant_id, LedgerEntry.item_id == item_id
     )
+
+
+async def item_ids_by_sku(
+    session: AsyncSession, tenant_id: uuid.UUID, plant_id: uuid.UUID, skus: list[str]
+) -> dict[str, uuid.UUID]:
+    rows = await session.execute(
+        select(InventoryItem.sku, InventoryItem.id).where(
+            InventoryItem.tenant_id == tenant_id,
+            InventoryItem.plant_id == plant_id,
+            InventoryItem.sku.in_(skus),
+        )
+    )
+    return {r.sku: r.id for r in rows}

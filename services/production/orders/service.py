@@ -1,0 +1,151 @@
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from libs.common.auth import Principal
+from libs.common.errors import Conflict, NotFound, Unprocessable
+from services.production import events
+from services.production.models import Order
+from services.production.orders import allocation
+from services.production.orders import repository as repo
+from services.production.orders.schemas import OrderCreate, OrderUpdate
+from services.production.plants.service import resolve_plant
+from services.production.products import repository as products_repo
+from services.production.products.service import get_product, get_version
+
+TRANSITIONS: dict[str, frozenset[str]] = {
+    "pending": frozenset({"allocated", "cancelled"}),
+    "allocated": frozenset({"production", "cancelled"}),
+    "production": frozenset({"qa", "cancelled"}),
+    "qa": frozenset({"packing"}),
+    "packing": frozenset({"done"}),
+    "done": frozenset(),
+    "cancelled": frozenset(),
+}
+PROGRESS = {"pending": 0, "allocated": 10, "production": 25, "qa": 75, "packing": 90, "done": 100}
+
+
+def check_transition(current: str, to: str) -> None:
+    if to not in TRANSITIONS[current]:
+        raise Conflict(
+            f"An order cannot go from {current} to {to}",
+            code="invalid_transition",
+            extra={"from": current, "to": to, "allowed": sorted(TRANSITIONS[current])},
+        )
+
+
+async def get_order(
+    session: AsyncSession, principal: Principal, order_id: uuid.UUID, *, for_update: bool = False
+) -> Order:
+    order = await repo.get(session, principal, order_id, for_update=for_update)
+    if order is None:
+        raise NotFound("Order not found", code="order_not_found")
+    return order
+
+
+async def create_order(session: AsyncSession, principal: Principal, body: OrderCreate) -> Order:
+    tenant_id = principal.tenant_id
+    plant = await resolve_plant(session, tenant_id, body.plant_id)
+    product = await get_product(session, tenant_id, body.product_id)
+    if body.product_version_id is not None:
+        version = await get_version(session, tenant_id, product.id, body.product_version_id)
+    else:
+        latest = await products_repo.latest_version(session, tenant_id, product.id, released=True)
+        if latest is None:
+            raise Unprocessable("The product has no released version", code="version_not_released")
+        version = latest
+    if version.status != "released":
+        raise Unprocessable(
+            "Orders are made of released product versions", code="version_not_released"
+        )
+    order = Order(
+        tenant_id=tenant_id,
+        number=body.number,
+        customer_tenant_id=body.customer_tenant_id,
+        customer_name=body.customer_name,
+        plant_id=plant.id,
+        product_id=product.id,
+        product_version_id=version.id,
+        product_sku=product.sku,
+        product_name=product.name,
+        quantity=body.quantity,
+        unit_price=body.unit_price,
+        currency=body.currency,
+        due_date=body.due_date,
+        notes=body.notes,
+        status="pending",
+        progress=0,
+        created_by=principal.subject,
+    )
+    session.add(order)
+    await session.flush()
+    return order
+
+
+async def update_order(session: AsyncSession, order: Order, body: OrderUpdate) -> Order:
+    if order.status in ("done", "cancelled"):
+        raise Conflict(f"A {order.status} order cannot change", code="order_closed")
+    for f, value in body.model_dump(exclude_unset=True).items():
+        if value is not None or f != "due_date":
+            setattr(order, f, value)
+    await session.flush()
+    await session.refresh(order)
+    return order
+
+
+async def transition(
+    session: AsyncSession,
+    principal: Principal,
+    order: Order,
+    to: str,
+    *,
+    reason: str | None = None,
+) -> Order:
+    """Move an order (whose row the caller locked) to `to`, with the stock side effects:
+    allocated reserves, cancelled releases, qa consumes the reserved materials."""
+    current = order.status
+    check_transition(current, to)
+    actor = principal.subject
+    if to == "allocated":
+        await allocation.allocate(session, order, actor=actor)
+    elif to == "cancelled":
+        await allocation.release(session, order, actor=actor)
+        order.cancel_reason = reason
+    elif to == "qa":
+        await allocation.consume(session, order, actor=actor)
+    if to == "done":
+        order.completed_at = datetime.now(UTC)
+    order.status = to
+    if to in PROGRESS:
+        order.progress = max(order.progress, PROGRESS[to]) if to != "allocated" else PROGRESS[to]
+    await session.flush()
+    await session.refresh(order)
+    await events.emit(
+        session,
+        events.ORDER_STATUS_CHANGED,
+        tenant_id=order.tenant_id,
+        subject=f"orders/{order.id}",
+        customer_tenant_id=order.customer_tenant_id,
+        data={
+            "order_id": order.id,
+            "number": order.number,
+            "from": current,
+            "to": to,
+            "plant_id": order.plant_id,
+            "product_id": order.product_id,
+            "quantity": order.quantity,
+            "progress": order.progress,
+            "reason": reason,
+            "actor": actor,
+        },
+    )
+    return order
+
+
+async def set_progress(session: AsyncSession, order: Order, progress: int) -> None:
+    if order.status == "production" and progress > order.progress:
+        order.progress = min(progress, PROGRESS["qa"] - 1)
+        await session.flush()
