@@ -239,7 +239,7 @@ class Gateway:
                 f"The {service} service is unavailable; retry shortly",
                 instance=instance,
                 request_id=rid,
-                headers={"Retry-After": "5"},
+                headers={**(limit_headers or {}), "Retry-After": "5"},
             )
         attempts = 2 if method in _IDEMPOTENT else 1
         for attempt in range(attempts):
@@ -260,6 +260,7 @@ class Gateway:
                     f"The {service} service did not answer in time",
                     instance=instance,
                     request_id=rid,
+                    headers=limit_headers,
                 )
             except aiohttp.ClientConnectorError:
                 upstream.circuit.failure(time.monotonic())
@@ -269,6 +270,7 @@ class Gateway:
                     f"The {service} service cannot be reached",
                     instance=instance,
                     request_id=rid,
+                    headers=limit_headers,
                 )
             except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError):
                 # a kept-alive connection closed under us: safe to retry idempotent methods
@@ -280,6 +282,7 @@ class Gateway:
                     f"The {service} service closed the connection",
                     instance=instance,
                     request_id=rid,
+                    headers=limit_headers,
                 )
             except aiohttp.ClientError as exc:
                 return problem(
@@ -288,6 +291,7 @@ class Gateway:
                     f"The {service} service answered badly: {type(exc).__name__}",
                     instance=instance,
                     request_id=rid,
+                    headers=limit_headers,
                 )
         out["X-Request-Id"] = rid
         if limit_headers:
