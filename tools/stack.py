@@ -90,6 +90,11 @@ class Stack:
             env[f"{p}MAIL_DIR"] = str(self.config.state_dir / "mail")
         if spec.name in ("sync",):
             env[f"{p}ALLOW_PRIVATE_URLS"] = "true"
+            if self.config.environment == "test":
+                # shrunk retry schedule and breaker so retry / dead-letter tests take seconds
+                env[f"{p}RETRY_SCHEDULE"] = "[0, 0.3, 0.6, 1, 1, 1.5, 2, 2]"
+                env[f"{p}CIRCUIT_COOLDOWN_SECONDS"] = "1"
+                env[f"{p}DELIVERY_TIMEOUT_SECONDS"] = "3"
         return env
 
     def gateway_env(self) -> dict[str, str]:

@@ -17,6 +17,7 @@ from libs.common.health import router as health_router
 from libs.common.idempotency import IdempotencyMiddleware
 from libs.common.logs import configure_logging
 from libs.common.middleware import RequestContextMiddleware
+from libs.common.relay import relay_lifespan
 from libs.common.settings import ServiceSettings
 
 # Extra start-up work a service needs (a relay, a consumer); yields while the app runs.
@@ -60,6 +61,9 @@ def create_service_app(
         async with AsyncExitStack() as stack:
             for extra in extra_lifespans:
                 await stack.enter_async_context(extra(app))
+            # Every service with an outbox table relays it to sync (sync itself stores directly)
+            if settings.relay_enabled and settings.service_name != "sync":
+                await stack.enter_async_context(relay_lifespan()(app))
             yield
         await app.state.db.dispose()
 

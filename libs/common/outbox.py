@@ -1,7 +1,7 @@
 """The transactional outbox: events are rows written in the request's own transaction.
 
 Each service defines the table in its own schema with `outbox_table(metadata)` and writes
-with `emit_event`. The relay that ships rows to sync after commit comes with sync.
+with `emit_event`. The relay that ships rows to sync after commit is libs.common.relay.
 """
 
 from __future__ import annotations
@@ -10,11 +10,28 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Column, DateTime, Index, Integer, MetaData, String, Table, Text, Uuid, func
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    Uuid,
+    func,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.ids import new_id
+
+# The relay LISTENs here; the payload is the schema whose outbox has new rows. NOTIFY is
+# transactional: it reaches the relay when the writing transaction commits, not before.
+NOTIFY_CHANNEL = "weft_outbox"
+_NOTIFY = text("SELECT pg_notify('weft_outbox', current_schema())")
 
 
 def outbox_table(metadata: MetaData) -> Table:
@@ -60,6 +77,7 @@ async def emit_event(
             data=data,
         )
     )
+    await session.execute(_NOTIFY)
     return event_id
 
 

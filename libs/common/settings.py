@@ -47,6 +47,11 @@ class ServiceSettings(BaseSettings):
     service_secret: str = Field(default="", repr=False)
     # Where the relay sends outbox batches (sync's ingest endpoint)
     sync_ingest_url: str = "http://127.0.0.1:8106/internal/events"
+    # The outbox relay (libs.common.relay), started by create_service_app when the schema
+    # has an outbox table
+    relay_enabled: bool = True
+    relay_poll_seconds: float = 0.2
+    relay_batch_size: int = 100
 
     # Secrets a service must never run with a placeholder for, outside development.
     secret_fields: ClassVar[tuple[str, ...]] = ("service_secret",)

@@ -1,0 +1,52 @@
+"""POST /internal/events: signed outbox batches from the relays of every service."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Request
+from pydantic import ValidationError
+
+from libs.common.errors import Unauthorized, Unprocessable, problem_responses
+from libs.common.webhooks import WebhookVerificationError, verify
+from services.sync.ingest.schemas import EventBatch, IngestResult
+from services.sync.ingest.store import store_events
+
+router = APIRouter(tags=["internal"])
+
+
+@router.post(
+    "/internal/events",
+    response_model=IngestResult,
+    summary="Ingest a signed batch of events from a service's outbox (service to service only)",
+    responses=problem_responses(401, 422),
+)
+async def ingest_events(
+    request: Request,
+    x_weft_service: Annotated[str, Header(description="Name of the sending service")],
+) -> IngestResult:
+    settings = request.app.state.settings
+    body = await request.body()
+    secret = settings.service_secrets.get(x_weft_service)
+    if not secret:
+        raise Unauthorized("Unknown sending service", code="invalid_signature")
+    try:
+        verify([secret], request.headers, body)
+    except WebhookVerificationError as exc:
+        raise Unauthorized(f"Signature rejected: {exc}", code="invalid_signature") from None
+    try:
+        batch = EventBatch.model_validate_json(body)
+    except ValidationError as exc:
+        raise Unprocessable(
+            "The batch is not valid",
+            code="invalid_batch",
+            extra={
+                "errors": exc.errors(include_url=False, include_input=False, include_context=False)
+            },
+        ) from None
+    events = [e.model_dump() for e in batch.events]
+    async with request.app.state.db.transaction(None, system=True) as session:
+        fresh, deliveries = await store_events(session, events, source=x_weft_service)
+    if deliveries:
+        request.app.state.worker.wake()
+    return IngestResult(accepted=fresh, duplicates=len(events) - fresh, deliveries=deliveries)

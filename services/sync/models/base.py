@@ -1,0 +1,3 @@
+from libs.common.models import make_base
+
+Base = make_base("sync")
