@@ -199,6 +199,17 @@ class GatewayProcess:
                 self.proc.wait()
 
 
+def _spawn(env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
+    with open(log_path, "ab") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "gateway"],
+            env=env,
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+
 async def start_gateway(env: dict[str, str], log_dir: Path) -> GatewayProcess:
     """`python -m gateway` with WEFT_GATEWAY_* from `env`, waited for until /healthz is 200."""
     port = free_port()
@@ -206,14 +217,7 @@ async def start_gateway(env: dict[str, str], log_dir: Path) -> GatewayProcess:
     full.update({"PYTHONPATH": str(ROOT), "WEFT_GATEWAY_PORT": str(port)})
     full.update(env)
     log_path = log_dir / f"gateway-{port}.log"
-    with open(log_path, "ab") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "gateway"],
-            env=full,
-            cwd=ROOT,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+    proc = _spawn(full, log_path)
     gw = GatewayProcess(f"http://127.0.0.1:{port}", proc, log_path)
     deadline = time.monotonic() + 20
     async with httpx.AsyncClient(timeout=1.0) as client:
