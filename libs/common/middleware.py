@@ -12,6 +12,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from libs.common.logs import request_id_var
 
 access_log = logging.getLogger("weft.access")
+error_log = logging.getLogger("weft.errors")
 
 _MAX_REQUEST_ID = 128
 
@@ -48,7 +49,21 @@ class RequestContextMiddleware:
             if length is not None and (not length.isdigit() or int(length) > self.max_body_bytes):
                 await _too_large(send_with_id, self.max_body_bytes, rid)
                 return
-            await self.app(scope, receive, send_with_id)
+            try:
+                await self.app(scope, receive, send_with_id)
+            except Exception:
+                # Answer here, while the request id is still known; Starlette's outer error
+                # middleware would answer without it.
+                error_log.exception("unhandled error", extra={"path": scope["path"]})
+                if status_holder[0] == 0:
+                    await _problem(
+                        send_with_id,
+                        500,
+                        "internal_error",
+                        "Internal server error",
+                        "An unexpected error occurred; it has been logged.",
+                        rid,
+                    )
         finally:
             if scope["path"] not in ("/healthz", "/readyz"):
                 access_log.info(
@@ -64,20 +79,31 @@ class RequestContextMiddleware:
 
 
 async def _too_large(send: Send, limit: int, rid: str) -> None:
+    await _problem(
+        send,
+        413,
+        "payload_too_large",
+        "Payload too large",
+        f"The request body exceeds {limit} bytes",
+        rid,
+    )
+
+
+async def _problem(send: Send, status: int, code: str, title: str, detail: str, rid: str) -> None:
     body = orjson.dumps(
         {
-            "type": "https://weft.dev/problems/payload_too_large",
-            "title": "Payload too large",
-            "status": 413,
-            "detail": f"The request body exceeds {limit} bytes",
-            "code": "payload_too_large",
+            "type": f"https://weft.dev/problems/{code}",
+            "title": title,
+            "status": status,
+            "detail": detail,
+            "code": code,
             "request_id": rid,
         }
     )
     await send(
         {
             "type": "http.response.start",
-            "status": 413,
+            "status": status,
             "headers": [
                 (b"content-type", b"application/problem+json"),
                 (b"content-length", str(len(body)).encode()),

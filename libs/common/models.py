@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import DateTime, Integer, MetaData, Uuid, func
@@ -40,12 +40,22 @@ class TenantMixin:
     tenant_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
 
 
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
 class TimestampMixin:
+    # Python-side values: a server-side onupdate would expire the attribute after flush,
+    # and reading it back in an async session would need IO (MissingGreenlet).
     created_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), nullable=False
+        DateTime(timezone=True), default=utcnow, server_default=func.now(), nullable=False
     )
     updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), onupdate=func.now(), nullable=False
+        DateTime(timezone=True),
+        default=utcnow,
+        onupdate=utcnow,
+        server_default=func.now(),
+        nullable=False,
     )
 
 

@@ -38,7 +38,12 @@ async def test_forgotten_filter_returns_nothing_of_another_tenant(stack: Stack) 
                 await conn.execute("SELECT set_config('weft.tenant_id', $1, true)", str(tenant))
                 return await conn.fetch(query, *args)
 
-        await in_tenant(a, f"INSERT INTO {schema}.lots (tenant_id, customer_tenant_id, name) VALUES ($1, $2, 'a1')", a, brand)
+        await in_tenant(
+            a,
+            f"INSERT INTO {schema}.lots (tenant_id, customer_tenant_id, name) VALUES ($1, $2, 'a1')",
+            a,
+            brand,
+        )
         await in_tenant(b, f"INSERT INTO {schema}.lots (tenant_id, name) VALUES ($1, 'b1')", b)
 
         rows = await in_tenant(a, f"SELECT name FROM {schema}.lots")  # no tenant filter
@@ -56,7 +61,9 @@ async def test_forgotten_filter_returns_nothing_of_another_tenant(stack: Stack) 
             assert await conn.fetch(f"SELECT * FROM {schema}.lots") == []
         # writing a row for another tenant is refused
         try:
-            await in_tenant(a, f"INSERT INTO {schema}.lots (tenant_id, name) VALUES ($1, 'sneaky')", b)
+            await in_tenant(
+                a, f"INSERT INTO {schema}.lots (tenant_id, name) VALUES ($1, 'sneaky')", b
+            )
         except asyncpg.InsufficientPrivilegeError:
             pass
         else:
