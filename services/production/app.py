@@ -8,9 +8,11 @@ from fastapi import FastAPI
 from libs.common.app import create_service_app
 from services.production.config import Settings
 from services.production.inventory.endpoints import router as inventory_router
+from services.production.lots.endpoints import router as lots_router
 from services.production.orders.endpoints import router as orders_router
 from services.production.plants.endpoints import router as plants_router
 from services.production.products.endpoints import router as products_router
+from services.production.work.endpoints import router as work_router
 
 DESCRIPTION = """
 Runs a provider's production: stock per plant with an append-only ledger, versioned
@@ -29,5 +31,12 @@ def create_app() -> FastAPI:
         settings=settings,
         title="Weft Production",
         description=DESCRIPTION,
-        routers=[plants_router, inventory_router, products_router, orders_router],
+        routers=[
+            plants_router,
+            inventory_router,
+            products_router,
+            orders_router,
+            work_router,
+            lots_router,
+        ],
     )

@@ -14,8 +14,8 @@ from libs.common.deps import require
 from libs.common.errors import AUTH_ERRORS, problem_responses
 
 
-def provider(perm: str) -> Any:
-    """Only the provider's own users, with `perm`."""
+def provider(perm: str | None) -> Any:
+    """Only the provider's own users, with `perm` (None: the service checks it)."""
     return Depends(require(Space.PROVIDER, perm=perm))
 
 

@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Literal
+
+from pydantic import Field
+
+from services.production.web import Body, Schema
+
+LotGate = Literal[
+    "created", "in_production", "qa_pending", "approved", "rejected", "packed", "shipped"
+]
+
+
+class Lot(Schema):
+    id: uuid.UUID
+    number: str
+    order_id: uuid.UUID
+    order_number: str
+    plant_id: uuid.UUID
+    customer_tenant_id: uuid.UUID | None
+    product_sku: str
+    quantity: int
+    gate: LotGate
+    gate_changed_at: datetime
+    gate_changed_by: str | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class LotCreate(Body):
+    order_id: uuid.UUID
+    quantity: int = Field(gt=0, le=10_000_000)
+    plant_id: uuid.UUID | None = Field(default=None, description="The order's plant if omitted")
+    number: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=120,
+        description="Made from the order number if omitted (SO-1-L01)",
+    )
+
+
+class LotGateMove(Body):
+    to: LotGate
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class LotGateHistory(Schema):
+    id: uuid.UUID
+    lot_id: uuid.UUID
+    from_gate: str | None
+    to_gate: str
+    actor: str
+    note: str | None
+    created_at: datetime
