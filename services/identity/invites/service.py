@@ -40,7 +40,9 @@ async def create(
     session.add(invite)
     await session.flush()
     url = f"{settings.public_base_url}/invites/{token}"
-    await emit_event(session, outbox, type="identity.mail.invite", tenant_id=tenant.id,
+    # The event belongs to the inviting tenant; an invite into a client tenant names it.
+    await emit_event(session, outbox, type="identity.mail.invite", tenant_id=principal.tenant_id,
+                     customer_tenant_id=tenant.id if tenant.id != principal.tenant_id else None,
                      subject=f"invite/{invite.id}",
                      data={"to": invite.email, "tenant": tenant.name, "tenant_slug": tenant.slug,
                            "roles": invite.roles, "space": invite.space, "accept_url": url,
