@@ -9,6 +9,7 @@ from libs.common.app import create_service_app
 from services.production.config import Settings
 from services.production.inventory.endpoints import router as inventory_router
 from services.production.lots.endpoints import router as lots_router
+from services.production.mrp.endpoints import router as mrp_router
 from services.production.orders.endpoints import router as orders_router
 from services.production.plants.endpoints import router as plants_router
 from services.production.products.endpoints import router as products_router
@@ -38,5 +39,6 @@ def create_app() -> FastAPI:
             orders_router,
             work_router,
             lots_router,
+            mrp_router,
         ],
     )
