@@ -1,0 +1,115 @@
+"""Fixtures for production's tests: tokens of the demo users, a client on the service,
+and small factories that build what a test needs in a fresh plant with fresh SKUs."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+
+from tools.seed import SeedContext
+from tools.seed.identity import login
+from tools.stack import Stack
+
+USERS = {
+    "ops": ("ops@paco.example", "paco"),
+    "operator": ("operator@paco.example", "paco"),
+    "inspector": ("inspector@paco.example", "paco"),
+    "viewer": ("viewer@paco.example", "paco"),
+    "lbx": ("viewer@luxurybrandx.example", "luxury-brand-x"),
+    "lbx_admin": ("admin@luxurybrandx.example", "luxury-brand-x"),
+    "my": ("viewer@maisony.example", "maison-y"),
+}
+
+
+class Tokens:
+    """Access tokens by short name, logged in once and renewed before they expire."""
+
+    def __init__(self, seed: SeedContext) -> None:
+        self.seed = seed
+        self._cache: dict[str, tuple[float, str]] = {}
+
+    def __getitem__(self, who: str) -> str:
+        got = self._cache.get(who)
+        if got is None or time.monotonic() - got[0] > 240:
+            email, tenant = USERS[who]
+            got = (time.monotonic(), login(self.seed, email, tenant))
+            self._cache[who] = got
+        return got[1]
+
+    def headers(self, who: str, **extra: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self[who]}", **extra}
+
+
+@pytest.fixture(scope="session")
+def tokens(seed: SeedContext) -> Tokens:
+    return Tokens(seed)
+
+
+@pytest.fixture
+async def prod(stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
+    limits = httpx.Limits(max_connections=100, max_keepalive_connections=100)
+    async with httpx.AsyncClient(
+        base_url=stack.service_url("production"), timeout=60, limits=limits
+    ) as client:
+        yield client
+
+
+def ok(resp: httpx.Response, status: int = 200) -> dict[str, Any]:
+    assert resp.status_code == status, f"{resp.request.method} {resp.request.url}: {resp.status_code} {resp.text}"
+    return resp.json() if resp.content else {}
+
+
+class Factory:
+    """Builds plants, items, products and orders as Paco's ops manager."""
+
+    def __init__(self, client: httpx.AsyncClient, tokens: Tokens, seed: SeedContext) -> None:
+        self.c = client
+        self.tokens = tokens
+        self.seed = seed
+        self.tag = uuid.uuid4().hex[:8]
+
+    @property
+    def h(self) -> dict[str, str]:
+        return self.tokens.headers("ops")
+
+    def sku(self, name: str) -> str:
+        return f"{name}-{self.tag}"
+
+    async def plant(self) -> dict[str, Any]:
+        return ok(await self.c.post("/plants", headers=self.h, json={
+            "code": f"T-{self.tag}-{uuid.uuid4().hex[:4]}", "name": "Test plant"}), 201)
+
+    async def item(self, plant_id: str, sku: str, qty: str = "0", **kw: Any) -> dict[str, Any]:
+        body = {"plant_id": plant_id, "sku": sku, "name": sku, "initial_quantity": qty, **kw}
+        return ok(await self.c.post("/inventory/items", headers=self.h, json=body), 201)
+
+    async def product(
+        self, sku: str, bom: list[dict[str, Any]], stages: list[dict[str, Any]] | None = None,
+        release: bool = True,
+    ) -> dict[str, Any]:
+        p = ok(await self.c.post("/products", headers=self.h, json={
+            "sku": sku, "name": sku, "bom": bom, "stages": stages or []}), 201)
+        version_id = p["versions"][0]["id"]
+        if release:
+            ok(await self.c.post(f"/products/{p['id']}/versions/{version_id}/release", headers=self.h))
+        return {"id": p["id"], "version_id": version_id}
+
+    async def order(
+        self, plant_id: str, product_id: str, quantity: int, *, customer: str | None = None,
+        due: str = "2026-12-31", number: str | None = None,
+    ) -> dict[str, Any]:
+        tenant = self.seed.data["tenants"][customer] if customer else None
+        return ok(await self.c.post("/orders", headers=self.h, json={
+            "number": number or f"T-{self.tag}-{uuid.uuid4().hex[:6]}",
+            "customer_tenant_id": tenant, "plant_id": plant_id, "product_id": product_id,
+            "quantity": quantity, "unit_price": "9.90", "currency": "EUR", "due_date": due}), 201)
+
+
+@pytest.fixture
+def factory(prod: httpx.AsyncClient, tokens: Tokens, seed: SeedContext) -> Factory:
+    return Factory(prod, tokens, seed)
