@@ -98,7 +98,7 @@ class Stack:
         return env
 
     def gateway_env(self) -> dict[str, str]:
-        return {
+        env = {
             "WEFT_GATEWAY_ENVIRONMENT": self.config.environment,
             "WEFT_GATEWAY_PORT": str(self.config.gateway_port),
             "WEFT_GATEWAY_JWKS_URL": f"{self.service_url('identity')}/.well-known/jwks.json",
@@ -106,6 +106,12 @@ class Stack:
                 {s.name: self.service_url(s.name) for s in implemented()}
             ),
         }
+        if self.config.environment == "test":
+            # every test shares 127.0.0.1 and a few tenants; tests of the limits start their
+            # own gateway with low ones (tests/gateway)
+            for kind in ("TENANT", "CLIENT", "IP"):
+                env[f"WEFT_GATEWAY_RATE_LIMIT_{kind}"] = "1000000"
+        return env
 
     # --- lifecycle ---------------------------------------------------------------------
     def start_database(self) -> None:
