@@ -11,6 +11,7 @@ from services.identity.auth.endpoints import router as auth_router
 from services.identity.config import Settings
 from services.identity.invites.endpoints import router as invites_router
 from services.identity.keys import KeyStore
+from services.identity.outbox_relay import outbox_lifespan
 from services.identity.roles.endpoints import router as roles_router
 from services.identity.signing.endpoints import router as signing_router
 from services.identity.signing.runtime import refresh_verifier
@@ -37,4 +38,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         routers=[auth_router, signing_router, tenants_router, users_router, roles_router,
                  invites_router, api_clients_router, audit_router],
         on_startup=[_load_keys],
+        extra_lifespans=[outbox_lifespan()],
     )

@@ -53,7 +53,7 @@ async def test_register_is_idempotent_on_external_id(
         await conn.close()
     assert n_tenants == 1
     assert [r["type"] for r in rows] == ["identity.mail.welcome"]
-    assert "accept_url" in rows[0]["data"] and "password" not in rows[0]["data"]
+    assert "password" not in rows[0]["data"]
 
     # only the operator provisions
     resp = await identity.post("/tenants/register", headers=paco_admin,
@@ -64,3 +64,52 @@ async def test_register_is_idempotent_on_external_id(
                                      "slug": unique("y"), "industry": "bakery"})
     assert resp.status_code == 422
     assert resp.json()["code"] == "unknown_industry"
+
+
+async def test_welcome_mail_lets_the_owner_set_a_password(
+    identity: httpx.AsyncClient, operator_admin: dict[str, str], stack: Stack, seed
+) -> None:
+    import asyncio
+    import email
+
+    slug = unique("lux")
+    owner = f"owner@{slug}.example"
+    reg = await identity.post("/tenants/register", headers=operator_admin, json={
+        "name": "Lux Pack", "slug": slug, "plan": "starter", "industry": "luxury_packaging",
+        "external_customer_id": f"cus_{slug}", "owner_email": owner, "owner_name": "Lux Owner"})
+    assert reg.status_code == 201, reg.text
+    # the owner cannot log in before accepting
+    resp = await identity.post("/auth/login", json={"email": owner, "password": "x" * 12,
+                                                    "tenant": slug})
+    assert resp.status_code == 401
+
+    mail_dir = stack.config.state_dir / "mail"
+    message = None
+    for _ in range(50):
+        for path in mail_dir.glob("*.eml") if mail_dir.exists() else []:
+            msg = email.message_from_bytes(path.read_bytes())
+            if msg["To"] == owner:
+                message = msg
+        if message:
+            break
+        await asyncio.sleep(0.2)
+    assert message is not None, "welcome mail not written"
+    body = message.get_payload(decode=True).decode()
+    url = next(line for line in body.splitlines() if "/invites/" in line)
+    token = url.rsplit("/", 1)[1]
+    resp = await identity.post(f"/invites/{token}/accept",
+                               json={"password": "Owner-password-1", "name": "Lux Owner"})
+    assert resp.status_code == 201, resp.text
+    tokens = (await identity.post("/auth/login", json={"email": owner, "tenant": slug,
+                                                       "password": "Owner-password-1"})).json()
+    me = (await identity.get("/me", headers={"Authorization": f"Bearer {tokens['access_token']}"})).json()
+    assert me["roles"] == ["ADMIN"] and me["tenant"]["slug"] == slug
+
+    # once written, the link is scrubbed from the outbox row
+    conn = await asyncpg.connect(stack.admin_dsn())
+    try:
+        row = await conn.fetchrow("SELECT sent_at, data::text AS data FROM identity.outbox "
+                                  "WHERE type = 'identity.mail.welcome' AND data->>'to' = $1", owner)
+    finally:
+        await conn.close()
+    assert row["sent_at"] is not None and "accept_url" not in row["data"]
