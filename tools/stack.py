@@ -150,8 +150,8 @@ class Stack:
                 "pack-polish",
                 "--admin-email",
                 "admin@packpolish.example",
-                "--admin-password",
-                self.secrets["operator_admin_password"],
+                # one argument: a password starting with "-" must not read as an option
+                f"--admin-password={self.secrets['operator_admin_password']}",
             ],
             env=env,
             check=True,
