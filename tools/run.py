@@ -53,9 +53,13 @@ def main() -> int:
         if ctx is not None and ctx.logins:
             from tools.seed import DEMO_PASSWORD
 
-            print(f"\nDemo logins (password {DEMO_PASSWORD!r}):")
+            print(f"\nDemo logins (password {DEMO_PASSWORD!r}, but for the operator admin):")
             for who, email, tenant, space in ctx.logins:
                 print(f"  {who:<28} {email:<34} tenant={tenant:<16} space={space}")
+            print(
+                "  The operator admin's password is generated once and kept in "
+                f"{stack.config.state_dir / 'secrets.json'} (operator_admin_password)."
+            )
         print(f"\nLogs in {stack.config.state_dir / 'logs'}. Ctrl-C stops everything.")
         while not stopping:
             for name, proc in stack.procs.items():
