@@ -241,6 +241,8 @@ class Gateway:
                 request_id=rid,
                 headers={**(limit_headers or {}), "Retry-After": "5"},
             )
+        if "text/event-stream" in request.headers.get("Accept", ""):
+            return await self._stream(request, upstream, url, headers, body, limit_headers, rid)
         attempts = 2 if method in _IDEMPOTENT else 1
         for attempt in range(attempts):
             try:
@@ -297,6 +299,65 @@ class Gateway:
         if limit_headers:
             out.update(limit_headers)
         return web.Response(body=payload, status=status, headers=out)
+
+    async def _stream(
+        self,
+        request: web.Request,
+        upstream: Upstream,
+        url: URL,
+        headers: Any,
+        body: bytes | None,
+        limit_headers: dict[str, str] | None,
+        rid: str,
+    ) -> web.StreamResponse:
+        """Server-sent events (a live feed): passed through as they come, without the total
+        timeout; only connecting and the wait for the response head are bounded."""
+        instance = request.path
+        try:
+            async with asyncio.timeout(self.settings.upstream_timeout_seconds):
+                resp = await upstream.session.request(
+                    request.method,
+                    url,
+                    headers=headers,
+                    data=body,
+                    allow_redirects=False,
+                    timeout=upstream.stream_timeout,
+                )
+        except TimeoutError:
+            return problem(
+                504,
+                "upstream_timeout",
+                f"The {upstream.name} service did not answer in time",
+                instance=instance,
+                request_id=rid,
+                headers=limit_headers,
+            )
+        except aiohttp.ClientError:
+            upstream.circuit.failure(time.monotonic())
+            return problem(
+                502,
+                "upstream_unreachable",
+                f"The {upstream.name} service cannot be reached",
+                instance=instance,
+                request_id=rid,
+                headers=limit_headers,
+            )
+        upstream.circuit.success()
+        try:
+            out = response_headers(resp.headers)
+            out["X-Request-Id"] = rid
+            if limit_headers:
+                out.update(limit_headers)
+            answer = web.StreamResponse(status=resp.status, headers=out)
+            await answer.prepare(request)
+            async for chunk in resp.content.iter_any():
+                await answer.write(chunk)
+            await answer.write_eof()
+            return answer
+        except (aiohttp.ClientError, ConnectionResetError, TimeoutError):
+            return answer  # one side went away mid-stream: nothing more to say
+        finally:
+            resp.release()
 
     def _too_many(self, outcome: Any, instance: str, rid: str) -> web.Response:
         return problem(

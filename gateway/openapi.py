@@ -76,7 +76,7 @@ def _refs(value: Any, out: set[tuple[str, str]]) -> set[tuple[str, str]]:
 
 def _rewrite(value: Any, rename: Callable[[str], str]) -> Any:
     if isinstance(value, dict):
-        out = {}
+        out: dict[str, Any] = {}
         for key, item in value.items():
             if key == "$ref" and isinstance(item, str):
                 out[key] = rename(item)

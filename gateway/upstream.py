@@ -138,6 +138,10 @@ class Upstream:
         self.timeout = aiohttp.ClientTimeout(
             total=timeout, sock_connect=connect_timeout, connect=timeout
         )
+        # event streams: bounded connect and first byte, then open-ended
+        self.stream_timeout = aiohttp.ClientTimeout(
+            total=None, sock_connect=connect_timeout, connect=timeout, sock_read=None
+        )
         self.circuit = Circuit(circuit_threshold, circuit_open_seconds)
         self._session: aiohttp.ClientSession | None = None
 

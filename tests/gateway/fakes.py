@@ -142,7 +142,19 @@ class Backend:
             return web.json_response({"detail": "no spec"}, status=404)
         return web.Response(body=orjson.dumps(spec), content_type="application/json")
 
-    async def _echo(self, request: web.Request) -> web.Response:
+    async def _events(self, request: web.Request) -> web.StreamResponse:
+        """A live feed: three events 0.4 s apart (longer, in all, than the gateway's timeout)."""
+        resp = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+        await resp.prepare(request)
+        for i in range(3):
+            await resp.write(f'id: {i}\ndata: {{"n": {i}}}\n\n'.encode())
+            await asyncio.sleep(0.4)
+        await resp.write_eof()
+        return resp
+
+    async def _echo(self, request: web.Request) -> web.StreamResponse:
+        if request.path.endswith("/events/stream"):
+            return await self._events(request)
         if request.path.endswith("/slow"):
             await asyncio.sleep(float(request.query.get("s", "5")))
         body = await request.read()

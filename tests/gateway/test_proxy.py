@@ -284,6 +284,22 @@ async def test_upstream_slow_is_504_bounded(gw: httpx.AsyncClient, bearer: Any) 
     assert 0.9 < elapsed < 3.0  # the 1 s timeout this gateway runs with
 
 
+async def test_event_streams_pass_through_without_the_timeout(
+    gw: httpx.AsyncClient, bearer: Any
+) -> None:
+    headers = {**bearer(), "Accept": "text/event-stream", "X-Request-Id": "sse-1"}
+    async with gw.stream("GET", "/v1/quality/events/stream", headers=headers) as resp:
+        assert resp.status_code == 200
+        assert resp.headers["content-type"] == "text/event-stream"
+        assert resp.headers["x-request-id"] == "sse-1"
+        chunks = resp.aiter_text()
+        first = await anext(chunks)  # arrives before the stream ends
+        assert first.startswith("id: 0")
+        rest = "".join([chunk async for chunk in chunks])
+    # 1.2 s in all, longer than this gateway's 1 s upstream timeout
+    assert "id: 2" in first + rest
+
+
 async def test_circuit_opens_after_failures(gw_low: httpx.AsyncClient, bearer: Any) -> None:
     auth = bearer()  # a tenant of its own, below its limit of 3
     assert_problem(await gw_low.get("/v1/partner/a", headers=auth), 502, "upstream_unreachable")
