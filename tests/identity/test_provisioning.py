@@ -46,14 +46,15 @@ async def test_register_is_idempotent_on_external_id(
     conn = await asyncpg.connect(stack.admin_dsn())
     try:
         rows = await conn.fetch("SELECT type, data::text AS data FROM identity.outbox "
-                                "WHERE tenant_id = $1", __import__("uuid").UUID(reg["tenant"]["id"]))
+                                "WHERE tenant_id = $1 OR customer_tenant_id = $1",
+                                __import__("uuid").UUID(reg["tenant"]["id"]))
         n_tenants = await conn.fetchval("SELECT count(*) FROM identity.tenants "
                                         "WHERE external_customer_id = $1", f"cus_{slug}")
     finally:
         await conn.close()
     assert n_tenants == 1
-    assert [r["type"] for r in rows] == ["identity.mail.welcome"]
-    assert "password" not in rows[0]["data"]
+    assert sorted(r["type"] for r in rows) == ["identity.mail.welcome", "identity.tenant.created"]
+    assert all("password" not in r["data"] for r in rows)
 
     # only the operator provisions
     resp = await identity.post("/tenants/register", headers=paco_admin,

@@ -203,3 +203,22 @@ async def test_through_the_gateway(stack: Stack, seed) -> None:
         jwks = await gw.get("/v1/identity/.well-known/jwks.json")
         assert jwks.status_code == 200 and jwks.json()["keys"]
         assert (await gw.get("/v1/identity/me")).status_code == 401
+
+
+async def test_operator_creates_and_edits_a_provider(
+    identity: httpx.AsyncClient, operator_admin: dict[str, str], paco_admin: dict[str, str], seed
+) -> None:
+    slug = unique("prov")
+    resp = await identity.post("/tenants", headers=operator_admin, json={"name": "Prov", "slug": slug})
+    assert resp.status_code == 201, resp.text
+    prov = resp.json()
+    assert prov["kind"] == "provider"
+    resp = await identity.patch(f"/tenants/{prov['id']}", headers=operator_admin,
+                                json={"name": "Prov renamed"})
+    assert resp.status_code == 200, resp.text
+    # Paco edits itself but not its parent
+    own = await identity.get(f"/tenants/{seed.data['tenants']['paco']}", headers=paco_admin)
+    assert own.status_code == 200
+    resp = await identity.patch(f"/tenants/{seed.data['tenants']['pack-polish']}",
+                                headers=paco_admin, json={"name": "Hijack"})
+    assert resp.status_code == 404

@@ -21,7 +21,7 @@ async def get_by_external_id(session: AsyncSession, external_id: str) -> Tenant 
     return (await session.scalars(stmt)).first()
 
 
-def children_stmt(parent_id: uuid.UUID, slug: str | None = None) -> Select[tuple[Tenant]]:
+def children_stmt(parent_id: uuid.UUID, slug: str | None = None) -> Select[Tenant]:
     stmt = select(Tenant).where(Tenant.parent_id == parent_id)
     if slug:
         stmt = stmt.where(Tenant.slug == slug)

@@ -24,6 +24,22 @@ from services.identity.users import service as users
 CHILD_KIND = {"operator": "provider", "provider": "client"}
 
 
+async def _tenant_event(
+    session: AsyncSession, type_: str, tenant: Tenant, principal: Principal
+) -> None:
+    """identity.tenant.* for services that keep a copy (name, slug, logo, parent).
+    The event belongs to the acting tenant (the parent) and names the child as customer."""
+    child = tenant.id != principal.tenant_id
+    await emit_event(
+        session, outbox, type=type_, tenant_id=principal.tenant_id,
+        customer_tenant_id=tenant.id if child else None,
+        subject=f"tenant/{tenant.id}",
+        data={"id": str(tenant.id), "parent_id": str(tenant.parent_id) if tenant.parent_id else None,
+              "kind": tenant.kind, "name": tenant.name, "slug": tenant.slug,
+              "logo_url": tenant.logo_url, "version": tenant.version},
+    )
+
+
 async def seed_roles(
     session: AsyncSession, tenant: Tenant, template: IndustryTemplate | None = None
 ) -> list[Role]:
@@ -68,6 +84,7 @@ async def create_child(session: AsyncSession, principal: Principal, data: Tenant
     session.add(tenant)
     await session.flush()
     roles = await seed_roles(session, tenant)
+    await _tenant_event(session, "identity.tenant.created", tenant, principal)
     for t in {parent.id, tenant.id}:
         await record(session, tenant_id=t, actor=principal.subject, action="tenant.created",
                      target=f"tenant:{tenant.id}",
@@ -89,6 +106,7 @@ async def update_child(
             raise Unprocessable(f"{field} cannot be null", code="field_required")
         setattr(tenant, field, value)
     await session.flush()
+    await _tenant_event(session, "identity.tenant.updated", tenant, principal)
     await record(session, tenant_id=tenant.id, actor=principal.subject, action="tenant.updated",
                  target=f"tenant:{tenant.id}", details={"fields": sorted(changes)})
     return tenant
@@ -132,6 +150,7 @@ async def register(
                 {"slug": tenant.slug, "plan": data.plan, "industry": template.industry,
                  "external_customer_id": data.external_customer_id})
     roles = await seed_roles(session, tenant, template)
+    await _tenant_event(session, "identity.tenant.created", tenant, principal)
     await _step(session, operator, tenant, actor, "provisioning.roles_seeded",
                 {"roles": [r.name for r in roles], "features": list(template.features)})
     owner_roles = await users.resolve_roles(session, None, tenant, [template.owner_role])

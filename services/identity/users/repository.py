@@ -21,7 +21,7 @@ async def get_by_email(session: AsyncSession, tenant_id: uuid.UUID, email: str) 
     return (await session.scalars(stmt)).first()
 
 
-def list_stmt(tenant_id: uuid.UUID, email: str | None = None) -> Select[tuple[User]]:
+def list_stmt(tenant_id: uuid.UUID, email: str | None = None) -> Select[User]:
     stmt = select(User).where(User.tenant_id == tenant_id)
     if email:
         stmt = stmt.where(func.lower(User.email) == email.lower())
