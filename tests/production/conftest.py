@@ -60,7 +60,9 @@ async def prod(stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
 
 
 def ok(resp: httpx.Response, status: int = 200) -> dict[str, Any]:
-    assert resp.status_code == status, f"{resp.request.method} {resp.request.url}: {resp.status_code} {resp.text}"
+    assert resp.status_code == status, (
+        f"{resp.request.method} {resp.request.url}: {resp.status_code} {resp.text}"
+    )
     return resp.json() if resp.content else {}
 
 
@@ -81,33 +83,71 @@ class Factory:
         return f"{name}-{self.tag}"
 
     async def plant(self) -> dict[str, Any]:
-        return ok(await self.c.post("/plants", headers=self.h, json={
-            "code": f"T-{self.tag}-{uuid.uuid4().hex[:4]}", "name": "Test plant"}), 201)
+        return ok(
+            await self.c.post(
+                "/plants",
+                headers=self.h,
+                json={"code": f"T-{self.tag}-{uuid.uuid4().hex[:4]}", "name": "Test plant"},
+            ),
+            201,
+        )
 
     async def item(self, plant_id: str, sku: str, qty: str = "0", **kw: Any) -> dict[str, Any]:
         body = {"plant_id": plant_id, "sku": sku, "name": sku, "initial_quantity": qty, **kw}
         return ok(await self.c.post("/inventory/items", headers=self.h, json=body), 201)
 
     async def product(
-        self, sku: str, bom: list[dict[str, Any]], stages: list[dict[str, Any]] | None = None,
+        self,
+        sku: str,
+        bom: list[dict[str, Any]],
+        stages: list[dict[str, Any]] | None = None,
         release: bool = True,
     ) -> dict[str, Any]:
-        p = ok(await self.c.post("/products", headers=self.h, json={
-            "sku": sku, "name": sku, "bom": bom, "stages": stages or []}), 201)
+        p = ok(
+            await self.c.post(
+                "/products",
+                headers=self.h,
+                json={"sku": sku, "name": sku, "bom": bom, "stages": stages or []},
+            ),
+            201,
+        )
         version_id = p["versions"][0]["id"]
         if release:
-            ok(await self.c.post(f"/products/{p['id']}/versions/{version_id}/release", headers=self.h))
+            ok(
+                await self.c.post(
+                    f"/products/{p['id']}/versions/{version_id}/release", headers=self.h
+                )
+            )
         return {"id": p["id"], "version_id": version_id}
 
     async def order(
-        self, plant_id: str, product_id: str, quantity: int, *, customer: str | None = None,
-        due: str = "2026-12-31", number: str | None = None,
+        self,
+        plant_id: str,
+        product_id: str,
+        quantity: int,
+        *,
+        customer: str | None = None,
+        due: str = "2026-12-31",
+        number: str | None = None,
     ) -> dict[str, Any]:
         tenant = self.seed.data["tenants"][customer] if customer else None
-        return ok(await self.c.post("/orders", headers=self.h, json={
-            "number": number or f"T-{self.tag}-{uuid.uuid4().hex[:6]}",
-            "customer_tenant_id": tenant, "plant_id": plant_id, "product_id": product_id,
-            "quantity": quantity, "unit_price": "9.90", "currency": "EUR", "due_date": due}), 201)
+        return ok(
+            await self.c.post(
+                "/orders",
+                headers=self.h,
+                json={
+                    "number": number or f"T-{self.tag}-{uuid.uuid4().hex[:6]}",
+                    "customer_tenant_id": tenant,
+                    "plant_id": plant_id,
+                    "product_id": product_id,
+                    "quantity": quantity,
+                    "unit_price": "9.90",
+                    "currency": "EUR",
+                    "due_date": due,
+                },
+            ),
+            201,
+        )
 
 
 @pytest.fixture
