@@ -282,14 +282,9 @@ def run(duration: float = DEFAULT_DURATION, concurrency: int = DEFAULT_CONCURREN
                 if check.status_code != 200:
                     raise RuntimeError(f"GET {url}: {check.status_code} {check.text}")
 
-            print(
-                f"\nGET /tenants/{{id}} (one row), concurrency {concurrency}, "
-                f"{duration:.0f} s each, after 1 s warm-up:",
-                flush=True,
-            )
             _compare(
                 f"GET /tenants/{{id}} (identity reads one row), concurrency {concurrency}, "
-                f"{duration:.0f} s each:",
+                f"{duration:.0f} s each (alternating rounds, 1 s warm-up each):",
                 direct_url,
                 gateway_url,
                 auth,
