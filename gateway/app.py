@@ -433,7 +433,7 @@ def main() -> None:
     )
     web.run_app(
         create_app(settings),
-        host=settings.host,
+        host=settings.bind_host,
         port=settings.port,
         loop=loop,
         access_log=None,

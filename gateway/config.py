@@ -12,7 +12,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="WEFT_GATEWAY_", extra="ignore")
 
     environment: Literal["development", "test", "production"] = "development"
-    host: str = "127.0.0.1"
+    # None: all interfaces in production (a container), loopback otherwise
+    host: str | None = None
     port: int = 8000
     log_level: str = "INFO"
     # One JSON line per proxied request; off by default (the services log every request).
@@ -55,3 +56,9 @@ class Settings(BaseSettings):
     # Merged OpenAPI: refreshed lazily when older than this
     openapi_refresh_seconds: float = 60.0
     openapi_fetch_timeout_seconds: float = 3.0
+
+    @property
+    def bind_host(self) -> str:
+        if self.host:
+            return self.host
+        return "0.0.0.0" if self.environment == "production" else "127.0.0.1"  # noqa: S104
