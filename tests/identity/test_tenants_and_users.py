@@ -222,3 +222,25 @@ async def test_operator_creates_and_edits_a_provider(
     resp = await identity.patch(f"/tenants/{seed.data['tenants']['pack-polish']}",
                                 headers=paco_admin, json={"name": "Hijack"})
     assert resp.status_code == 404
+
+
+async def test_custom_role_in_a_client_tenant_is_grantable(
+    identity: httpx.AsyncClient, paco_admin: dict[str, str], seed
+) -> None:
+    lux = seed.data["tenants"]["luxury-brand-x"]
+    name = unique("BRAND_QA").upper().replace("-", "_")
+    resp = await identity.post("/roles", headers=paco_admin, json={
+        "name": name, "space": "PROVIDER", "permissions": ["lots:read"], "tenant_id": lux})
+    assert resp.status_code == 422
+    resp = await identity.post("/roles", headers=paco_admin, json={
+        "name": name, "space": "CLIENT", "permissions": ["lots:read", "reports:read"],
+        "tenant_id": lux})
+    assert resp.status_code == 201, resp.text
+    email = f"{unique('qa')}@luxurybrandx.example"
+    resp = await identity.post("/client-users", headers=paco_admin, json={
+        "client_id": lux, "email": email, "name": "Brand QA", "roles": [name]})
+    assert resp.status_code == 201, resp.text
+    me = (await identity.get("/me", headers=bearer(
+        (await login(identity, email, "luxury-brand-x",
+                     password=resp.json()["temporary_password"]))["access_token"]))).json()
+    assert me["roles"] == [name] and me["permissions"] == ["lots:read", "reports:read"]

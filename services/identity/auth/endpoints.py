@@ -43,12 +43,13 @@ async def refresh_token(
     return await service.refresh(db, keys, settings, data.refresh_token)
 
 
+_TOKEN_SCHEMA = TokenRequest.model_json_schema()
 _TOKEN_BODY = {
     "requestBody": {
         "required": True,
         "content": {
-            "application/x-www-form-urlencoded": {"schema": {"$ref": "#/components/schemas/TokenRequest"}},
-            "application/json": {"schema": {"$ref": "#/components/schemas/TokenRequest"}},
+            "application/x-www-form-urlencoded": {"schema": _TOKEN_SCHEMA},
+            "application/json": {"schema": _TOKEN_SCHEMA},
         },
     }
 }

@@ -8,7 +8,14 @@ from sqlalchemy import select
 
 from libs.common.auth import Principal, Space
 from libs.common.deps import TenantSession, require
-from libs.common.errors import AUTH_ERRORS, Conflict, Forbidden, NotFound, problem_responses
+from libs.common.errors import (
+    AUTH_ERRORS,
+    Conflict,
+    Forbidden,
+    NotFound,
+    Unprocessable,
+    problem_responses,
+)
 from libs.common.etag import check_if_match, set_etag
 from libs.common.pagination import Page, PageQuery, paginate
 from services.identity.audit.service import record
@@ -42,6 +49,9 @@ async def create_role(
 ) -> Role:
     """A custom role with `resource:action` permissions; only permissions the caller holds."""
     tenant = await users.target_tenant(session, principal, data.tenant_id)
+    if tenant.kind == "client" and data.space not in (Space.CLIENT, Space.DEVELOPER):
+        raise Unprocessable("A client tenant's roles are CLIENT or DEVELOPER roles",
+                            code="role_space_not_allowed")
     exists = await session.scalar(
         select(Role.id).where(Role.tenant_id == tenant.id, Role.name == data.name))
     if exists:
