@@ -35,8 +35,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "memberships, invites, API clients, token issuing (ES256 JWT, JWKS) and the access "
             "audit trail."
         ),
-        routers=[auth_router, signing_router, tenants_router, users_router, roles_router,
-                 invites_router, api_clients_router, audit_router],
+        routers=[
+            auth_router,
+            signing_router,
+            tenants_router,
+            users_router,
+            roles_router,
+            invites_router,
+            api_clients_router,
+            audit_router,
+        ],
         on_startup=[_load_keys],
         extra_lifespans=[outbox_lifespan()],
     )

@@ -43,9 +43,15 @@ async def bootstrap(
             admin = await users_repo.get_by_email(s, tenant.id, admin_email)
             if admin is None:
                 roles = await users.resolve_roles(s, None, tenant, ["ADMIN"])
-                await users.create_user(s, actor=ACTOR, tenant=tenant, email=admin_email,
-                                        name="Platform administrator", roles=roles,
-                                        password=admin_password)
+                await users.create_user(
+                    s,
+                    actor=ACTOR,
+                    tenant=tenant,
+                    email=admin_email,
+                    name="Platform administrator",
+                    roles=roles,
+                    password=admin_password,
+                )
             elif not await security.verify_password(admin.password_hash, admin_password):
                 admin.password_hash = await security.hash_password(admin_password)
                 admin.status = "active"
@@ -62,8 +68,15 @@ def main() -> None:
     parser.add_argument("--admin-email", required=True)
     parser.add_argument("--admin-password", required=True)
     args = parser.parse_args()
-    asyncio.run(bootstrap(Settings(), name=args.name, slug=args.slug,
-                          admin_email=args.admin_email, admin_password=args.admin_password))
+    asyncio.run(
+        bootstrap(
+            Settings(),
+            name=args.name,
+            slug=args.slug,
+            admin_email=args.admin_email,
+            admin_password=args.admin_password,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -118,7 +118,9 @@ class KeyStore:
 
     async def load(self) -> None:
         async with self.db.transaction(system=True) as s:
-            rows = (await s.scalars(select(SigningKey).order_by(SigningKey.created_at.desc()))).all()
+            rows = (
+                await s.scalars(select(SigningKey).order_by(SigningKey.created_at.desc()))
+            ).all()
         f = fernet(self.settings) if rows else None
         keys = []
         for row in rows:
@@ -127,7 +129,9 @@ class KeyStore:
                 try:
                     pem = f.decrypt(row.private_key_encrypted.encode()).decode()
                 except InvalidToken:
-                    raise RuntimeError("signing key cannot be decrypted: wrong key_encryption_key") from None
+                    raise RuntimeError(
+                        "signing key cannot be decrypted: wrong key_encryption_key"
+                    ) from None
             keys.append(LoadedKey(row.kid, row.status, pem, dict(row.public_jwk)))
         self._keys = keys
         self._loaded_at = time.monotonic()

@@ -52,7 +52,9 @@ _MAIL_SENT = text(
     "UPDATE outbox SET sent_at = now(), attempts = attempts + 1, "
     "data = data - 'accept_url' WHERE id = :id"
 )
-_SENT = text("UPDATE outbox SET sent_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = ANY(:ids)")
+_SENT = text(
+    "UPDATE outbox SET sent_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = ANY(:ids)"
+)
 _FAILED = text(
     "UPDATE outbox SET attempts = attempts + 1, last_error = :error, "
     "next_attempt_at = now() + make_interval(secs => :delay) WHERE id = ANY(:ids)"
@@ -103,12 +105,18 @@ def render_mail(row: Any) -> EmailMessage:
     msg["Message-ID"] = f"<{row.id}@weft.local>"
     lines = [f"Hello {data.get('name') or ''}".rstrip() + ",", ""]
     if row.type == "identity.mail.invite":
-        lines.append(f"You are invited to {data.get('tenant')} with the roles "
-                     f"{', '.join(data.get('roles') or [])}.")
+        lines.append(
+            f"You are invited to {data.get('tenant')} with the roles "
+            f"{', '.join(data.get('roles') or [])}."
+        )
     else:
         lines.append(f"Your Weft tenant {data.get('tenant')} is ready.")
-    lines += ["", "Set your password here (the link works once and expires "
-              f"{data.get('expires_at')}):", str(data.get("accept_url", "")), ""]
+    lines += [
+        "",
+        f"Set your password here (the link works once and expires {data.get('expires_at')}):",
+        str(data.get("accept_url", "")),
+        "",
+    ]
     msg.set_content("\n".join(lines))
     return msg
 
@@ -122,7 +130,9 @@ async def send_mail_once(db: Database, mail_dir: Path) -> int:
     async with db.transaction(None, system=True) as session:
         rows = (await session.execute(_CLAIM_MAIL)).all()
         for row in rows:
-            await anyio.to_thread.run_sync(_write, mail_dir, f"{row.id}.eml", bytes(render_mail(row)))
+            await anyio.to_thread.run_sync(
+                _write, mail_dir, f"{row.id}.eml", bytes(render_mail(row))
+            )
             await session.execute(_MAIL_SENT, {"id": row.id})
             log.info("mail written", extra={"type": row.type, "event_id": str(row.id)})
         return len(rows)
@@ -135,10 +145,14 @@ def outbox_lifespan() -> Callable[[FastAPI], Any]:
         db: Database = app.state.db
         relay = None
         if settings.service_secret and settings.sync_ingest_url:
-            relay = EventRelay(db, service=settings.service_name, secret=settings.service_secret,
-                               ingest_url=settings.sync_ingest_url,
-                               batch_size=settings.relay_batch_size,
-                               poll_seconds=max(settings.relay_poll_seconds, 0.5))
+            relay = EventRelay(
+                db,
+                service=settings.service_name,
+                secret=settings.service_secret,
+                ingest_url=settings.sync_ingest_url,
+                batch_size=settings.relay_batch_size,
+                poll_seconds=max(settings.relay_poll_seconds, 0.5),
+            )
             await relay.start()
         # Marks the kit's automatic (unfiltered) relay as already running.
         app.state.relay = relay or object()

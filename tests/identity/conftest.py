@@ -24,8 +24,12 @@ def unique(prefix: str) -> str:
 
 
 async def login(
-    client: httpx.AsyncClient, email: str, tenant: str, password: str = DEMO_PASSWORD,
-    space: str | None = None, prefix: str = "",
+    client: httpx.AsyncClient,
+    email: str,
+    tenant: str,
+    password: str = DEMO_PASSWORD,
+    space: str | None = None,
+    prefix: str = "",
 ) -> dict[str, Any]:
     body: dict[str, Any] = {"email": email, "password": password, "tenant": tenant}
     if space:
@@ -50,6 +54,7 @@ async def paco_admin(identity: httpx.AsyncClient, seed: Any) -> dict[str, str]:
 
 @pytest.fixture
 async def operator_admin(identity: httpx.AsyncClient, seed: Any) -> dict[str, str]:
-    token = await token_for(identity, "admin@packpolish.example", "pack-polish",
-                            password=seed.operator_admin_password)
+    token = await token_for(
+        identity, "admin@packpolish.example", "pack-polish", password=seed.operator_admin_password
+    )
     return bearer(token)

@@ -24,6 +24,9 @@ def test_key_encryption_key_required_outside_development(monkeypatch: pytest.Mon
 def test_templates_cover_the_brief() -> None:
     perms = {r.name: set(r.permissions) for r in system_roles()}
     assert perms["ADMIN"] == {"*:*"}
-    assert perms["CLIENT_ADMIN"] == perms["CLIENT_VIEWER"] | {"users:read", "webhooks:read",
-                                                               "webhooks:manage"}
+    assert perms["CLIENT_ADMIN"] == perms["CLIENT_VIEWER"] | {
+        "users:read",
+        "webhooks:read",
+        "webhooks:manage",
+    }
     assert {"luxury_packaging", "electronics"} <= set(industries())

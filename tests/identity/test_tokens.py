@@ -29,8 +29,9 @@ def _b64(data: bytes) -> str:
 async def _current_private_key(stack: Stack) -> tuple[str, str]:
     conn = await asyncpg.connect(stack.admin_dsn())
     try:
-        row = await conn.fetchrow("SELECT kid, private_key_encrypted FROM identity.signing_keys "
-                                  "WHERE status = 'current'")
+        row = await conn.fetchrow(
+            "SELECT kid, private_key_encrypted FROM identity.signing_keys WHERE status = 'current'"
+        )
     finally:
         await conn.close()
     f = Fernet(stack.secrets["identity_key_encryption_key"].encode())
@@ -44,22 +45,35 @@ async def test_token_rejections_at_me(identity: httpx.AsyncClient, stack: Stack,
     kid, pem = await _current_private_key(stack)
     now = int(time.time())
 
-    def signed(extra: dict[str, Any], *, key: str = pem, headers: dict[str, Any] | None = None) -> str:
-        return jwt.encode({**claims, "jti": uuid.uuid4().hex, **extra}, key, algorithm="ES256",
-                          headers=headers or {"kid": kid})
+    def signed(
+        extra: dict[str, Any], *, key: str = pem, headers: dict[str, Any] | None = None
+    ) -> str:
+        return jwt.encode(
+            {**claims, "jti": uuid.uuid4().hex, **extra},
+            key,
+            algorithm="ES256",
+            headers=headers or {"kid": kid},
+        )
 
     # sanity: our crafted token with the real key passes
     assert (await identity.get("/me", headers=bearer(signed({})))).status_code == 200
 
-    foreign = ec.generate_private_key(ec.SECP256R1()).private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption()).decode()
+    foreign = (
+        ec.generate_private_key(ec.SECP256R1())
+        .private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        .decode()
+    )
     public_pem = jwk.construct(pem, "ES256").public_key().to_pem().decode()
     header_none = _b64(json.dumps({"alg": "none", "typ": "JWT", "kid": kid}).encode())
     payload = _b64(json.dumps({**claims, "jti": uuid.uuid4().hex}).encode())
     hs_header = _b64(json.dumps({"alg": "HS256", "typ": "JWT", "kid": kid}).encode())
-    hs_sig = _b64(hmac.new(public_pem.encode(), f"{hs_header}.{payload}".encode(),
-                           hashlib.sha256).digest())
+    hs_sig = _b64(
+        hmac.new(public_pem.encode(), f"{hs_header}.{payload}".encode(), hashlib.sha256).digest()
+    )
 
     cases = {
         "expired": signed({"exp": now - 600, "iat": now - 1200, "nbf": now - 1200}),
@@ -124,14 +138,18 @@ async def test_rls_hides_other_tenants_rows(stack: Stack, seed) -> None:
             await conn.execute("SELECT set_config('weft.tenant_id', $1, true)", str(lux))
             seen = {r["tenant_id"] for r in await conn.fetch("SELECT * FROM identity.users")}
             assert seen == {lux}
-            roles = {r["tenant_id"] for r in await conn.fetch("SELECT tenant_id FROM identity.roles")}
+            roles = {
+                r["tenant_id"] for r in await conn.fetch("SELECT tenant_id FROM identity.roles")
+            }
             assert roles == {lux}
             visible_tenants = {r["id"] for r in await conn.fetch("SELECT id FROM identity.tenants")}
             assert visible_tenants == {lux}
         async with conn.transaction():
             # a provider sees its own and its client tenants' users, nothing of its parent
             await conn.execute("SELECT set_config('weft.tenant_id', $1, true)", str(paco))
-            seen = {r["tenant_id"] for r in await conn.fetch("SELECT tenant_id FROM identity.users")}
+            seen = {
+                r["tenant_id"] for r in await conn.fetch("SELECT tenant_id FROM identity.users")
+            }
             assert {paco, lux, maison} <= seen
             assert uuid.UUID(tenants["pack-polish"]) not in seen
         async with conn.transaction():
@@ -143,7 +161,9 @@ async def test_rls_hides_other_tenants_rows(stack: Stack, seed) -> None:
                 await conn.execute(
                     "INSERT INTO identity.users (id, tenant_id, email, name, status, "
                     "must_change_password, version) VALUES ($1, $2, 'x@y.z', 'X', 'active', false, 1)",
-                    uuid.uuid4(), lux)
+                    uuid.uuid4(),
+                    lux,
+                )
                 raise AssertionError("RLS let a write into another tenant through")
             except asyncpg.InsufficientPrivilegeError:
                 pass

@@ -21,13 +21,23 @@ PACO_USERS = [
     ("Paco viewer", "viewer@paco.example", "VIEWER"),
 ]
 CLIENTS = [
-    ("luxury-brand-x", "Luxury Brand X", "https://cdn.paco.example/luxury-brand-x.png", [
-        ("Luxury Brand X viewer", "viewer@luxurybrandx.example", "CLIENT_VIEWER"),
-        ("Luxury Brand X admin", "admin@luxurybrandx.example", "CLIENT_ADMIN"),
-    ]),
-    ("maison-y", "Maison Y", None, [
-        ("Maison Y viewer", "viewer@maisony.example", "CLIENT_VIEWER"),
-    ]),
+    (
+        "luxury-brand-x",
+        "Luxury Brand X",
+        "https://cdn.paco.example/luxury-brand-x.png",
+        [
+            ("Luxury Brand X viewer", "viewer@luxurybrandx.example", "CLIENT_VIEWER"),
+            ("Luxury Brand X admin", "admin@luxurybrandx.example", "CLIENT_ADMIN"),
+        ],
+    ),
+    (
+        "maison-y",
+        "Maison Y",
+        None,
+        [
+            ("Maison Y viewer", "viewer@maisony.example", "CLIENT_VIEWER"),
+        ],
+    ),
 ]
 
 
@@ -36,12 +46,17 @@ def _url(ctx: SeedContext) -> str:
 
 
 def login(
-    ctx: SeedContext, email: str, tenant_slug: str, password: str | None = None,
+    ctx: SeedContext,
+    email: str,
+    tenant_slug: str,
+    password: str | None = None,
     space: str | None = None,
 ) -> str:
     """An access token for a demo login (DEMO_PASSWORD unless told otherwise)."""
     if password is None:
-        password = ctx.operator_admin_password if (email, tenant_slug) == OPERATOR else DEMO_PASSWORD
+        password = (
+            ctx.operator_admin_password if (email, tenant_slug) == OPERATOR else DEMO_PASSWORD
+        )
     body: dict[str, Any] = {"email": email, "password": password, "tenant": tenant_slug}
     if space:
         body["space"] = space
@@ -52,11 +67,15 @@ def login(
 
 def _check(resp: httpx.Response, *ok: int) -> dict[str, Any]:
     if resp.status_code not in ok:
-        raise RuntimeError(f"{resp.request.method} {resp.request.url}: {resp.status_code} {resp.text}")
+        raise RuntimeError(
+            f"{resp.request.method} {resp.request.url}: {resp.status_code} {resp.text}"
+        )
     return resp.json() if resp.content else {}
 
 
-def _ensure_user(client: httpx.Client, path: str, body: dict[str, Any], tenant_id: str | None) -> str:
+def _ensure_user(
+    client: httpx.Client, path: str, body: dict[str, Any], tenant_id: str | None
+) -> str:
     resp = client.post(path, json=body)
     if resp.status_code == 409:
         params = {"email": body["email"]}
@@ -85,33 +104,61 @@ def seed(ctx: SeedContext) -> None:
     url = _url(ctx)
     tenants: dict[str, str] = ctx.data.setdefault("tenants", {})
     op_token = login(ctx, *OPERATOR)
-    with httpx.Client(base_url=url, timeout=30,
-                      headers={"Authorization": f"Bearer {op_token}"}) as op:
+    with httpx.Client(
+        base_url=url, timeout=30, headers={"Authorization": f"Bearer {op_token}"}
+    ) as op:
         me = _check(op.get("/me"), 200)
         tenants["pack-polish"] = str(me["tenant"]["id"])
-        reg = _check(op.post("/tenants/register", json={
-            "name": "Paco", "slug": "paco", "plan": "enterprise", "industry": "luxury_packaging",
-            "external_customer_id": "cus_paco_demo", "owner_email": "admin@paco.example",
-            "owner_name": "Paco admin",
-        }), 200, 201)
+        reg = _check(
+            op.post(
+                "/tenants/register",
+                json={
+                    "name": "Paco",
+                    "slug": "paco",
+                    "plan": "enterprise",
+                    "industry": "luxury_packaging",
+                    "external_customer_id": "cus_paco_demo",
+                    "owner_email": "admin@paco.example",
+                    "owner_name": "Paco admin",
+                },
+            ),
+            200,
+            201,
+        )
         tenants["paco"] = str(reg["tenant"]["id"])
         # The owner got a one-time invite by mail; the demo sets its password directly.
-        _check(op.put(f"/users/{reg['owner']['id']}/password", json={"password": DEMO_PASSWORD}), 204)
+        _check(
+            op.put(f"/users/{reg['owner']['id']}/password", json={"password": DEMO_PASSWORD}), 204
+        )
     ctx.logins.append(("Pack & Polish operator admin", OPERATOR[0], OPERATOR[1], "PROVIDER"))
 
     paco_token = login(ctx, "admin@paco.example", "paco")
-    with httpx.Client(base_url=url, timeout=30,
-                      headers={"Authorization": f"Bearer {paco_token}"}) as paco:
+    with httpx.Client(
+        base_url=url, timeout=30, headers={"Authorization": f"Bearer {paco_token}"}
+    ) as paco:
         for who, email, role in PACO_USERS:
             if email != "admin@paco.example":
-                _ensure_user(paco, "/users", {"email": email, "name": who, "roles": [role],
-                                              "password": DEMO_PASSWORD}, None)
+                _ensure_user(
+                    paco,
+                    "/users",
+                    {"email": email, "name": who, "roles": [role], "password": DEMO_PASSWORD},
+                    None,
+                )
             ctx.logins.append((who, email, "paco", "PROVIDER"))
         for slug, name, logo, people in CLIENTS:
             tid = _ensure_client_tenant(paco, slug, name, logo)
             tenants[slug] = tid
             for who, email, role in people:
-                _ensure_user(paco, "/client-users", {"client_slug": slug, "email": email,
-                                                     "name": who, "roles": [role],
-                                                     "password": DEMO_PASSWORD}, tid)
+                _ensure_user(
+                    paco,
+                    "/client-users",
+                    {
+                        "client_slug": slug,
+                        "email": email,
+                        "name": who,
+                        "roles": [role],
+                        "password": DEMO_PASSWORD,
+                    },
+                    tid,
+                )
                 ctx.logins.append((who, email, slug, "CLIENT"))

@@ -19,11 +19,15 @@ router = APIRouter(tags=["audit"])
 
 @router.get("/audit-events", response_model=Page[AuditEventOut], responses=AUTH_ERRORS)
 async def list_audit_events(
-    principal: Annotated[Principal, Depends(require(Space.PROVIDER, Space.CLIENT, perm="audit:read"))],
+    principal: Annotated[
+        Principal, Depends(require(Space.PROVIDER, Space.CLIENT, perm="audit:read"))
+    ],
     session: TenantSession,
     page: PageQuery,
     action: Annotated[str | None, Query(max_length=100)] = None,
-    tenant_id: Annotated[uuid.UUID | None, Query(description="A client tenant of the caller")] = None,
+    tenant_id: Annotated[
+        uuid.UUID | None, Query(description="A client tenant of the caller")
+    ] = None,
 ) -> Page[AuditEventOut]:
     """The access audit trail of the caller's tenant (or a client tenant), newest first."""
     tenant = await users.target_tenant(session, principal, tenant_id)

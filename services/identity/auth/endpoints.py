@@ -27,9 +27,12 @@ from services.identity.users import service as users
 router = APIRouter(tags=["auth"])
 
 
-@router.post("/auth/login", response_model=TokenResponse,
-             responses=problem_responses(401, 403, 422))
-async def login(data: LoginRequest, db: Db, keys: Keys, settings: IdentitySettings) -> TokenResponse:
+@router.post(
+    "/auth/login", response_model=TokenResponse, responses=problem_responses(401, 403, 422)
+)
+async def login(
+    data: LoginRequest, db: Db, keys: Keys, settings: IdentitySettings
+) -> TokenResponse:
     """Password login into one tenant (by slug) and one space. `space` may be left out when
     the user has a single space; with several the answer is 422 `space_required`."""
     return await service.login(db, keys, settings, data)
@@ -73,8 +76,9 @@ async def _token_request(request: Request) -> TokenRequest:
     except (orjson.JSONDecodeError, UnicodeDecodeError):
         raise BadRequest("The body cannot be read", code="invalid_request") from None
     except ValidationError as exc:
-        raise BadRequest(f"Invalid token request: {exc.errors()[0]['msg']}",
-                         code="invalid_request") from None
+        raise BadRequest(
+            f"Invalid token request: {exc.errors()[0]['msg']}", code="invalid_request"
+        ) from None
     basic = request.headers.get("authorization", "")
     if basic.lower().startswith("basic "):
         try:
@@ -85,9 +89,15 @@ async def _token_request(request: Request) -> TokenRequest:
     return req
 
 
-@router.post("/auth/token", response_model=TokenResponse, openapi_extra=_TOKEN_BODY,
-             responses=problem_responses(400, 401))
-async def issue_token(request: Request, db: Db, keys: Keys, settings: IdentitySettings) -> TokenResponse:
+@router.post(
+    "/auth/token",
+    response_model=TokenResponse,
+    openapi_extra=_TOKEN_BODY,
+    responses=problem_responses(400, 401),
+)
+async def issue_token(
+    request: Request, db: Db, keys: Keys, settings: IdentitySettings
+) -> TokenResponse:
     """OAuth 2 token endpoint (form-encoded or JSON): `client_credentials` gives a DEVELOPER
     token whose permissions are the client's scopes; `refresh_token` rotates a refresh token."""
     req = await _token_request(request)
@@ -97,12 +107,15 @@ async def issue_token(request: Request, db: Db, keys: Keys, settings: IdentitySe
         return await service.refresh(db, keys, settings, req.refresh_token)
     if not req.client_id or not req.client_secret:
         raise Unauthorized("client_id and client_secret are required", code="invalid_client")
-    return await service.client_credentials(db, keys, settings, req.client_id,
-                                            req.client_secret, req.scope)
+    return await service.client_credentials(
+        db, keys, settings, req.client_id, req.client_secret, req.scope
+    )
 
 
 @router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT, responses=AUTH_ERRORS)
-async def logout(data: RefreshRequest, principal: CurrentPrincipal, session: TenantSession) -> Response:
+async def logout(
+    data: RefreshRequest, principal: CurrentPrincipal, session: TenantSession
+) -> Response:
     """Revoke the refresh token's whole family (every token rotated from the same login)."""
     if principal.user_id is not None:
         await service.logout(session, principal.user_id, principal.tenant_id, data.refresh_token)

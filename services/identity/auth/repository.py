@@ -36,4 +36,6 @@ async def revoke_family(session: AsyncSession, family_id: uuid.UUID) -> int:
 
 
 async def api_client_by_client_id(session: AsyncSession, client_id: str) -> ApiClient | None:
-    return (await session.scalars(select(ApiClient).where(ApiClient.client_id == client_id))).first()
+    return (
+        await session.scalars(select(ApiClient).where(ApiClient.client_id == client_id))
+    ).first()

@@ -36,8 +36,14 @@ def _invalid_credentials() -> Unauthorized:
 
 
 async def _issue_for_user(
-    session: AsyncSession, keystore: KeyStore, settings: Settings, *, tenant: Tenant, user: User,
-    space: str, family_id: uuid.UUID | None = None,
+    session: AsyncSession,
+    keystore: KeyStore,
+    settings: Settings,
+    *,
+    tenant: Tenant,
+    user: User,
+    space: str,
+    family_id: uuid.UUID | None = None,
 ) -> TokenResponse | AppError:
     memberships = [m for m in await repo.memberships_in(session, user.id) if m.space == space]
     if not memberships:
@@ -45,22 +51,39 @@ async def _issue_for_user(
     perms = await repo.permissions_of(session, list({m.role_id for m in memberships}))
     roles = sorted({m.role_name for m in memberships})
     issued = await issue_access_token(
-        keystore, settings, subject=str(user.id), tenant_id=tenant.id,
+        keystore,
+        settings,
+        subject=str(user.id),
+        tenant_id=tenant.id,
         parent_tenant_id=tenant.parent_id if tenant.kind == "client" else None,
-        space=space, roles=roles, permissions=perms,
+        space=space,
+        roles=roles,
+        permissions=perms,
     )
     refresh = security.new_secret()
-    session.add(RefreshToken(
-        tenant_id=tenant.id, user_id=user.id, family_id=family_id or uuid.uuid4(),
-        token_hash=security.sha256_hex(refresh), space=space,
-        expires_at=datetime.now(UTC) + timedelta(days=settings.refresh_token_ttl_days),
-    ))
+    session.add(
+        RefreshToken(
+            tenant_id=tenant.id,
+            user_id=user.id,
+            family_id=family_id or uuid.uuid4(),
+            token_hash=security.sha256_hex(refresh),
+            space=space,
+            expires_at=datetime.now(UTC) + timedelta(days=settings.refresh_token_ttl_days),
+        )
+    )
     await session.flush()
-    return TokenResponse(access_token=issued.access_token, expires_in=issued.expires_in,
-                         refresh_token=refresh, tenant_id=tenant.id, space=space)  # type: ignore[arg-type]
+    return TokenResponse(
+        access_token=issued.access_token,
+        expires_in=issued.expires_in,
+        refresh_token=refresh,
+        tenant_id=tenant.id,
+        space=space,
+    )  # type: ignore[arg-type]
 
 
-async def login(db: Database, keystore: KeyStore, settings: Settings, data: LoginRequest) -> TokenResponse:
+async def login(
+    db: Database, keystore: KeyStore, settings: Settings, data: LoginRequest
+) -> TokenResponse:
     outcome: TokenResponse | AppError
     async with db.transaction(system=True) as s:
         tenant = await tenants_repo.get_by_slug(s, data.tenant)
@@ -70,11 +93,23 @@ async def login(db: Database, keystore: KeyStore, settings: Settings, data: Logi
             log.info("login failed: unknown tenant", extra={"tenant_slug": data.tenant})
             outcome = _invalid_credentials()
         elif user is None or not ok or user.status != "active" or tenant.status != "active":
-            reason = ("unknown_user" if user is None else "bad_password" if not ok
-                      else f"user_{user.status}" if user.status != "active" else "tenant_inactive")
-            await record(s, tenant_id=tenant.id, actor=f"email:{str(data.email).lower()}",
-                         action="auth.login_failed",
-                         target=f"user:{user.id}" if user else None, details={"reason": reason})
+            reason = (
+                "unknown_user"
+                if user is None
+                else "bad_password"
+                if not ok
+                else f"user_{user.status}"
+                if user.status != "active"
+                else "tenant_inactive"
+            )
+            await record(
+                s,
+                tenant_id=tenant.id,
+                actor=f"email:{str(data.email).lower()}",
+                action="auth.login_failed",
+                target=f"user:{user.id}" if user else None,
+                details={"reason": reason},
+            )
             outcome = _invalid_credentials()
         else:
             spaces = sorted({m.space for m in await repo.memberships_in(s, user.id)})
@@ -82,17 +117,25 @@ async def login(db: Database, keystore: KeyStore, settings: Settings, data: Logi
             if space is None and len(spaces) > 1:
                 outcome = Unprocessable(
                     f"This user has several spaces ({', '.join(spaces)}); choose one",
-                    code="space_required", extra={"spaces": spaces})
+                    code="space_required",
+                    extra={"spaces": spaces},
+                )
             elif space is None and not spaces:
                 outcome = Forbidden("This user has no role yet", code="no_membership")
             else:
                 chosen = space or spaces[0]
-                outcome = await _issue_for_user(s, keystore, settings, tenant=tenant, user=user,
-                                                space=chosen)
+                outcome = await _issue_for_user(
+                    s, keystore, settings, tenant=tenant, user=user, space=chosen
+                )
                 if isinstance(outcome, AppError):
-                    await record(s, tenant_id=tenant.id, actor=f"user:{user.id}",
-                                 action="auth.login_failed", target=f"user:{user.id}",
-                                 details={"reason": "space_not_allowed", "space": chosen})
+                    await record(
+                        s,
+                        tenant_id=tenant.id,
+                        actor=f"user:{user.id}",
+                        action="auth.login_failed",
+                        target=f"user:{user.id}",
+                        details={"reason": "space_not_allowed", "space": chosen},
+                    )
                 else:
                     user.last_login_at = datetime.now(UTC)
                     if security.needs_rehash(user.password_hash or ""):
@@ -102,7 +145,9 @@ async def login(db: Database, keystore: KeyStore, settings: Settings, data: Logi
     return outcome
 
 
-async def refresh(db: Database, keystore: KeyStore, settings: Settings, token: str) -> TokenResponse:
+async def refresh(
+    db: Database, keystore: KeyStore, settings: Settings, token: str
+) -> TokenResponse:
     outcome: TokenResponse | AppError
     invalid = Unauthorized("The refresh token is invalid, expired or revoked", code="invalid_grant")
     async with db.transaction(system=True) as s:
@@ -113,9 +158,14 @@ async def refresh(db: Database, keystore: KeyStore, settings: Settings, token: s
             if row.rotated_at is not None:
                 # Reuse of a rotated token: someone else holds the family. Kill all of it.
                 n = await repo.revoke_family(s, row.family_id)
-                await record(s, tenant_id=row.tenant_id, actor=f"user:{row.user_id}",
-                             action="auth.refresh_reuse_detected", target=f"user:{row.user_id}",
-                             details={"family_id": str(row.family_id), "revoked": n})
+                await record(
+                    s,
+                    tenant_id=row.tenant_id,
+                    actor=f"user:{row.user_id}",
+                    action="auth.refresh_reuse_detected",
+                    target=f"user:{row.user_id}",
+                    details={"family_id": str(row.family_id), "revoked": n},
+                )
             outcome = invalid
         elif row.expires_at <= datetime.now(UTC):
             outcome = invalid
@@ -123,12 +173,24 @@ async def refresh(db: Database, keystore: KeyStore, settings: Settings, token: s
             row.rotated_at = datetime.now(UTC)
             user = await users_repo.get(s, row.user_id)
             tenant = await tenants_repo.get(s, row.tenant_id)
-            if user is None or tenant is None or user.status != "active" or tenant.status != "active":
+            if (
+                user is None
+                or tenant is None
+                or user.status != "active"
+                or tenant.status != "active"
+            ):
                 await repo.revoke_family(s, row.family_id)
                 outcome = invalid
             else:
-                outcome = await _issue_for_user(s, keystore, settings, tenant=tenant, user=user,
-                                                space=row.space, family_id=row.family_id)
+                outcome = await _issue_for_user(
+                    s,
+                    keystore,
+                    settings,
+                    tenant=tenant,
+                    user=user,
+                    space=row.space,
+                    family_id=row.family_id,
+                )
                 if isinstance(outcome, AppError):
                     await repo.revoke_family(s, row.family_id)
     if isinstance(outcome, AppError):
@@ -137,19 +199,29 @@ async def refresh(db: Database, keystore: KeyStore, settings: Settings, token: s
 
 
 async def client_credentials(
-    db: Database, keystore: KeyStore, settings: Settings, client_id: str, secret: str,
+    db: Database,
+    keystore: KeyStore,
+    settings: Settings,
+    client_id: str,
+    secret: str,
     scope: str | None,
 ) -> TokenResponse:
     outcome: TokenResponse | AppError
     async with db.transaction(system=True) as s:
         client = await repo.api_client_by_client_id(s, client_id)
         ok = client is not None and hmac.compare_digest(
-            client.secret_hash, security.sha256_hex(secret))
+            client.secret_hash, security.sha256_hex(secret)
+        )
         if client is None or not ok or client.revoked_at is not None:
             if client is not None:
-                await record(s, tenant_id=client.tenant_id, actor=f"client:{client_id}",
-                             action="auth.client_failed", target=f"api_client:{client.id}",
-                             details={"reason": "revoked" if ok else "bad_secret"})
+                await record(
+                    s,
+                    tenant_id=client.tenant_id,
+                    actor=f"client:{client_id}",
+                    action="auth.client_failed",
+                    target=f"api_client:{client.id}",
+                    details={"reason": "revoked" if ok else "bad_secret"},
+                )
             outcome = Unauthorized("Client authentication failed", code="invalid_client")
         else:
             tenant = await tenants_repo.get(s, client.tenant_id)
@@ -158,27 +230,46 @@ async def client_credentials(
             if scope:
                 wanted = scope.split()
                 if not set(wanted) <= set(granted):
-                    raise BadRequest("A requested scope is not granted to this client",
-                                     code="invalid_scope")
+                    raise BadRequest(
+                        "A requested scope is not granted to this client", code="invalid_scope"
+                    )
                 granted = wanted
             client.last_used_at = datetime.now(UTC)
             issued = await issue_access_token(
-                keystore, settings, subject=client.client_id, tenant_id=tenant.id,
+                keystore,
+                settings,
+                subject=client.client_id,
+                tenant_id=tenant.id,
                 parent_tenant_id=tenant.parent_id if tenant.kind == "client" else None,
-                space="DEVELOPER", roles=[], permissions=granted, client_id=client.client_id,
+                space="DEVELOPER",
+                roles=[],
+                permissions=granted,
+                client_id=client.client_id,
             )
-            outcome = TokenResponse(access_token=issued.access_token, expires_in=issued.expires_in,
-                                    tenant_id=tenant.id, space="DEVELOPER",  # type: ignore[arg-type]
-                                    scope=" ".join(sorted(granted)))
+            outcome = TokenResponse(
+                access_token=issued.access_token,
+                expires_in=issued.expires_in,
+                tenant_id=tenant.id,
+                space="DEVELOPER",  # type: ignore[arg-type]
+                scope=" ".join(sorted(granted)),
+            )
     if isinstance(outcome, AppError):
         raise outcome
     return outcome
 
 
-async def logout(session: AsyncSession, user_id: uuid.UUID, tenant_id: uuid.UUID, token: str) -> None:
+async def logout(
+    session: AsyncSession, user_id: uuid.UUID, tenant_id: uuid.UUID, token: str
+) -> None:
     row = await repo.refresh_by_hash(session, security.sha256_hex(token))
     if row is None or row.user_id != user_id:
         return  # nothing of the caller's to revoke; answer the same to not leak
     n = await repo.revoke_family(session, row.family_id)
-    await record(session, tenant_id=tenant_id, actor=f"user:{user_id}", action="auth.logout",
-                 target=f"user:{user_id}", details={"family_id": str(row.family_id), "revoked": n})
+    await record(
+        session,
+        tenant_id=tenant_id,
+        actor=f"user:{user_id}",
+        action="auth.logout",
+        target=f"user:{user_id}",
+        details={"family_id": str(row.family_id), "revoked": n},
+    )

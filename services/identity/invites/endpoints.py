@@ -20,8 +20,12 @@ from services.identity.users import service as users
 router = APIRouter(tags=["invites"])
 
 
-@router.post("/invites", status_code=status.HTTP_201_CREATED, response_model=InviteCreated,
-             responses={**AUTH_ERRORS, **problem_responses(404, 422)})
+@router.post(
+    "/invites",
+    status_code=status.HTTP_201_CREATED,
+    response_model=InviteCreated,
+    responses={**AUTH_ERRORS, **problem_responses(404, 422)},
+)
 async def create_invite(
     data: InviteCreate,
     principal: Annotated[Principal, Depends(require(Space.PROVIDER, perm="users:manage"))],
@@ -32,15 +36,25 @@ async def create_invite(
     The one-time token expires (72 h by default) and is mailed through the outbox."""
     invite, token = await service.create(session, principal, data, settings)
     return InviteCreated(
-        id=invite.id, tenant_id=invite.tenant_id, email=invite.email, roles=invite.roles,
-        space=invite.space, expires_at=invite.expires_at, accepted_at=None,
-        created_at=invite.created_at, token=token,
+        id=invite.id,
+        tenant_id=invite.tenant_id,
+        email=invite.email,
+        roles=invite.roles,
+        space=invite.space,
+        expires_at=invite.expires_at,
+        accepted_at=None,
+        created_at=invite.created_at,
+        token=token,
         accept_url=f"{settings.public_base_url}/invites/{token}",
     )
 
 
-@router.post("/invites/{token}/accept", status_code=status.HTTP_201_CREATED,
-             response_model=InviteAccepted, responses=problem_responses(404, 410, 422))
+@router.post(
+    "/invites/{token}/accept",
+    status_code=status.HTTP_201_CREATED,
+    response_model=InviteAccepted,
+    responses=problem_responses(404, 410, 422),
+)
 async def accept_invite(
     token: Annotated[str, Path(min_length=10, max_length=256)],
     data: InviteAccept,

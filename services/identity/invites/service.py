@@ -30,26 +30,48 @@ async def create(
     roles = await users.resolve_roles(session, principal, tenant, data.roles)
     wrong = [r.name for r in roles if r.space != data.space.value]
     if wrong:
-        raise Unprocessable(f"Roles not of the {data.space} space: {', '.join(wrong)}",
-                            code="role_space_mismatch")
+        raise Unprocessable(
+            f"Roles not of the {data.space} space: {', '.join(wrong)}", code="role_space_mismatch"
+        )
     token = security.new_secret()
-    invite = Invite(tenant_id=tenant.id, email=str(data.email), roles=[r.name for r in roles],
-                    space=data.space.value, token_hash=security.sha256_hex(token),
-                    expires_at=datetime.now(UTC) + timedelta(hours=settings.invite_ttl_hours),
-                    created_by=principal.subject)
+    invite = Invite(
+        tenant_id=tenant.id,
+        email=str(data.email),
+        roles=[r.name for r in roles],
+        space=data.space.value,
+        token_hash=security.sha256_hex(token),
+        expires_at=datetime.now(UTC) + timedelta(hours=settings.invite_ttl_hours),
+        created_by=principal.subject,
+    )
     session.add(invite)
     await session.flush()
     url = f"{settings.public_base_url}/invites/{token}"
     # The event belongs to the inviting tenant; an invite into a client tenant names it.
-    await emit_event(session, outbox, type="identity.mail.invite", tenant_id=principal.tenant_id,
-                     customer_tenant_id=tenant.id if tenant.id != principal.tenant_id else None,
-                     subject=f"invite/{invite.id}",
-                     data={"to": invite.email, "tenant": tenant.name, "tenant_slug": tenant.slug,
-                           "roles": invite.roles, "space": invite.space, "accept_url": url,
-                           "expires_at": invite.expires_at.isoformat()})
-    await record(session, tenant_id=tenant.id, actor=principal.subject, action="invite.created",
-                 target=f"invite:{invite.id}",
-                 details={"email": invite.email, "roles": invite.roles, "space": invite.space})
+    await emit_event(
+        session,
+        outbox,
+        type="identity.mail.invite",
+        tenant_id=principal.tenant_id,
+        customer_tenant_id=tenant.id if tenant.id != principal.tenant_id else None,
+        subject=f"invite/{invite.id}",
+        data={
+            "to": invite.email,
+            "tenant": tenant.name,
+            "tenant_slug": tenant.slug,
+            "roles": invite.roles,
+            "space": invite.space,
+            "accept_url": url,
+            "expires_at": invite.expires_at.isoformat(),
+        },
+    )
+    await record(
+        session,
+        tenant_id=tenant.id,
+        actor=principal.subject,
+        action="invite.created",
+        target=f"invite:{invite.id}",
+        details={"email": invite.email, "roles": invite.roles, "space": invite.space},
+    )
     return invite, token
 
 
@@ -66,12 +88,22 @@ async def accept(session: AsyncSession, token: str, data: InviteAccept) -> tuple
     tenant = await session.get(Tenant, invite.tenant_id)
     assert tenant is not None
     actor = f"invite:{invite.id}"
-    user = (await users_repo.get(session, invite.user_id) if invite.user_id
-            else await users_repo.get_by_email(session, tenant.id, invite.email))
+    user = (
+        await users_repo.get(session, invite.user_id)
+        if invite.user_id
+        else await users_repo.get_by_email(session, tenant.id, invite.email)
+    )
     roles = await users.resolve_roles(session, None, tenant, invite.roles)
     if user is None:
-        user, _ = await users.create_user(session, actor=actor, tenant=tenant, email=invite.email,
-                                          name=data.name, roles=roles, password=data.password)
+        user, _ = await users.create_user(
+            session,
+            actor=actor,
+            tenant=tenant,
+            email=invite.email,
+            name=data.name,
+            roles=roles,
+            password=data.password,
+        )
     else:
         user.name = data.name
         user.password_hash = await security.hash_password(data.password)
@@ -82,6 +114,12 @@ async def accept(session: AsyncSession, token: str, data: InviteAccept) -> tuple
     invite.accepted_at = datetime.now(UTC)
     invite.user_id = user.id
     await session.flush()
-    await record(session, tenant_id=tenant.id, actor=actor, action="invite.accepted",
-                 target=f"user:{user.id}", details={"email": invite.email})
+    await record(
+        session,
+        tenant_id=tenant.id,
+        actor=actor,
+        action="invite.accepted",
+        target=f"user:{user.id}",
+        details={"email": invite.email},
+    )
     return user, tenant

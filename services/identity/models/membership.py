@@ -13,7 +13,9 @@ class Membership(IdMixin, TenantMixin, TimestampMixin, Base):
     """A role a user holds in a tenant and a space, optionally limited to one plant."""
 
     __tablename__ = "memberships"
-    __table_args__ = (UniqueConstraint("user_id", "role_id", "plant_id", postgresql_nulls_not_distinct=True),)
+    __table_args__ = (
+        UniqueConstraint("user_id", "role_id", "plant_id", postgresql_nulls_not_distinct=True),
+    )
 
     user_id: Mapped[uuid.UUID] = mapped_column(
         Uuid, ForeignKey("identity.users.id", ondelete="CASCADE"), index=True, nullable=False

@@ -26,7 +26,11 @@ async def get_jwks(keys: Keys, response: Response) -> dict[str, Any]:
 @router.post("/admin/keys/rotate", responses=AUTH_ERRORS)
 async def rotate_signing_key(
     principal: Annotated[Principal, Depends(require(Space.PROVIDER, perm="keys:rotate"))],
-    session: TenantSession, db: Db, keys: Keys, settings: IdentitySettings, request: Request,
+    session: TenantSession,
+    db: Db,
+    keys: Keys,
+    settings: IdentitySettings,
+    request: Request,
 ) -> dict[str, str]:
     """Operator ADMIN only: a new key becomes current, the old one stays published as
     previous, older ones are removed."""
@@ -35,8 +39,13 @@ async def rotate_signing_key(
         raise Forbidden("Only the platform operator rotates keys", code="not_operator")
     async with db.transaction(system=True) as s:
         kid = await signing.rotate(s, settings)
-        await record(s, tenant_id=tenant.id, actor=principal.subject, action="keys.rotated",
-                     target=f"key:{kid}")
+        await record(
+            s,
+            tenant_id=tenant.id,
+            actor=principal.subject,
+            action="keys.rotated",
+            target=f"key:{kid}",
+        )
     await keys.load()
     refresh_verifier(request.app)
     return {"kid": kid}

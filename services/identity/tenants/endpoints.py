@@ -33,8 +33,12 @@ Reader = Annotated[Principal, Depends(require(Space.PROVIDER, perm="clients:read
 Provisioner = Annotated[Principal, Depends(require(Space.PROVIDER, perm="tenants:provision"))]
 
 
-@router.post("/tenants", status_code=status.HTTP_201_CREATED, response_model=TenantOut,
-             responses={**AUTH_ERRORS, **problem_responses(409, 422)})
+@router.post(
+    "/tenants",
+    status_code=status.HTTP_201_CREATED,
+    response_model=TenantOut,
+    responses={**AUTH_ERRORS, **problem_responses(409, 422)},
+)
 async def create_tenant(
     data: TenantCreate, principal: Manager, session: TenantSession, response: Response
 ) -> Tenant:
@@ -53,16 +57,22 @@ async def list_tenants(
     slug: Annotated[str | None, Query(max_length=63)] = None,
 ) -> Page[TenantOut]:
     """The caller's client tenants, newest first."""
-    rows, cursor = await paginate(session, repo.children_stmt(principal.tenant_id, slug), page,
-                                  keys=[Tenant.id])
+    rows, cursor = await paginate(
+        session, repo.children_stmt(principal.tenant_id, slug), page, keys=[Tenant.id]
+    )
     return Page(items=[TenantOut.model_validate(r) for r in rows], next_cursor=cursor)
 
 
-@router.get("/tenants/{tenant_id}", response_model=TenantOut,
-            responses={**AUTH_ERRORS, **problem_responses(404)})
+@router.get(
+    "/tenants/{tenant_id}",
+    response_model=TenantOut,
+    responses={**AUTH_ERRORS, **problem_responses(404)},
+)
 async def get_tenant(
-    tenant_id: uuid.UUID, principal: Annotated[Principal, Depends(require())],
-    session: TenantSession, response: Response,
+    tenant_id: uuid.UUID,
+    principal: Annotated[Principal, Depends(require())],
+    session: TenantSession,
+    response: Response,
 ) -> Tenant:
     """The caller's own tenant or one of its client tenants."""
     tenant = await service.get_child_or_self(session, principal, tenant_id)
@@ -70,11 +80,18 @@ async def get_tenant(
     return tenant
 
 
-@router.patch("/tenants/{tenant_id}", response_model=TenantOut,
-              responses={**AUTH_ERRORS, **problem_responses(404, 409, 412, 422)})
+@router.patch(
+    "/tenants/{tenant_id}",
+    response_model=TenantOut,
+    responses={**AUTH_ERRORS, **problem_responses(404, 409, 412, 422)},
+)
 async def update_tenant(
-    tenant_id: uuid.UUID, data: TenantUpdate, principal: Manager, session: TenantSession,
-    request: Request, response: Response,
+    tenant_id: uuid.UUID,
+    data: TenantUpdate,
+    principal: Manager,
+    session: TenantSession,
+    request: Request,
+    response: Response,
 ) -> Tenant:
     """Edit a client tenant (name, slug, logo). Send If-Match with the ETag."""
     tenant = await service.get_child_or_self(session, principal, tenant_id)
@@ -84,24 +101,40 @@ async def update_tenant(
     return tenant
 
 
-@router.post("/tenants/register", response_model=TenantRegistration,
-             status_code=status.HTTP_201_CREATED,
-             responses={200: {"description": "Already registered: the same answer, nothing created"},
-                        **AUTH_ERRORS, **problem_responses(409, 422)})
+@router.post(
+    "/tenants/register",
+    response_model=TenantRegistration,
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        200: {"description": "Already registered: the same answer, nothing created"},
+        **AUTH_ERRORS,
+        **problem_responses(409, 422),
+    },
+)
 async def register_tenant(
-    data: TenantRegister, principal: Provisioner, session: SystemSession,
-    settings: IdentitySettings, response: Response,
+    data: TenantRegister,
+    principal: Provisioner,
+    session: SystemSession,
+    settings: IdentitySettings,
+    response: Response,
 ) -> TenantRegistration:
     """Provision a provider tenant from an industry template (operator only; idempotent on
     external_customer_id). Runs in a system transaction: the dedupe looks across tenants."""
     tenant, created = await service.register(session, principal, data, settings)
     if not created:
         response.status_code = status.HTTP_200_OK
-    owner = (await session.scalars(
-        select(User).where(User.tenant_id == tenant.id).order_by(User.id).limit(1)
-    )).one()
-    roles = (await session.scalars(
-        select(Role.name).where(Role.tenant_id == tenant.id).order_by(Role.name)
-    )).all()
-    return TenantRegistration(tenant=TenantOut.model_validate(tenant),
-                              owner=await users.to_out(session, owner), roles=list(roles))
+    owner = (
+        await session.scalars(
+            select(User).where(User.tenant_id == tenant.id).order_by(User.id).limit(1)
+        )
+    ).one()
+    roles = (
+        await session.scalars(
+            select(Role.name).where(Role.tenant_id == tenant.id).order_by(Role.name)
+        )
+    ).all()
+    return TenantRegistration(
+        tenant=TenantOut.model_validate(tenant),
+        owner=await users.to_out(session, owner),
+        roles=list(roles),
+    )

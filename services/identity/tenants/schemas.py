@@ -8,7 +8,9 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from services.identity.users.schemas import User
 
-Slug = Annotated[str, Field(min_length=2, max_length=63, pattern=r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")]
+Slug = Annotated[
+    str, Field(min_length=2, max_length=63, pattern=r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")
+]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 LogoUrl = Annotated[str, Field(max_length=2048, pattern=r"^https?://\S+$")]
 

@@ -31,12 +31,21 @@ async def _tenant_event(
     The event belongs to the acting tenant (the parent) and names the child as customer."""
     child = tenant.id != principal.tenant_id
     await emit_event(
-        session, outbox, type=type_, tenant_id=principal.tenant_id,
+        session,
+        outbox,
+        type=type_,
+        tenant_id=principal.tenant_id,
         customer_tenant_id=tenant.id if child else None,
         subject=f"tenant/{tenant.id}",
-        data={"id": str(tenant.id), "parent_id": str(tenant.parent_id) if tenant.parent_id else None,
-              "kind": tenant.kind, "name": tenant.name, "slug": tenant.slug,
-              "logo_url": tenant.logo_url, "version": tenant.version},
+        data={
+            "id": str(tenant.id),
+            "parent_id": str(tenant.parent_id) if tenant.parent_id else None,
+            "kind": tenant.kind,
+            "name": tenant.name,
+            "slug": tenant.slug,
+            "logo_url": tenant.logo_url,
+            "version": tenant.version,
+        },
     )
 
 
@@ -50,8 +59,14 @@ async def seed_roles(
     for tpl in wanted:
         if tpl.name in existing:
             continue
-        role = Role(tenant_id=tenant.id, name=tpl.name, space=tpl.space,
-                    description=tpl.description, permissions=list(tpl.permissions), system=True)
+        role = Role(
+            tenant_id=tenant.id,
+            name=tpl.name,
+            space=tpl.space,
+            description=tpl.description,
+            permissions=list(tpl.permissions),
+            system=True,
+        )
         session.add(role)
         made.append(role)
     await session.flush()
@@ -65,9 +80,13 @@ async def caller_tenant(session: AsyncSession, principal: Principal) -> Tenant:
     return tenant
 
 
-async def get_child_or_self(session: AsyncSession, principal: Principal, tenant_id: uuid.UUID) -> Tenant:
+async def get_child_or_self(
+    session: AsyncSession, principal: Principal, tenant_id: uuid.UUID
+) -> Tenant:
     tenant = await repo.get(session, tenant_id)
-    if tenant is None or (tenant.id != principal.tenant_id and tenant.parent_id != principal.tenant_id):
+    if tenant is None or (
+        tenant.id != principal.tenant_id and tenant.parent_id != principal.tenant_id
+    ):
         raise NotFound("Tenant not found", code="tenant_not_found")
     return tenant
 
@@ -76,19 +95,33 @@ async def create_child(session: AsyncSession, principal: Principal, data: Tenant
     parent = await caller_tenant(session, principal)
     kind = CHILD_KIND.get(parent.kind)
     if kind is None:
-        raise Forbidden("A client tenant cannot have tenants of its own", code="cannot_create_tenant")
+        raise Forbidden(
+            "A client tenant cannot have tenants of its own", code="cannot_create_tenant"
+        )
     if await repo.get_by_slug(session, data.slug) is not None:
         raise Conflict(f"The slug {data.slug} is taken", code="slug_taken")
-    tenant = Tenant(parent_id=parent.id, kind=kind, name=data.name, slug=data.slug,
-                    logo_url=data.logo_url, features=list(parent.features), defaults={})
+    tenant = Tenant(
+        parent_id=parent.id,
+        kind=kind,
+        name=data.name,
+        slug=data.slug,
+        logo_url=data.logo_url,
+        features=list(parent.features),
+        defaults={},
+    )
     session.add(tenant)
     await session.flush()
     roles = await seed_roles(session, tenant)
     await _tenant_event(session, "identity.tenant.created", tenant, principal)
     for t in {parent.id, tenant.id}:
-        await record(session, tenant_id=t, actor=principal.subject, action="tenant.created",
-                     target=f"tenant:{tenant.id}",
-                     details={"slug": tenant.slug, "kind": kind, "roles": [r.name for r in roles]})
+        await record(
+            session,
+            tenant_id=t,
+            actor=principal.subject,
+            action="tenant.created",
+            target=f"tenant:{tenant.id}",
+            details={"slug": tenant.slug, "kind": kind, "roles": [r.name for r in roles]},
+        )
     return tenant
 
 
@@ -107,8 +140,14 @@ async def update_child(
         setattr(tenant, field, value)
     await session.flush()
     await _tenant_event(session, "identity.tenant.updated", tenant, principal)
-    await record(session, tenant_id=tenant.id, actor=principal.subject, action="tenant.updated",
-                 target=f"tenant:{tenant.id}", details={"fields": sorted(changes)})
+    await record(
+        session,
+        tenant_id=tenant.id,
+        actor=principal.subject,
+        action="tenant.updated",
+        target=f"tenant:{tenant.id}",
+        details={"fields": sorted(changes)},
+    )
     return tenant
 
 
@@ -124,8 +163,10 @@ async def register(
     if operator.kind != "operator":
         raise Forbidden("Only the platform operator provisions tenants", code="not_operator")
     # Serialise registrations of one customer so a retry racing the first creates nothing.
-    await session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"),
-                          {"k": f"register:{data.external_customer_id}"})
+    await session.execute(
+        text("SELECT pg_advisory_xact_lock(hashtext(:k))"),
+        {"k": f"register:{data.external_customer_id}"},
+    )
     existing = await repo.get_by_external_id(session, data.external_customer_id)
     if existing is not None:
         if existing.parent_id != operator.id:
@@ -140,45 +181,115 @@ async def register(
     if await repo.get_by_slug(session, data.slug) is not None:
         raise Conflict(f"The slug {data.slug} is taken", code="slug_taken")
     actor = principal.subject
-    tenant = Tenant(parent_id=operator.id, kind="provider", name=data.name, slug=data.slug,
-                    plan=data.plan, industry=template.industry,
-                    external_customer_id=data.external_customer_id,
-                    features=list(template.features), defaults=dict(template.defaults))
+    tenant = Tenant(
+        parent_id=operator.id,
+        kind="provider",
+        name=data.name,
+        slug=data.slug,
+        plan=data.plan,
+        industry=template.industry,
+        external_customer_id=data.external_customer_id,
+        features=list(template.features),
+        defaults=dict(template.defaults),
+    )
     session.add(tenant)
     await session.flush()
-    await _step(session, operator, tenant, actor, "provisioning.tenant_created",
-                {"slug": tenant.slug, "plan": data.plan, "industry": template.industry,
-                 "external_customer_id": data.external_customer_id})
+    await _step(
+        session,
+        operator,
+        tenant,
+        actor,
+        "provisioning.tenant_created",
+        {
+            "slug": tenant.slug,
+            "plan": data.plan,
+            "industry": template.industry,
+            "external_customer_id": data.external_customer_id,
+        },
+    )
     roles = await seed_roles(session, tenant, template)
     await _tenant_event(session, "identity.tenant.created", tenant, principal)
-    await _step(session, operator, tenant, actor, "provisioning.roles_seeded",
-                {"roles": [r.name for r in roles], "features": list(template.features)})
+    await _step(
+        session,
+        operator,
+        tenant,
+        actor,
+        "provisioning.roles_seeded",
+        {"roles": [r.name for r in roles], "features": list(template.features)},
+    )
     owner_roles = await users.resolve_roles(session, None, tenant, [template.owner_role])
-    owner, _ = await users.create_user(session, actor=actor, tenant=tenant, email=data.owner_email,
-                                       name=data.owner_name, roles=owner_roles, password=None,
-                                       status="invited")
-    await _step(session, operator, tenant, actor, "provisioning.owner_created",
-                {"user_id": str(owner.id), "email": owner.email, "role": template.owner_role})
+    owner, _ = await users.create_user(
+        session,
+        actor=actor,
+        tenant=tenant,
+        email=data.owner_email,
+        name=data.owner_name,
+        roles=owner_roles,
+        password=None,
+        status="invited",
+    )
+    await _step(
+        session,
+        operator,
+        tenant,
+        actor,
+        "provisioning.owner_created",
+        {"user_id": str(owner.id), "email": owner.email, "role": template.owner_role},
+    )
     token = security.new_secret()
-    invite = Invite(tenant_id=tenant.id, email=owner.email, roles=[template.owner_role],
-                    space=owner_roles[0].space, token_hash=security.sha256_hex(token),
-                    expires_at=datetime.now(UTC) + timedelta(hours=settings.invite_ttl_hours),
-                    user_id=owner.id, created_by=actor)
+    invite = Invite(
+        tenant_id=tenant.id,
+        email=owner.email,
+        roles=[template.owner_role],
+        space=owner_roles[0].space,
+        token_hash=security.sha256_hex(token),
+        expires_at=datetime.now(UTC) + timedelta(hours=settings.invite_ttl_hours),
+        user_id=owner.id,
+        created_by=actor,
+    )
     session.add(invite)
     await session.flush()
-    await emit_event(session, outbox, type="identity.mail.welcome", tenant_id=tenant.id,
-                     subject=f"user/{owner.id}",
-                     data={"to": owner.email, "name": owner.name, "tenant": tenant.name,
-                           "tenant_slug": tenant.slug, "invite_id": str(invite.id),
-                           "accept_url": f"{settings.public_base_url}/invites/{token}",
-                           "expires_at": invite.expires_at.isoformat()})
-    await _step(session, operator, tenant, actor, "provisioning.welcome_queued",
-                {"invite_id": str(invite.id), "to": owner.email})
+    await emit_event(
+        session,
+        outbox,
+        type="identity.mail.welcome",
+        tenant_id=tenant.id,
+        subject=f"user/{owner.id}",
+        data={
+            "to": owner.email,
+            "name": owner.name,
+            "tenant": tenant.name,
+            "tenant_slug": tenant.slug,
+            "invite_id": str(invite.id),
+            "accept_url": f"{settings.public_base_url}/invites/{token}",
+            "expires_at": invite.expires_at.isoformat(),
+        },
+    )
+    await _step(
+        session,
+        operator,
+        tenant,
+        actor,
+        "provisioning.welcome_queued",
+        {"invite_id": str(invite.id), "to": owner.email},
+    )
     return tenant, True
 
 
-async def _step(session: AsyncSession, operator: Tenant, tenant: Tenant, actor: str,
-                action: str, details: dict[str, object]) -> None:
+async def _step(
+    session: AsyncSession,
+    operator: Tenant,
+    tenant: Tenant,
+    actor: str,
+    action: str,
+    details: dict[str, object],
+) -> None:
     for t in (operator.id, tenant.id):
-        await record(session, tenant_id=t, actor=actor, action=action,
-                     target=f"tenant:{tenant.id}", details=details)
+        await record(
+            session,
+            tenant_id=t,
+            actor=actor,
+            action=action,
+            target=f"tenant:{tenant.id}",
+            details=details,
+        )

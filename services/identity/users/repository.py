@@ -65,7 +65,9 @@ async def find_membership(
 async def delete_memberships(
     session: AsyncSession, user_id: uuid.UUID, role_name: str, plant_id: uuid.UUID | None
 ) -> int:
-    stmt = delete(Membership).where(Membership.user_id == user_id, Membership.role_name == role_name)
+    stmt = delete(Membership).where(
+        Membership.user_id == user_id, Membership.role_name == role_name
+    )
     if plant_id is not None:
         stmt = stmt.where(Membership.plant_id == plant_id)
     result = await session.execute(stmt)

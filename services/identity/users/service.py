@@ -31,7 +31,9 @@ async def target_tenant(
     """The caller's own tenant, or one of its client tenants (404 for anything else)."""
     tid = tenant_id or principal.tenant_id
     tenant = await session.get(Tenant, tid)
-    if tenant is None or (tenant.id != principal.tenant_id and tenant.parent_id != principal.tenant_id):
+    if tenant is None or (
+        tenant.id != principal.tenant_id and tenant.parent_id != principal.tenant_id
+    ):
         raise NotFound("Tenant not found", code="tenant_not_found")
     return tenant
 
@@ -73,7 +75,9 @@ def user_out(user: User, memberships: Sequence[Membership]) -> UserOut:
         email=user.email,
         name=user.name,
         status=user.status,
-        roles=[RoleGrant(role=m.role_name, space=m.space, plant_id=m.plant_id) for m in memberships],
+        roles=[
+            RoleGrant(role=m.role_name, space=m.space, plant_id=m.plant_id) for m in memberships
+        ],
         version=user.version,
         created_at=user.created_at,
     )
@@ -92,7 +96,9 @@ async def create_user(
 ) -> tuple[User, str | None]:
     """Create a user with its role grants. Returns the temporary password when none was given."""
     if await repo.get_by_email(session, tenant.id, email) is not None:
-        raise Conflict(f"A user with email {email} already exists in this tenant", code="email_taken")
+        raise Conflict(
+            f"A user with email {email} already exists in this tenant", code="email_taken"
+        )
     temporary = None
     if password is None and status == "active":
         temporary = security.temporary_password()
@@ -107,8 +113,14 @@ async def create_user(
     )
     session.add(user)
     await session.flush()
-    await record(session, tenant_id=tenant.id, actor=actor, action="user.created",
-                 target=f"user:{user.id}", details={"email": email})
+    await record(
+        session,
+        tenant_id=tenant.id,
+        actor=actor,
+        action="user.created",
+        target=f"user:{user.id}",
+        details={"email": email},
+    )
     for role in roles:
         await grant(session, actor=actor, user=user, role=role, plant_id=None)
     return user, temporary
@@ -120,14 +132,28 @@ async def grant(
     existing = await repo.find_membership(session, user.id, role.name, plant_id)
     if existing is not None:
         return existing
-    m = Membership(tenant_id=user.tenant_id, user_id=user.id, role_id=role.id,
-                   role_name=role.name, space=role.space, plant_id=plant_id)
+    m = Membership(
+        tenant_id=user.tenant_id,
+        user_id=user.id,
+        role_id=role.id,
+        role_name=role.name,
+        space=role.space,
+        plant_id=plant_id,
+    )
     session.add(m)
     await session.flush()
-    await record(session, tenant_id=user.tenant_id, actor=actor, action="role.granted",
-                 target=f"user:{user.id}",
-                 details={"role": role.name, "space": role.space,
-                          "plant_id": str(plant_id) if plant_id else None})
+    await record(
+        session,
+        tenant_id=user.tenant_id,
+        actor=actor,
+        action="role.granted",
+        target=f"user:{user.id}",
+        details={
+            "role": role.name,
+            "space": role.space,
+            "plant_id": str(plant_id) if plant_id else None,
+        },
+    )
     return m
 
 
@@ -137,9 +163,14 @@ async def revoke(
     n = await repo.delete_memberships(session, user.id, role_name, plant_id)
     if n == 0:
         raise NotFound(f"The user does not hold the role {role_name}", code="membership_not_found")
-    await record(session, tenant_id=user.tenant_id, actor=actor, action="role.revoked",
-                 target=f"user:{user.id}",
-                 details={"role": role_name, "plant_id": str(plant_id) if plant_id else None})
+    await record(
+        session,
+        tenant_id=user.tenant_id,
+        actor=actor,
+        action="role.revoked",
+        target=f"user:{user.id}",
+        details={"role": role_name, "plant_id": str(plant_id) if plant_id else None},
+    )
 
 
 async def get_visible_user(session: AsyncSession, principal: Principal, user_id: uuid.UUID) -> User:

@@ -31,8 +31,12 @@ TENANTS_POLICY = f"id = {CUR} OR parent_id = {CUR} OR {SYSTEM_SQL}"
 
 def _ts() -> list[sa.Column]:
     return [
-        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
+        sa.Column(
+            "updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
     ]
 
 
@@ -40,14 +44,21 @@ def _rls(table: str, condition: str) -> None:
     q = f'"{S}"."{table}"'
     op.execute(f"ALTER TABLE {q} ENABLE ROW LEVEL SECURITY")
     op.execute(f"ALTER TABLE {q} FORCE ROW LEVEL SECURITY")
-    op.execute(f"CREATE POLICY tenant_tree ON {q} FOR ALL USING ({condition}) WITH CHECK ({condition})")
+    op.execute(
+        f"CREATE POLICY tenant_tree ON {q} FOR ALL USING ({condition}) WITH CHECK ({condition})"
+    )
 
 
 def upgrade() -> None:
     op.create_table(
         "tenants",
         sa.Column("id", sa.Uuid, primary_key=True),
-        sa.Column("parent_id", sa.Uuid, sa.ForeignKey(f"{S}.tenants.id", name="fk_tenants_parent_id_tenants"), nullable=True),
+        sa.Column(
+            "parent_id",
+            sa.Uuid,
+            sa.ForeignKey(f"{S}.tenants.id", name="fk_tenants_parent_id_tenants"),
+            nullable=True,
+        ),
         sa.Column("kind", sa.String(16), nullable=False),
         sa.Column("name", sa.String(200), nullable=False),
         sa.Column("slug", sa.String(63), nullable=False),
@@ -70,7 +81,12 @@ def upgrade() -> None:
     op.create_table(
         "roles",
         sa.Column("id", sa.Uuid, primary_key=True),
-        sa.Column("tenant_id", sa.Uuid, sa.ForeignKey(f"{S}.tenants.id", name="fk_roles_tenant_id_tenants"), nullable=False),
+        sa.Column(
+            "tenant_id",
+            sa.Uuid,
+            sa.ForeignKey(f"{S}.tenants.id", name="fk_roles_tenant_id_tenants"),
+            nullable=False,
+        ),
         sa.Column("name", sa.String(64), nullable=False),
         sa.Column("space", sa.String(16), nullable=False),
         sa.Column("description", sa.String(500), nullable=True),
@@ -86,7 +102,12 @@ def upgrade() -> None:
     op.create_table(
         "users",
         sa.Column("id", sa.Uuid, primary_key=True),
-        sa.Column("tenant_id", sa.Uuid, sa.ForeignKey(f"{S}.tenants.id", name="fk_users_tenant_id_tenants"), nullable=False),
+        sa.Column(
+            "tenant_id",
+            sa.Uuid,
+            sa.ForeignKey(f"{S}.tenants.id", name="fk_users_tenant_id_tenants"),
+            nullable=False,
+        ),
         sa.Column("email", sa.String(320), nullable=False),
         sa.Column("name", sa.String(200), nullable=False),
         sa.Column("password_hash", sa.String(255), nullable=True),
@@ -98,19 +119,41 @@ def upgrade() -> None:
         schema=S,
     )
     op.create_index("ix_users_tenant_id", "users", ["tenant_id"], schema=S)
-    op.create_index("uq_users_tenant_id_email", "users", ["tenant_id", sa.text("lower(email)")], unique=True, schema=S)
+    op.create_index(
+        "uq_users_tenant_id_email",
+        "users",
+        ["tenant_id", sa.text("lower(email)")],
+        unique=True,
+        schema=S,
+    )
 
     op.create_table(
         "memberships",
         sa.Column("id", sa.Uuid, primary_key=True),
         sa.Column("tenant_id", sa.Uuid, nullable=False),
-        sa.Column("user_id", sa.Uuid, sa.ForeignKey(f"{S}.users.id", ondelete="CASCADE", name="fk_memberships_user_id_users"), nullable=False),
-        sa.Column("role_id", sa.Uuid, sa.ForeignKey(f"{S}.roles.id", ondelete="CASCADE", name="fk_memberships_role_id_roles"), nullable=False),
+        sa.Column(
+            "user_id",
+            sa.Uuid,
+            sa.ForeignKey(f"{S}.users.id", ondelete="CASCADE", name="fk_memberships_user_id_users"),
+            nullable=False,
+        ),
+        sa.Column(
+            "role_id",
+            sa.Uuid,
+            sa.ForeignKey(f"{S}.roles.id", ondelete="CASCADE", name="fk_memberships_role_id_roles"),
+            nullable=False,
+        ),
         sa.Column("role_name", sa.String(64), nullable=False),
         sa.Column("space", sa.String(16), nullable=False),
         sa.Column("plant_id", sa.Uuid, nullable=True),
         *_ts(),
-        sa.UniqueConstraint("user_id", "role_id", "plant_id", name="uq_memberships_user_id_role_id_plant_id", postgresql_nulls_not_distinct=True),
+        sa.UniqueConstraint(
+            "user_id",
+            "role_id",
+            "plant_id",
+            name="uq_memberships_user_id_role_id_plant_id",
+            postgresql_nulls_not_distinct=True,
+        ),
         schema=S,
     )
     for col in ("tenant_id", "user_id", "role_id"):
@@ -120,7 +163,14 @@ def upgrade() -> None:
         "refresh_tokens",
         sa.Column("id", sa.Uuid, primary_key=True),
         sa.Column("tenant_id", sa.Uuid, nullable=False),
-        sa.Column("user_id", sa.Uuid, sa.ForeignKey(f"{S}.users.id", ondelete="CASCADE", name="fk_refresh_tokens_user_id_users"), nullable=False),
+        sa.Column(
+            "user_id",
+            sa.Uuid,
+            sa.ForeignKey(
+                f"{S}.users.id", ondelete="CASCADE", name="fk_refresh_tokens_user_id_users"
+            ),
+            nullable=False,
+        ),
         sa.Column("family_id", sa.Uuid, nullable=False),
         sa.Column("token_hash", sa.String(64), nullable=False),
         sa.Column("space", sa.String(16), nullable=False),
@@ -140,12 +190,20 @@ def upgrade() -> None:
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("private_key_encrypted", sa.Text, nullable=False),
         sa.Column("public_jwk", JSONB, nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
         schema=S,
     )
     # At most one current key.
-    op.create_index("uq_signing_keys_current", "signing_keys", ["status"], unique=True,
-                    postgresql_where=sa.text("status = 'current'"), schema=S)
+    op.create_index(
+        "uq_signing_keys_current",
+        "signing_keys",
+        ["status"],
+        unique=True,
+        postgresql_where=sa.text("status = 'current'"),
+        schema=S,
+    )
 
     op.create_table(
         "invites",
@@ -207,14 +265,22 @@ def upgrade() -> None:
         sa.Column("subject", sa.String(500), nullable=False),
         sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("data", JSONB, nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
         sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
         sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("last_error", sa.Text, nullable=True),
         schema=S,
     )
-    op.create_index("ix_outbox_unsent", "outbox", ["created_at"], postgresql_where=sa.text("sent_at IS NULL"), schema=S)
+    op.create_index(
+        "ix_outbox_unsent",
+        "outbox",
+        ["created_at"],
+        postgresql_where=sa.text("sent_at IS NULL"),
+        schema=S,
+    )
 
     op.create_table(
         "idempotency_keys",
@@ -243,6 +309,17 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("idempotency_keys", "outbox", "audit_events", "api_clients", "invites",
-                  "signing_keys", "refresh_tokens", "memberships", "users", "roles", "tenants"):
+    for table in (
+        "idempotency_keys",
+        "outbox",
+        "audit_events",
+        "api_clients",
+        "invites",
+        "signing_keys",
+        "refresh_tokens",
+        "memberships",
+        "users",
+        "roles",
+        "tenants",
+    ):
         op.drop_table(table, schema=S)
