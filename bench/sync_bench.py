@@ -81,8 +81,9 @@ def _receiver_main(port: int) -> None:
 
 
 def _spawn(cmd: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(cmd, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT,
-                            start_new_session=True)
+    return subprocess.Popen(
+        cmd, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True
+    )
 
 
 def _wait_http(url: str, timeout: float = 60) -> None:
@@ -140,8 +141,14 @@ async def _throughput(stack: Any, recv: str, events: int) -> dict[str, Any]:
     async with httpx.AsyncClient(timeout=60) as client:
         for start in range(0, events, 50):
             batch = [
-                {"id": str(uuid.uuid4()), "type": "bench.a.x", "tenant_id": str(tenant),
-                 "subject": "bench", "occurred_at": "2026-01-01T00:00:00Z", "data": {"i": i}}
+                {
+                    "id": str(uuid.uuid4()),
+                    "type": "bench.a.x",
+                    "tenant_id": str(tenant),
+                    "subject": "bench",
+                    "occurred_at": "2026-01-01T00:00:00Z",
+                    "data": {"i": i},
+                }
                 for i in range(start, min(events, start + 50))
             ]
             body = orjson.dumps({"events": batch})
@@ -170,16 +177,26 @@ async def _latency(
         urls.append(f"{recv}/e/slow/0")
     await _endpoints(stack.admin_dsn(), tenant, urls)
     db = Database(stack.service_dsn("quality"), schema="quality", pool_size=4)
-    relay = Relay(db, service="quality", secret=stack.secrets["service_secret_quality"],
-                  ingest_url=f"{stack.service_url('sync')}/internal/events")
+    relay = Relay(
+        db,
+        service="quality",
+        secret=stack.secrets["service_secret_quality"],
+        ingest_url=f"{stack.service_url('sync')}/internal/events",
+    )
     await relay.start()
     n = int(rate * seconds)
     try:
         t_start = time.monotonic()
         for i in range(n):
             async with db.transaction(tenant) as s:
-                await emit_event(s, outbox, type=f"bench.{group}.x", tenant_id=tenant,
-                                 subject="bench", data={"t0": time.time(), "i": i})
+                await emit_event(
+                    s,
+                    outbox,
+                    type=f"bench.{group}.x",
+                    tenant_id=tenant,
+                    subject="bench",
+                    data={"t0": time.time(), "i": i},
+                )
             await asyncio.sleep(max(0.0, t_start + (i + 1) / rate - time.monotonic()))
         async with httpx.AsyncClient(timeout=30) as client:
             st = await _wait_count(client, recv, group, n * 10, limit=60)
@@ -210,33 +227,70 @@ async def _run(args: argparse.Namespace) -> None:
         base["PYTHONPATH"] = str(ROOT)
         rport = free_port()
         recv = f"http://127.0.0.1:{rport}"
-        procs.append(_spawn([sys.executable, "-m", "bench.sync_bench", "receiver", str(rport)],
-                            base, state / "receiver.log"))
+        procs.append(
+            _spawn(
+                [sys.executable, "-m", "bench.sync_bench", "receiver", str(rport)],
+                base,
+                state / "receiver.log",
+            )
+        )
         spec = next(s for s in SERVICES if s.name == "sync")
-        env = {**base, **stack.service_env(spec), "WEFT_SYNC_LOG_LEVEL": "WARNING",
-               "WEFT_SYNC_DELIVERY_TIMEOUT_SECONDS": "2", "WEFT_SYNC_ALLOW_PRIVATE_URLS": "true"}
-        procs.append(_spawn(
-            [sys.executable, "-m", "uvicorn", "--factory", spec.app, "--host", "127.0.0.1",
-             "--port", str(stack.config.service_ports["sync"]), "--no-access-log",
-             "--loop", "uvloop", "--http", "httptools"], env, state / "sync.log"))
+        env = {
+            **base,
+            **stack.service_env(spec),
+            "WEFT_SYNC_LOG_LEVEL": "WARNING",
+            "WEFT_SYNC_DELIVERY_TIMEOUT_SECONDS": "2",
+            "WEFT_SYNC_ALLOW_PRIVATE_URLS": "true",
+        }
+        procs.append(
+            _spawn(
+                [
+                    sys.executable,
+                    "-m",
+                    "uvicorn",
+                    "--factory",
+                    spec.app,
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(stack.config.service_ports["sync"]),
+                    "--no-access-log",
+                    "--loop",
+                    "uvloop",
+                    "--http",
+                    "httptools",
+                ],
+                env,
+                state / "sync.log",
+            )
+        )
         await asyncio.to_thread(_wait_http, f"{recv}/stats/none")
         await asyncio.to_thread(_wait_http, f"{stack.service_url('sync')}/healthz")
 
         a = await _throughput(stack, recv, args.events)
-        print(f"throughput: {a['count']}/{a['expected']} signed deliveries to 100 endpoints "
-              f"in {a['total_s']:.1f} s = {a['count'] / a['total_s']:.0f}/s overall, "
-              f"{(a.get('sustained_per_s') or 0):.0f}/s sustained (10%-90%); "
-              f"ingest of {args.events} events took {a['ingest_s']:.2f} s", flush=True)
+        print(
+            f"throughput: {a['count']}/{a['expected']} signed deliveries to 100 endpoints "
+            f"in {a['total_s']:.1f} s = {a['count'] / a['total_s']:.0f}/s overall, "
+            f"{(a.get('sustained_per_s') or 0):.0f}/s sustained (10%-90%); "
+            f"ingest of {args.events} events took {a['ingest_s']:.2f} s",
+            flush=True,
+        )
         b = await _latency(stack, recv, "b", args.rate, args.seconds, slow=False)
-        print(f"outbox -> first attempt ({args.rate:g} events/s x 10 endpoints, via the relay): "
-              f"{b['count']}/{b['expected']} p50 {b['p50_ms']:.0f} ms, p99 {b['p99_ms']:.0f} ms, "
-              f"max {b['max_ms']:.0f} ms", flush=True)
+        print(
+            f"outbox -> first attempt ({args.rate:g} events/s x 10 endpoints, via the relay): "
+            f"{b['count']}/{b['expected']} p50 {b['p50_ms']:.0f} ms, p99 {b['p99_ms']:.0f} ms, "
+            f"max {b['max_ms']:.0f} ms",
+            flush=True,
+        )
         c = await _latency(stack, recv, "c", args.rate, args.seconds, slow=True)
         rise = (c["p99_ms"] / b["p99_ms"] - 1) * 100
-        print(f"with one endpoint timing out on every call: {c['count']}/{c['expected']} healthy "
-              f"p50 {c['p50_ms']:.0f} ms, p99 {c['p99_ms']:.0f} ms (baseline p99 "
-              f"{b['p99_ms']:.0f} ms, {rise:+.0f}%); the dead endpoint got "
-              f"{c['slow_endpoint_hits']} attempts", flush=True)
+        print(
+            f"with one endpoint timing out on every call: {c['count']}/{c['expected']} healthy "
+            f"p50 {c['p50_ms']:.0f} ms, p99 {c['p99_ms']:.0f} ms (baseline p99 "
+            f"{b['p99_ms']:.0f} ms, {rise:+.0f}%); the dead endpoint got "
+            f"{c['slow_endpoint_hits']} attempts",
+            flush=True,
+        )
     finally:
         for p in procs:
             p.terminate()

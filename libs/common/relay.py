@@ -193,8 +193,8 @@ def relay_lifespan(
             service=settings.service_name,
             secret=settings.service_secret,
             ingest_url=settings.sync_ingest_url,
-            batch_size=batch_size or getattr(settings, "relay_batch_size", 100),
-            poll_seconds=poll_seconds or getattr(settings, "relay_poll_seconds", 0.2),
+            batch_size=batch_size or settings.relay_batch_size,
+            poll_seconds=poll_seconds or settings.relay_poll_seconds,
         )
         if not settings.service_secret or not settings.sync_ingest_url:
             log.warning("relay not started: service_secret or sync_ingest_url unset")

@@ -27,7 +27,8 @@ async def cleanup_once(db: Database, settings: Settings) -> int:
     total = 0
     while True:
         async with db.transaction(None, system=True) as s:
-            n = (await s.execute(_DELETE_OLD, {"days": settings.event_retention_days})).rowcount
+            result = await s.execute(_DELETE_OLD, {"days": settings.event_retention_days})
+            n = result.rowcount  # type: ignore[attr-defined]
             if total == 0:
                 await s.execute(_DELETE_KEYS)
         total += int(n or 0)

@@ -9,7 +9,7 @@ from libs.common.settings import ServiceSettings
 
 # Delays (seconds) before each delivery attempt: immediately, 5 s, 5 min, 30 min, 2 h, 5 h,
 # 10 h, 14 h, 20 h, 24 h (Svix's schedule). After the last one fails the message is dead.
-DEFAULT_RETRY_SCHEDULE = [0, 5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400]
+DEFAULT_RETRY_SCHEDULE: list[float] = [0, 5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400]
 
 
 class Settings(ServiceSettings):

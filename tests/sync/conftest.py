@@ -60,8 +60,12 @@ class Receiver:
 
     async def _handle(self, request: web.Request) -> web.Response:
         name = request.match_info["name"]
-        hit = Hit(name, {k.lower(): v for k, v in request.headers.items()}, await request.read(),
-                  time.monotonic())
+        hit = Hit(
+            name,
+            {k.lower(): v for k, v in request.headers.items()},
+            await request.read(),
+            time.monotonic(),
+        )
         seen = self.hits.setdefault(name, [])
         seen.append(hit)
         status, headers, delay = self.behaviours.get(name, ok)(hit, len(seen))
@@ -93,8 +97,9 @@ class Receiver:
             if predicate(hits):
                 return hits
             await asyncio.sleep(0.05)
-        raise AssertionError(f"receiver {name}: condition not met in {wait}s "
-                             f"({len(self.hits.get(name, []))} hits)")
+        raise AssertionError(
+            f"receiver {name}: condition not met in {wait}s ({len(self.hits.get(name, []))} hits)"
+        )
 
 
 @pytest.fixture
@@ -153,8 +158,9 @@ def signed_batch(
     stack: Stack, events: list[dict[str, Any]], *, service: str = "production"
 ) -> tuple[bytes, dict[str, str]]:
     body = orjson.dumps({"events": events})
-    headers = signed_headers([stack.secrets[f"service_secret_{service}"]],
-                             f"batch_{uuid.uuid4().hex}", body)
+    headers = signed_headers(
+        [stack.secrets[f"service_secret_{service}"]], f"batch_{uuid.uuid4().hex}", body
+    )
     headers["X-Weft-Service"] = service
     return body, headers
 
@@ -162,8 +168,9 @@ def signed_batch(
 async def ingest(stack: Stack, events: list[dict[str, Any]]) -> dict[str, Any]:
     body, headers = signed_batch(stack, events)
     async with httpx.AsyncClient(timeout=20) as client:
-        resp = await client.post(f"{stack.service_url('sync')}/internal/events", content=body,
-                                 headers=headers)
+        resp = await client.post(
+            f"{stack.service_url('sync')}/internal/events", content=body, headers=headers
+        )
     assert resp.status_code == 200, resp.text
     return resp.json()  # type: ignore[no-any-return]
 
@@ -171,8 +178,11 @@ async def ingest(stack: Stack, events: list[dict[str, Any]]) -> dict[str, Any]:
 async def subscribe(
     gateway: httpx.AsyncClient, headers: dict[str, str], url: str, types: list[str]
 ) -> dict[str, Any]:
-    resp = await gateway.post("/v1/sync/endpoints", headers=headers,
-                              json={"url": url, "event_types": types, "description": "test"})
+    resp = await gateway.post(
+        "/v1/sync/endpoints",
+        headers=headers,
+        json={"url": url, "event_types": types, "description": "test"},
+    )
     assert resp.status_code == 201, resp.text
     return resp.json()  # type: ignore[no-any-return]
 

@@ -35,8 +35,12 @@ async def _wait_status(
 
 
 async def test_subscribe_and_receive_signed_deliveries(
-    stack: Stack, gateway: httpx.AsyncClient, admin_headers: dict[str, str],
-    receiver: Receiver, tenants: dict[str, str], db: asyncpg.Connection,
+    stack: Stack,
+    gateway: httpx.AsyncClient,
+    admin_headers: dict[str, str],
+    receiver: Receiver,
+    tenants: dict[str, str],
+    db: asyncpg.Connection,
 ) -> None:
     t = topic()
     ep = await subscribe(gateway, admin_headers, receiver.url("a"), [f"{t}.*"])
@@ -61,23 +65,31 @@ async def test_subscribe_and_receive_signed_deliveries(
     items = attempts.json()["items"]
     assert len(items) == 3 and all(a["status_code"] == 200 for a in items)
     assert all(a["latency_ms"] >= 0 and a["response_body"] == '{"ok":true}' for a in items)
-    by_msg = await gateway.get(f"/v1/sync/messages/{wanted[0]['id']}/attempts",
-                               headers=admin_headers)
+    by_msg = await gateway.get(
+        f"/v1/sync/messages/{wanted[0]['id']}/attempts", headers=admin_headers
+    )
     assert [a["message_id"] for a in by_msg.json()["items"]] == [wanted[0]["id"]]
 
-    events = await gateway.get("/v1/sync/events", headers=admin_headers,
-                               params={"type": f"{t}.*", "limit": 2})
+    events = await gateway.get(
+        "/v1/sync/events", headers=admin_headers, params={"type": f"{t}.*", "limit": 2}
+    )
     assert events.status_code == 200
     page = events.json()
     assert len(page["items"]) == 2 and page["next_cursor"]
-    rest = await gateway.get("/v1/sync/events", headers=admin_headers,
-                             params={"type": f"{t}.*", "cursor": page["next_cursor"]})
+    rest = await gateway.get(
+        "/v1/sync/events",
+        headers=admin_headers,
+        params={"type": f"{t}.*", "cursor": page["next_cursor"]},
+    )
     assert {e["id"] for e in page["items"] + rest.json()["items"]} == {e["id"] for e in wanted}
 
 
 async def test_receiver_down_then_up_loses_nothing(
-    stack: Stack, gateway: httpx.AsyncClient, admin_headers: dict[str, str],
-    tenants: dict[str, str], db: asyncpg.Connection,
+    stack: Stack,
+    gateway: httpx.AsyncClient,
+    admin_headers: dict[str, str],
+    tenants: dict[str, str],
+    db: asyncpg.Connection,
 ) -> None:
     receiver = Receiver()
     t = topic()
@@ -87,21 +99,30 @@ async def test_receiver_down_then_up_loses_nothing(
     await asyncio.sleep(1.5)
     await receiver.start()
     try:
-        await receiver.wait_for("down", lambda h: {x.webhook_id for x in h} >= {
-            e["id"] for e in events}, wait=30)
+        await receiver.wait_for(
+            "down", lambda h: {x.webhook_id for x in h} >= {e["id"] for e in events}, wait=30
+        )
         rows = await _wait_status(db, ep["id"], "succeeded", 10)
         # failures were recorded (the breaker opened after a few, sparing the rest)
         assert sum(r["attempts"] for r in rows) > 10
-        assert await db.fetchval(
-            "SELECT count(*) FROM sync.attempts WHERE endpoint_id = $1 AND NOT success",
-            uuid.UUID(ep["id"])) >= 1
+        assert (
+            await db.fetchval(
+                "SELECT count(*) FROM sync.attempts WHERE endpoint_id = $1 AND NOT success",
+                uuid.UUID(ep["id"]),
+            )
+            >= 1
+        )
     finally:
         await receiver.stop()
 
 
 async def test_gone_disables_the_endpoint_and_tells_the_tenant(
-    stack: Stack, gateway: httpx.AsyncClient, admin_headers: dict[str, str],
-    receiver: Receiver, tenants: dict[str, str], db: asyncpg.Connection,
+    stack: Stack,
+    gateway: httpx.AsyncClient,
+    admin_headers: dict[str, str],
+    receiver: Receiver,
+    tenants: dict[str, str],
+    db: asyncpg.Connection,
 ) -> None:
     t = topic()
     receiver.behaviours["gone"] = lambda _h, _n: (410, {}, 0.0)
@@ -111,8 +132,11 @@ async def test_gone_disables_the_endpoint_and_tells_the_tenant(
     await _wait_status(db, ep["id"], "failed", 1)
     got = (await gateway.get(f"/v1/sync/endpoints/{ep['id']}", headers=admin_headers)).json()
     assert got["enabled"] is False and got["disabled_reason"] == "gone"
-    events = (await gateway.get("/v1/sync/events", headers=admin_headers,
-                                params={"type": "sync.endpoint.disabled"})).json()["items"]
+    events = (
+        await gateway.get(
+            "/v1/sync/events", headers=admin_headers, params={"type": "sync.endpoint.disabled"}
+        )
+    ).json()["items"]
     assert any(e["data"]["endpoint_id"] == ep["id"] for e in events)
     # nothing more goes to a disabled endpoint
     await ingest(stack, [make_event(f"{t}.y", tenants["paco"])])
@@ -121,8 +145,11 @@ async def test_gone_disables_the_endpoint_and_tells_the_tenant(
 
 
 async def test_retry_after_is_honoured(
-    stack: Stack, gateway: httpx.AsyncClient, admin_headers: dict[str, str],
-    receiver: Receiver, tenants: dict[str, str],
+    stack: Stack,
+    gateway: httpx.AsyncClient,
+    admin_headers: dict[str, str],
+    receiver: Receiver,
+    tenants: dict[str, str],
 ) -> None:
     t = topic()
 
@@ -140,8 +167,12 @@ async def test_retry_after_is_honoured(
 
 
 async def test_dead_letter_then_recover(
-    stack: Stack, gateway: httpx.AsyncClient, admin_headers: dict[str, str],
-    receiver: Receiver, tenants: dict[str, str], db: asyncpg.Connection,
+    stack: Stack,
+    gateway: httpx.AsyncClient,
+    admin_headers: dict[str, str],
+    receiver: Receiver,
+    tenants: dict[str, str],
+    db: asyncpg.Connection,
 ) -> None:
     t = topic()
     receiver.behaviours["dead"] = lambda _h, _n: (500, {}, 0.0)
@@ -152,26 +183,36 @@ async def test_dead_letter_then_recover(
     rows = await _wait_status(db, ep["id"], "failed", 2, wait=40)
     schedule_len = 8  # tools/stack.py test schedule
     assert all(r["attempts"] == schedule_len for r in rows)
-    failed = (await gateway.get(f"/v1/sync/endpoints/{ep['id']}/deliveries",
-                                headers=admin_headers, params={"status": "failed"})).json()
+    failed = (
+        await gateway.get(
+            f"/v1/sync/endpoints/{ep['id']}/deliveries",
+            headers=admin_headers,
+            params={"status": "failed"},
+        )
+    ).json()
     assert len(failed["items"]) == 2
 
     receiver.behaviours["dead"] = lambda _h, _n: (200, {}, 0.0)
-    resp = await gateway.post(f"/v1/sync/endpoints/{ep['id']}/recover", headers=admin_headers,
-                              json={"since": started.isoformat()})
+    resp = await gateway.post(
+        f"/v1/sync/endpoints/{ep['id']}/recover",
+        headers=admin_headers,
+        json={"since": started.isoformat()},
+    )
     assert resp.status_code == 200 and resp.json()["count"] == 2
     await _wait_status(db, ep["id"], "succeeded", 2)
     assert len(await _deliveries(db, ep["id"])) == 2  # one ledger row per message
 
 
 async def test_secret_rotation_signs_with_both(
-    stack: Stack, gateway: httpx.AsyncClient, admin_headers: dict[str, str],
-    receiver: Receiver, tenants: dict[str, str],
+    stack: Stack,
+    gateway: httpx.AsyncClient,
+    admin_headers: dict[str, str],
+    receiver: Receiver,
+    tenants: dict[str, str],
 ) -> None:
     t = topic()
     ep = await subscribe(gateway, admin_headers, receiver.url("rot"), [f"{t}.*"])
-    resp = await gateway.post(f"/v1/sync/endpoints/{ep['id']}/rotate-secret",
-                              headers=admin_headers)
+    resp = await gateway.post(f"/v1/sync/endpoints/{ep['id']}/rotate-secret", headers=admin_headers)
     assert resp.status_code == 200
     new_secret = resp.json()["secret"]
     assert new_secret != ep["secret"]
@@ -183,8 +224,11 @@ async def test_secret_rotation_signs_with_both(
 
 
 async def test_test_event_resend_and_replay(
-    stack: Stack, gateway: httpx.AsyncClient, admin_headers: dict[str, str],
-    receiver: Receiver, tenants: dict[str, str],
+    stack: Stack,
+    gateway: httpx.AsyncClient,
+    admin_headers: dict[str, str],
+    receiver: Receiver,
+    tenants: dict[str, str],
 ) -> None:
     t = topic()
     ep = await subscribe(gateway, admin_headers, receiver.url("ops"), [f"{t}.*"])
@@ -199,22 +243,33 @@ async def test_test_event_resend_and_replay(
     event = make_event(f"{t}.x", tenants["paco"])
     await ingest(stack, [event])
     await receiver.wait_for("ops", lambda h: len(h) == 2)
-    resp = await gateway.post(f"/v1/sync/messages/{event['id']}/resend", headers=admin_headers,
-                              json={"endpoint_id": ep["id"]})
+    resp = await gateway.post(
+        f"/v1/sync/messages/{event['id']}/resend",
+        headers=admin_headers,
+        json={"endpoint_id": ep["id"]},
+    )
     assert resp.status_code == 202
     await receiver.wait_for("ops", lambda h: len(h) == 3)
-    resp = await gateway.post(f"/v1/sync/endpoints/{ep['id']}/replay", headers=admin_headers,
-                              json={"since": since.isoformat()})
+    resp = await gateway.post(
+        f"/v1/sync/endpoints/{ep['id']}/replay",
+        headers=admin_headers,
+        json={"since": since.isoformat()},
+    )
     assert resp.status_code == 200 and resp.json()["count"] == 1
     hits = await receiver.wait_for("ops", lambda h: len(h) == 4)
     assert [h.webhook_id for h in hits[1:]] == [event["id"]] * 3
 
 
 async def test_client_admin_gets_only_events_made_for_its_tenant(
-    stack: Stack, gateway: httpx.AsyncClient, token_for, receiver: Receiver,
+    stack: Stack,
+    gateway: httpx.AsyncClient,
+    token_for,
+    receiver: Receiver,
     tenants: dict[str, str],
 ) -> None:
-    headers = {"Authorization": f"Bearer {await token_for('admin@luxurybrandx.example', 'luxury-brand-x')}"}
+    headers = {
+        "Authorization": f"Bearer {await token_for('admin@luxurybrandx.example', 'luxury-brand-x')}"
+    }
     t = topic()
     ep = await subscribe(gateway, headers, receiver.url("brand"), [f"{t}.*"])
     assert ep["scope"] == "customer"
@@ -225,20 +280,28 @@ async def test_client_admin_gets_only_events_made_for_its_tenant(
     await receiver.wait_for("brand", lambda h: len(h) >= 1)
     await asyncio.sleep(0.5)
     assert receiver.unique_ids("brand") == {mine["id"]}
-    viewer = {"Authorization": f"Bearer {await token_for('viewer@luxurybrandx.example', 'luxury-brand-x')}"}
-    listed = (await gateway.get("/v1/sync/events", headers=viewer,
-                                params={"type": f"{t}.*"})).json()["items"]
+    viewer = {
+        "Authorization": f"Bearer {await token_for('viewer@luxurybrandx.example', 'luxury-brand-x')}"
+    }
+    listed = (
+        await gateway.get("/v1/sync/events", headers=viewer, params={"type": f"{t}.*"})
+    ).json()["items"]
     assert [e["id"] for e in listed] == [mine["id"]]
-    denied = await gateway.post("/v1/sync/endpoints", headers=viewer,
-                                json={"url": receiver.url("x"), "event_types": ["*"]})
+    denied = await gateway.post(
+        "/v1/sync/endpoints", headers=viewer, json={"url": receiver.url("x"), "event_types": ["*"]}
+    )
     assert denied.status_code == 403
 
 
 async def test_url_rules(gateway: httpx.AsyncClient, admin_headers: dict[str, str]) -> None:
     for url in ("ftp://example.com/hook", "https://user:pw@example.com/hook", "notaurl"):
-        resp = await gateway.post("/v1/sync/endpoints", headers=admin_headers,
-                                  json={"url": url, "event_types": ["*"]})
+        resp = await gateway.post(
+            "/v1/sync/endpoints", headers=admin_headers, json={"url": url, "event_types": ["*"]}
+        )
         assert resp.status_code == 422, url
-    resp = await gateway.post("/v1/sync/endpoints", headers=admin_headers,
-                              json={"url": "https://example.com/h", "event_types": ["Bad Type"]})
+    resp = await gateway.post(
+        "/v1/sync/endpoints",
+        headers=admin_headers,
+        json={"url": "https://example.com/h", "event_types": ["Bad Type"]},
+    )
     assert resp.status_code == 422

@@ -18,15 +18,20 @@ from tools.stack import Stack
 
 
 async def test_endpoint_failing_for_five_days_is_disabled(
-    stack: Stack, gateway: httpx.AsyncClient, admin_headers: dict[str, str],
-    receiver: Receiver, tenants: dict[str, str], db: asyncpg.Connection,
+    stack: Stack,
+    gateway: httpx.AsyncClient,
+    admin_headers: dict[str, str],
+    receiver: Receiver,
+    tenants: dict[str, str],
+    db: asyncpg.Connection,
 ) -> None:
     t = topic()
     receiver.behaviours["sick"] = lambda _h, _n: (500, {}, 0.0)
     ep = await subscribe(gateway, admin_headers, receiver.url("sick"), [f"{t}.*"])
     await db.execute(
         "UPDATE sync.endpoints SET failing_since = now() - interval '6 days' WHERE id = $1",
-        uuid.UUID(ep["id"]))
+        uuid.UUID(ep["id"]),
+    )
     await ingest(stack, [make_event(f"{t}.x", tenants["paco"])])
     await receiver.wait_for("sick", lambda h: len(h) >= 1)
     for _ in range(50):
@@ -35,13 +40,18 @@ async def test_endpoint_failing_for_five_days_is_disabled(
             break
         await asyncio.sleep(0.1)
     assert (got["enabled"], got["disabled_reason"]) == (False, "failing")
-    told = (await gateway.get("/v1/sync/events", headers=admin_headers,
-                              params={"type": "sync.endpoint.disabled"})).json()["items"]
-    assert any(e["data"] == {"endpoint_id": ep["id"], "url": ep["url"], "reason": "failing"}
-               for e in told)
+    told = (
+        await gateway.get(
+            "/v1/sync/events", headers=admin_headers, params={"type": "sync.endpoint.disabled"}
+        )
+    ).json()["items"]
+    assert any(
+        e["data"] == {"endpoint_id": ep["id"], "url": ep["url"], "reason": "failing"} for e in told
+    )
     # enabling it again starts afresh
-    resp = await gateway.patch(f"/v1/sync/endpoints/{ep['id']}", headers=admin_headers,
-                               json={"enabled": True})
+    resp = await gateway.patch(
+        f"/v1/sync/endpoints/{ep['id']}", headers=admin_headers, json={"enabled": True}
+    )
     assert resp.status_code == 200
     assert resp.json()["failing_since"] is None and resp.json()["disabled_reason"] is None
 
@@ -57,7 +67,10 @@ async def test_retention_cleanup_removes_old_events(
         await db.execute(
             "INSERT INTO sync.events (id, type, tenant_id, subject, occurred_at, data, source, "
             f"received_at) VALUES ($1, 'test.old', $2, 's', now(), $3, 'test', now() - interval '{age}')",
-            eid, uuid.UUID(tenants["paco"]), json.dumps({}))
+            eid,
+            uuid.UUID(tenants["paco"]),
+            json.dumps({}),
+        )
     database = Database(stack.service_dsn("sync"), schema="sync", pool_size=1)
     try:
         removed = await cleanup_once(database, Settings(event_retention_days=30))

@@ -26,7 +26,8 @@ async def _ledger_ok(db: asyncpg.Connection, endpoint_id: str, event_ids: list[s
     for _ in range(300):
         rows = await db.fetch(
             "SELECT event_id, status FROM sync.deliveries WHERE endpoint_id = $1",
-            uuid.UUID(endpoint_id))
+            uuid.UUID(endpoint_id),
+        )
         if len(rows) == len(ids) and all(r["status"] == "succeeded" for r in rows):
             break
         await asyncio.sleep(0.1)
@@ -42,8 +43,12 @@ async def _outbox_insert(db: asyncpg.Connection, events: list[dict[str, Any]]) -
             await db.execute(
                 "INSERT INTO quality.outbox (id, type, tenant_id, subject, occurred_at, data) "
                 "VALUES ($1, $2, $3, $4, now(), $5)",
-                uuid.UUID(e["id"]), e["type"], uuid.UUID(e["tenant_id"]), e["subject"],
-                json.dumps(e["data"]))
+                uuid.UUID(e["id"]),
+                e["type"],
+                uuid.UUID(e["tenant_id"]),
+                e["subject"],
+                json.dumps(e["data"]),
+            )
         await db.execute("SELECT pg_notify('weft_outbox', 'quality')")
 
 
@@ -51,7 +56,8 @@ async def _all_sent(db: asyncpg.Connection, events: list[dict[str, Any]], wait: 
     ids = [uuid.UUID(e["id"]) for e in events]
     for _ in range(int(wait * 10)):
         left = await db.fetchval(
-            "SELECT count(*) FROM quality.outbox WHERE id = ANY($1) AND sent_at IS NULL", ids)
+            "SELECT count(*) FROM quality.outbox WHERE id = ANY($1) AND sent_at IS NULL", ids
+        )
         if left == 0:
             return
         await asyncio.sleep(0.1)
@@ -59,8 +65,12 @@ async def _all_sent(db: asyncpg.Connection, events: list[dict[str, Any]], wait: 
 
 
 async def test_sync_killed_mid_delivery(
-    stack: Stack, gateway: httpx.AsyncClient, admin_headers: dict[str, str],
-    receiver: Receiver, tenants: dict[str, str], db: asyncpg.Connection,
+    stack: Stack,
+    gateway: httpx.AsyncClient,
+    admin_headers: dict[str, str],
+    receiver: Receiver,
+    tenants: dict[str, str],
+    db: asyncpg.Connection,
 ) -> None:
     t = topic()
     slow = {"on": True}
@@ -84,8 +94,12 @@ async def test_sync_killed_mid_delivery(
 
 
 async def test_relay_killed_between_send_and_ack(
-    stack: Stack, gateway: httpx.AsyncClient, admin_headers: dict[str, str],
-    receiver: Receiver, tenants: dict[str, str], db: asyncpg.Connection,
+    stack: Stack,
+    gateway: httpx.AsyncClient,
+    admin_headers: dict[str, str],
+    receiver: Receiver,
+    tenants: dict[str, str],
+    db: asyncpg.Connection,
 ) -> None:
     t = topic()
     ep = await subscribe(gateway, admin_headers, receiver.url("relay"), [f"{t}.*"])
@@ -105,8 +119,12 @@ async def test_relay_killed_between_send_and_ack(
 
 
 async def test_relay_retries_while_sync_is_away(
-    stack: Stack, gateway: httpx.AsyncClient, admin_headers: dict[str, str],
-    receiver: Receiver, tenants: dict[str, str], db: asyncpg.Connection,
+    stack: Stack,
+    gateway: httpx.AsyncClient,
+    admin_headers: dict[str, str],
+    receiver: Receiver,
+    tenants: dict[str, str],
+    db: asyncpg.Connection,
 ) -> None:
     t = topic()
     ep = await subscribe(gateway, admin_headers, receiver.url("away"), [f"{t}.*"])
@@ -119,7 +137,8 @@ async def test_relay_retries_while_sync_is_away(
         await asyncio.sleep(1.5)
         errors = await db.fetch(
             "SELECT attempts, last_error FROM quality.outbox WHERE id = ANY($1)",
-            [uuid.UUID(e["id"]) for e in events])
+            [uuid.UUID(e["id"]) for e in events],
+        )
         assert all(r["attempts"] >= 1 and r["last_error"] for r in errors)
     finally:
         await asyncio.to_thread(stack.restart, "sync")

@@ -39,33 +39,45 @@ async def test_ingest_rejects_bad_signatures(
     body, headers = _tamper(case, stack, "production", body)
     headers["X-Weft-Service"] = "nobody" if case == "unknown_service" else "production"
     async with httpx.AsyncClient() as client:
-        resp = await client.post(f"{stack.service_url('sync')}/internal/events", content=body,
-                                 headers=headers)
+        resp = await client.post(
+            f"{stack.service_url('sync')}/internal/events", content=body, headers=headers
+        )
     assert resp.status_code == 401, resp.text
     assert resp.headers["content-type"].startswith("application/problem+json")
     assert resp.json()["code"] == "invalid_signature"
-    assert await db.fetchval("SELECT count(*) FROM sync.events WHERE id = $1",
-                             uuid.UUID(event["id"])) == 0
+    assert (
+        await db.fetchval("SELECT count(*) FROM sync.events WHERE id = $1", uuid.UUID(event["id"]))
+        == 0
+    )
 
 
 @pytest.mark.parametrize("case", ["changed_body", "old_timestamp", "wrong_secret", "no_headers"])
 async def test_quality_internal_endpoint_rejects_bad_signatures(
     stack: Stack, tenants: dict[str, str], case: str
 ) -> None:
-    event = make_event("production.lot.gate_reached", tenants["paco"],
-                       data={"n": 1, "gate": "qa_pending", "lot_id": str(uuid.uuid4())})
+    event = make_event(
+        "production.lot.gate_reached",
+        tenants["paco"],
+        data={"n": 1, "gate": "qa_pending", "lot_id": str(uuid.uuid4())},
+    )
     body, headers = _tamper(case, stack, "quality", orjson.dumps(event))
     async with httpx.AsyncClient() as client:
-        resp = await client.post(f"{stack.service_url('quality')}/internal/events/production",
-                                 content=body, headers=headers)
+        resp = await client.post(
+            f"{stack.service_url('quality')}/internal/events/production",
+            content=body,
+            headers=headers,
+        )
     assert resp.status_code == 401, resp.text
     assert resp.json()["code"] == "invalid_signature"
 
 
 async def test_quality_records_once_per_event(stack: Stack, tenants: dict[str, str]) -> None:
     lot = str(uuid.uuid4())
-    event = make_event("production.lot.gate_reached", tenants["paco"],
-                       data={"gate": "qa_pending", "lot_id": lot, "quantity": 3})
+    event = make_event(
+        "production.lot.gate_reached",
+        tenants["paco"],
+        data={"gate": "qa_pending", "lot_id": lot, "quantity": 3},
+    )
     body = orjson.dumps(event)
     results = []
     async with httpx.AsyncClient() as client:
@@ -73,7 +85,9 @@ async def test_quality_records_once_per_event(stack: Stack, tenants: dict[str, s
             headers = signed_headers([stack.secrets["service_secret_quality"]], event["id"], body)
             resp = await client.post(
                 f"{stack.service_url('quality')}/internal/events/production",
-                content=body, headers=headers)
+                content=body,
+                headers=headers,
+            )
             assert resp.status_code == 200, resp.text
             results.append(resp.json()["status"])
     assert results == ["recorded", "duplicate"]
@@ -94,8 +108,9 @@ async def test_ingest_stores_each_event_once(
 async def test_ingest_refuses_a_malformed_batch(stack: Stack) -> None:
     body, headers = signed_batch(stack, [{"id": "not-a-uuid"}])
     async with httpx.AsyncClient() as client:
-        resp = await client.post(f"{stack.service_url('sync')}/internal/events", content=body,
-                                 headers=headers)
+        resp = await client.post(
+            f"{stack.service_url('sync')}/internal/events", content=body, headers=headers
+        )
     assert resp.status_code == 422
     assert resp.json()["code"] == "invalid_batch"
 

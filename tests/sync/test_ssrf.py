@@ -7,10 +7,18 @@ import pytest
 from services.sync.ssrf import UnsafeUrl, check_url, is_public_ip, literal_ip_blocked
 
 BLOCKED = [
-    "https://127.0.0.1/h", "https://10.1.2.3/h", "https://192.168.0.10/h",
-    "https://172.16.5.5/h", "https://169.254.169.254/latest/meta-data", "https://[::1]/h",
-    "https://[fe80::1]/h", "https://224.0.0.1/h", "https://0.0.0.0/h",
-    "https://[::ffff:127.0.0.1]/h", "https://100.64.0.1/h", "https://localhost/h",
+    "https://127.0.0.1/h",
+    "https://10.1.2.3/h",
+    "https://192.168.0.10/h",
+    "https://172.16.5.5/h",
+    "https://169.254.169.254/latest/meta-data",
+    "https://[::1]/h",
+    "https://[fe80::1]/h",
+    "https://224.0.0.1/h",
+    "https://0.0.0.0/h",
+    "https://[::ffff:127.0.0.1]/h",
+    "https://100.64.0.1/h",
+    "https://localhost/h",
     "http://93.184.215.14/h",  # public, but http is refused without allow_private
 ]
 
@@ -46,8 +54,16 @@ async def test_resolver_drops_private_answers(monkeypatch: pytest.MonkeyPatch) -
     resolver = ssrf.PublicOnlyResolver()
 
     async def fake(host: str, port: int = 0, family: int = 0) -> list[dict[str, object]]:
-        return [{"hostname": host, "host": "127.0.0.1", "port": port, "family": 2,
-                 "proto": 0, "flags": 0}]
+        return [
+            {
+                "hostname": host,
+                "host": "127.0.0.1",
+                "port": port,
+                "family": 2,
+                "proto": 0,
+                "flags": 0,
+            }
+        ]
 
     monkeypatch.setattr(resolver._inner, "resolve", fake)
     with pytest.raises(OSError):

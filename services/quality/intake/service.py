@@ -39,7 +39,7 @@ def _gate(data: dict[str, Any]) -> str | None:
 
 def _lot_id(event: EventEnvelope) -> uuid.UUID | None:
     data = event.data
-    lot = data.get("lot") if isinstance(data.get("lot"), dict) else {}
+    lot: dict[str, Any] = data["lot"] if isinstance(data.get("lot"), dict) else {}
     return (
         _uuid(data.get("lot_id")) or _uuid(lot.get("id")) or _uuid(event.subject.rsplit("/", 1)[-1])
     )
@@ -52,7 +52,7 @@ async def handle_production_event(db: Database, event: EventEnvelope) -> str:
     if lot_id is None:
         return "ignored"
     data = event.data
-    lot = data.get("lot") if isinstance(data.get("lot"), dict) else {}
+    lot: dict[str, Any] = data["lot"] if isinstance(data.get("lot"), dict) else {}
     row = {
         "id": new_id(),
         "tenant_id": event.tenant_id,

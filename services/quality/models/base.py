@@ -1,3 +1,8 @@
-from libs.common.models import make_base
+from sqlalchemy.orm import DeclarativeBase
 
-Base = make_base("quality")
+from libs.common.models import make_metadata
+
+
+class Base(DeclarativeBase):
+    # libs.common.models.make_base("quality"), spelled as a class so mypy sees a type
+    metadata = make_metadata("quality")
