@@ -3,10 +3,10 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.identity.models import ApiClient, Membership, RefreshToken, Role
+from services.identity.models import ApiClient, Membership, RefreshToken, Role, User
 
 
 async def memberships_in(session: AsyncSession, user_id: uuid.UUID) -> list[Membership]:
@@ -39,3 +39,17 @@ async def api_client_by_client_id(session: AsyncSession, client_id: str) -> ApiC
     return (
         await session.scalars(select(ApiClient).where(ApiClient.client_id == client_id))
     ).first()
+
+
+async def record_login(
+    session: AsyncSession, user_id: uuid.UUID, password_hash: str | None
+) -> None:
+    values: dict[str, object] = {"last_login_at": func.now()}
+    if password_hash:
+        values["password_hash"] = password_hash
+    await session.execute(
+        update(User)
+        .where(User.id == user_id)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )

@@ -137,9 +137,12 @@ async def login(
                         details={"reason": "space_not_allowed", "space": chosen},
                     )
                 else:
-                    user.last_login_at = datetime.now(UTC)
+                    # Bookkeeping, not an edit: an atomic UPDATE that leaves the version
+                    # alone, so parallel logins of one user don't collide on it (412).
+                    rehashed = None
                     if security.needs_rehash(user.password_hash or ""):
-                        user.password_hash = await security.hash_password(data.password)
+                        rehashed = await security.hash_password(data.password)
+                    await repo.record_login(s, user.id, rehashed)
     if isinstance(outcome, AppError):
         raise outcome
     return outcome
