@@ -63,6 +63,7 @@ _RECORD = text(
     WHERE id = :id AND status = 'pending'
     """
 )
+_ALIVE = text("SELECT id FROM deliveries WHERE id = ANY(:ids)")
 _CLEAR_FAILING = text(
     "UPDATE endpoints SET failing_since = NULL WHERE id = ANY(:ids) AND failing_since IS NOT NULL"
 )
@@ -404,7 +405,13 @@ class DeliveryWorker:
             )
         disabled: list[Any] = []
         async with self.db.transaction(None, system=True) as s:
-            await s.execute(insert(Attempt), attempts)
+            # an endpoint deleted meanwhile took its deliveries with it: skip their attempts
+            alive = set(
+                (await s.execute(_ALIVE, {"ids": [a["delivery_id"] for a in attempts]})).scalars()
+            )
+            attempts = [a for a in attempts if a["delivery_id"] in alive]
+            if attempts:
+                await s.execute(insert(Attempt), attempts)
             await s.execute(_RECORD, updates)
             if succeeded:
                 await s.execute(_CLEAR_FAILING, {"ids": list(succeeded)})
