@@ -216,7 +216,9 @@ async def load_mrp_tenant(conn: asyncpg.Connection, orders: int) -> tuple[uuid.U
         ],
     )
     levels: list[list[tuple[uuid.UUID, uuid.UUID]]] = []
-    products, versions, lines = [], [], []
+    products: list[tuple[Any, ...]] = []
+    versions: list[tuple[Any, ...]] = []
+    lines: list[tuple[Any, ...]] = []
     for depth, count in enumerate(LEVELS):
         level = []
         for k in range(count):

@@ -13,9 +13,9 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.errors import Conflict, NotFound, PreconditionFailed
@@ -81,7 +81,8 @@ _LOCK_COLUMNS = (
     InventoryItem.version,
 )
 
-_items = InventoryItem.__table__
+_items = cast(Table, InventoryItem.__table__)
+_ledger = cast(Table, LedgerEntry.__table__)
 _UPDATE = (
     update(_items)
     .where(_items.c.id == bindparam("b_id"))
@@ -194,7 +195,7 @@ async def apply_movements(
         _UPDATE,
         [{"b_id": i, "b_on_hand": f[0], "b_allocated": f[1]} for i, f in state.items()],
     )
-    await session.execute(LedgerEntry.__table__.insert(), ledger)
+    await session.execute(_ledger.insert(), ledger)
 
     for item_id, (on_hand, allocated) in state.items():
         row = locked[item_id]

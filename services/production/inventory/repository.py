@@ -14,7 +14,7 @@ def list_stmt(
     plant_id: uuid.UUID | None = None,
     sku: str | None = None,
     below_reorder_level: bool | None = None,
-) -> Select[tuple[InventoryItem]]:
+) -> Select[InventoryItem]:
     stmt = select(InventoryItem).where(InventoryItem.tenant_id == tenant_id)
     if plant_id:
         stmt = stmt.where(InventoryItem.plant_id == plant_id)
@@ -52,7 +52,7 @@ async def by_skus(
     return {r.sku: r for r in rows}
 
 
-def ledger_stmt(tenant_id: uuid.UUID, item_id: uuid.UUID) -> Select[tuple[LedgerEntry]]:
+def ledger_stmt(tenant_id: uuid.UUID, item_id: uuid.UUID) -> Select[LedgerEntry]:
     return select(LedgerEntry).where(
         LedgerEntry.tenant_id == tenant_id, LedgerEntry.item_id == item_id
     )

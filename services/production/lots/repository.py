@@ -11,7 +11,7 @@ from services.production.models import Lot, LotGateHistory
 from services.production.web import is_client
 
 
-def scoped(principal: Principal) -> Select[tuple[Lot]]:
+def scoped(principal: Principal) -> Select[Lot]:
     if is_client(principal):
         return select(Lot).where(Lot.customer_tenant_id == principal.tenant_id)
     return select(Lot).where(Lot.tenant_id == principal.tenant_id)
@@ -25,7 +25,7 @@ def list_stmt(
     order_id: uuid.UUID | None = None,
     created_from: datetime | None = None,
     created_to: datetime | None = None,
-) -> Select[tuple[Lot]]:
+) -> Select[Lot]:
     stmt = scoped(principal)
     if gate:
         stmt = stmt.where(Lot.gate.in_(gate))
@@ -53,5 +53,5 @@ async def count_for_order(session: AsyncSession, order_id: uuid.UUID) -> int:
     return int(await session.scalar(select(func.count()).where(Lot.order_id == order_id)) or 0)
 
 
-def history_stmt(lot_id: uuid.UUID) -> Select[tuple[LotGateHistory]]:
+def history_stmt(lot_id: uuid.UUID) -> Select[LotGateHistory]:
     return select(LotGateHistory).where(LotGateHistory.lot_id == lot_id)

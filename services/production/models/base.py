@@ -5,14 +5,19 @@ from __future__ import annotations
 from decimal import Decimal
 
 from sqlalchemy import Numeric
+from sqlalchemy.orm import DeclarativeBase
 
 from libs.common.idempotency import idempotency_table
-from libs.common.models import make_base
+from libs.common.models import make_metadata
 from libs.common.outbox import outbox_table
 
 SCHEMA = "production"
 
-Base = make_base(SCHEMA)
+
+class Base(DeclarativeBase):
+    # make_base(SCHEMA), spelled as a class so mypy sees a type.
+    metadata = make_metadata(SCHEMA)
+
 
 outbox = outbox_table(Base.metadata)
 idempotency_keys = idempotency_table(Base.metadata)

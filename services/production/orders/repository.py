@@ -11,7 +11,7 @@ from services.production.models import Order, OrderAllocation
 from services.production.web import is_client
 
 
-def scoped(principal: Principal) -> Select[tuple[Order]]:
+def scoped(principal: Principal) -> Select[Order]:
     """Orders a principal may read: its own tenant's, or (a brand) those made for it."""
     if is_client(principal):
         return select(Order).where(Order.customer_tenant_id == principal.tenant_id)
@@ -29,7 +29,7 @@ def list_stmt(
     created_to: datetime | None = None,
     due_from: date | None = None,
     due_to: date | None = None,
-) -> Select[tuple[Order]]:
+) -> Select[Order]:
     stmt = scoped(principal)
     if status:
         stmt = stmt.where(Order.status.in_(status))

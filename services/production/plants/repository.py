@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.production.models import Plant
 
 
-def list_stmt(tenant_id: uuid.UUID) -> Select[tuple[Plant]]:
+def list_stmt(tenant_id: uuid.UUID) -> Select[Plant]:
     return select(Plant).where(Plant.tenant_id == tenant_id)
 
 

@@ -151,7 +151,8 @@ async def check_no_cycle(
         stmt = stmt.where(BomLine.product_version_id != editing_version_id)
     edges: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
     for parent, child in await session.execute(stmt):
-        edges[parent].add(child)
+        if child is not None:
+            edges[parent].add(child)
     # Depth-first from each new component, looking for a way back to product_id.
     for start in components:
         path = _path_to(edges, start, product_id)

@@ -10,7 +10,7 @@ from services.production.models import BomLine, InventoryItem, ProcessStage, Pro
 
 def list_stmt(
     tenant_id: uuid.UUID, *, sku: str | None = None, category: str | None = None
-) -> Select[tuple[Product]]:
+) -> Select[Product]:
     stmt = select(Product).where(Product.tenant_id == tenant_id)
     if sku:
         stmt = stmt.where(Product.sku == sku)

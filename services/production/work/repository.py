@@ -16,7 +16,7 @@ def list_stmt(
     status: str | None = None,
     plant_id: uuid.UUID | None = None,
     order_id: uuid.UUID | None = None,
-) -> Select[tuple[ProductionOrder]]:
+) -> Select[ProductionOrder]:
     stmt = select(ProductionOrder).where(ProductionOrder.tenant_id == tenant_id)
     if status:
         stmt = stmt.where(ProductionOrder.status == status)
