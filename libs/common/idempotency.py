@@ -167,7 +167,10 @@ class IdempotencyMiddleware:
                 await _replay(send, existing)
             return
 
+        # The response is held back until the key records it, so a client that retries the
+        # moment it hears the answer gets the replay, never "still in flight".
         captured: dict[str, Any] = {"status": 500, "headers": [], "body": bytearray()}
+        held: list[Message] = []
 
         async def send_capture(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -175,7 +178,7 @@ class IdempotencyMiddleware:
                 captured["headers"] = message.get("headers", [])
             elif message["type"] == "http.response.body":
                 captured["body"] += message.get("body", b"")
-            await send(message)
+            held.append(message)
 
         sent_body = False
 
@@ -188,29 +191,50 @@ class IdempotencyMiddleware:
 
         try:
             await self.app(scope, replay_receive, send_capture)
-        finally:
-            status = captured["status"]
-            try:
-                async with db.transaction(principal.tenant_id) as s:
-                    if status >= 500 or status in _NOT_STORED:
-                        await s.execute(_RELEASE, ids)
-                    else:
-                        kept = {
-                            k.decode("latin-1"): v.decode("latin-1")
-                            for k, v in captured["headers"]
-                            if k.decode("latin-1").lower() in _REPLAY_HEADERS
-                        }
-                        await s.execute(
-                            _STORE,
-                            {
-                                **ids,
-                                "status": status,
-                                "headers": orjson.dumps(kept).decode(),
-                                "body": bytes(captured["body"]),
-                            },
-                        )
-            except Exception:
-                log.exception("could not record idempotent response")
+        except BaseException:
+            await self._record(db, principal.tenant_id, ids, 500, [], b"")
+            raise
+        await self._record(
+            db,
+            principal.tenant_id,
+            ids,
+            captured["status"],
+            captured["headers"],
+            bytes(captured["body"]),
+        )
+        for message in held:
+            await send(message)
+
+    async def _record(
+        self,
+        db: Database,
+        tenant_id: Any,
+        ids: dict[str, Any],
+        status: int,
+        headers: list[tuple[bytes, bytes]],
+        body: bytes,
+    ) -> None:
+        try:
+            async with db.transaction(tenant_id) as s:
+                if status >= 500 or status in _NOT_STORED:
+                    await s.execute(_RELEASE, ids)
+                else:
+                    kept = {
+                        k.decode("latin-1"): v.decode("latin-1")
+                        for k, v in headers
+                        if k.decode("latin-1").lower() in _REPLAY_HEADERS
+                    }
+                    await s.execute(
+                        _STORE,
+                        {
+                            **ids,
+                            "status": status,
+                            "headers": orjson.dumps(kept).decode(),
+                            "body": body,
+                        },
+                    )
+        except Exception:
+            log.exception("could not record idempotent response")
 
 
 async def _read_body(receive: Receive) -> bytes:
