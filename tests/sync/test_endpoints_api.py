@@ -74,3 +74,44 @@ async def test_other_tenants_endpoints_are_invisible(
     assert (
         await gateway.post(f"/v1/sync/endpoints/{ep['id']}/rotate-secret", headers=brand)
     ).status_code == 404
+
+
+async def test_api_client_subscribes_in_the_developer_space(
+    stack: Stack,
+    gateway: httpx.AsyncClient,
+    admin_headers: dict[str, str],
+    receiver: Receiver,
+    tenants: dict[str, str],
+) -> None:
+    from standardwebhooks.webhooks import Webhook
+
+    resp = await gateway.post(
+        "/v1/identity/api-clients",
+        headers=admin_headers,
+        json={
+            "name": "ERP webhooks",
+            "scopes": ["webhooks:read", "webhooks:manage", "events:read"],
+        },
+    )
+    assert resp.status_code == 201, resp.text
+    client = resp.json()
+    resp = await gateway.post(
+        "/v1/identity/auth/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": client["client_id"],
+            "client_secret": client["client_secret"],
+        },
+    )
+    assert resp.status_code == 200, resp.text
+    dev = {"Authorization": f"Bearer {resp.json()['access_token']}"}
+    t = topic()
+    ep = await subscribe(gateway, dev, receiver.url("dev"), [f"{t}.*"])
+    assert ep["scope"] == "own"
+    event = make_event(f"{t}.x", tenants["paco"])
+    await ingest(stack, [event])
+    [hit] = await receiver.wait_for("dev", lambda h: len(h) == 1)
+    assert Webhook(ep["secret"]).verify(hit.body, hit.headers)["id"] == event["id"]
+    # the tenant's admin sees the same subscription
+    got = await gateway.get(f"/v1/sync/endpoints/{ep['id']}", headers=admin_headers)
+    assert got.status_code == 200
