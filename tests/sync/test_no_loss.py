@@ -11,6 +11,7 @@ import json
 import os
 import signal
 import uuid
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -64,6 +65,16 @@ async def _all_sent(db: asyncpg.Connection, events: list[dict[str, Any]], wait: 
     raise AssertionError("outbox rows still unsent")
 
 
+def _size(path: Path) -> int:
+    return path.stat().st_size
+
+
+def _read_from(path: Path, offset: int) -> list[bytes]:
+    with path.open("rb") as f:
+        f.seek(offset)
+        return f.read().splitlines()
+
+
 async def test_sync_killed_mid_delivery(
     stack: Stack,
     gateway: httpx.AsyncClient,
@@ -104,6 +115,8 @@ async def test_relay_killed_between_send_and_ack(
     t = topic()
     ep = await subscribe(gateway, admin_headers, receiver.url("relay"), [f"{t}.*"])
     events = [make_event(f"{t}.x", tenants["paco"]) for _ in range(5)]
+    sync_log = Path(stack.procs["sync"]._weft_log)  # type: ignore[attr-defined]
+    log_start = _size(sync_log)
     sync_pid = stack.procs["sync"].pid
     os.kill(sync_pid, signal.SIGSTOP)  # sync receives the batch but cannot acknowledge it
     try:
@@ -116,6 +129,11 @@ async def test_relay_killed_between_send_and_ack(
     wanted = {e["id"] for e in events}
     await receiver.wait_for("relay", lambda h: {x.webhook_id for x in h} >= wanted, wait=30)
     await _ledger_ok(db, ep["id"], sorted(wanted))
+    # the batch went twice (the first answer never reached the killed relay); stored once
+    lines = [json.loads(x) for x in _read_from(sync_log, log_start) if x.startswith(b"{")]
+    assert any(
+        x.get("msg") == "duplicate events ignored" and x.get("sender") == "quality" for x in lines
+    )
 
 
 async def test_relay_retries_while_sync_is_away(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Request
@@ -11,6 +12,8 @@ from libs.common.errors import Unauthorized, Unprocessable, problem_responses
 from libs.common.webhooks import WebhookVerificationError, verify
 from services.sync.ingest.schemas import EventBatch, IngestResult
 from services.sync.ingest.store import store_events
+
+log = logging.getLogger("weft.sync.ingest")
 
 router = APIRouter(tags=["internal"])
 
@@ -49,4 +52,10 @@ async def ingest_events(
         fresh, deliveries = await store_events(session, events, source=x_weft_service)
     if deliveries:
         request.app.state.worker.wake()
+    if fresh < len(events):
+        # a relay sent again what sync had already stored (its acknowledgement was lost)
+        log.info(
+            "duplicate events ignored",
+            extra={"sender": x_weft_service, "duplicates": len(events) - fresh},
+        )
     return IngestResult(accepted=fresh, duplicates=len(events) - fresh, deliveries=deliveries)
