@@ -227,4 +227,6 @@ async def test_parallel_logins_of_one_user_all_succeed(identity: httpx.AsyncClie
 
     body = {"email": "ceo@paco.example", "password": DEMO_PASSWORD, "tenant": "paco"}
     answers = await asyncio.gather(*(identity.post("/auth/login", json=body) for _ in range(6)))
-    assert [r.status_code for r in answers] == [200] * 6, [r.text for r in answers if r.status_code != 200]
+    assert [r.status_code for r in answers] == [200] * 6, [
+        r.text for r in answers if r.status_code != 200
+    ]

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from libs.common.auth import Space
 from libs.common.db import Database
 from libs.common.errors import AppError, BadRequest, Forbidden, Unauthorized, Unprocessable
 from services.identity import security
@@ -77,8 +78,8 @@ async def _issue_for_user(
         expires_in=issued.expires_in,
         refresh_token=refresh,
         tenant_id=tenant.id,
-        space=space,
-    )  # type: ignore[arg-type]
+        space=Space(space),
+    )
 
 
 async def login(
