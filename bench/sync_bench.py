@@ -43,6 +43,7 @@ def _receiver_main(port: int) -> None:
 
     arrivals: dict[str, list[float]] = {}
     latencies: dict[str, list[float]] = {}
+    pairs: dict[str, list[tuple[float, float]]] = {}
 
     async def hook(request: web.Request) -> web.Response:
         group = request.match_info["group"]
@@ -54,6 +55,7 @@ def _receiver_main(port: int) -> None:
         t0 = orjson.loads(body)["data"].get("t0")
         if t0 is not None:
             latencies.setdefault(group, []).append(now - t0)
+            pairs.setdefault(group, []).append((now, now - t0))
         return web.Response(text="ok")
 
     async def stats(request: web.Request) -> web.Response:
@@ -71,6 +73,12 @@ def _receiver_main(port: int) -> None:
             out["max_ms"] = lat[-1] * 1000
         if request.query.get("raw"):
             out["latencies"] = lat
+        if request.query.get("pairs") and arr:
+            out["slow"] = [
+                (round(at - arr[0], 2), round(ms * 1000))
+                for at, ms in pairs.get(group, [])
+                if ms > 0.03
+            ]
         return web.json_response(out)
 
     app = web.Application()
@@ -167,7 +175,7 @@ async def _throughput(stack: Any, recv: str, events: int) -> dict[str, Any]:
 
 
 async def _round(
-    stack: Any, db: Any, recv: str, group: str, rate: float, seconds: float, dead: bool
+    stack: Any, db: Any, recv: str, group: str, rate: float, seconds: float, dead: str | None
 ) -> None:
     """One round of outbox events at `rate` to 10 fresh endpoints (plus a dead one)."""
     import asyncpg
@@ -178,7 +186,7 @@ async def _round(
     tenant = uuid.uuid4()
     urls = [f"{recv}/e/{group}/{i}" for i in range(10)]
     if dead:
-        urls.append(f"{recv}/e/slow/{tenant}")
+        urls.append(f"{dead}/e/slow/{tenant}")
     await _endpoints(stack.admin_dsn(), tenant, urls)
     n = int(rate * seconds)
     t_start = time.monotonic()
@@ -208,7 +216,7 @@ def _pct(values: list[float], p: float) -> float:
 
 
 async def _latency(
-    stack: Any, recv: str, rate: float, seconds: float, rounds: int
+    stack: Any, recv: str, dead: str, rate: float, seconds: float, rounds: int
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Baseline and dead-endpoint rounds, interleaved so machine noise hits both alike.
 
@@ -229,8 +237,8 @@ async def _latency(
     out: dict[str, dict[str, Any]] = {}
     try:
         for r in range(rounds):
-            await _round(stack, db, recv, f"b{r}", rate, seconds, dead=False)
-            await _round(stack, db, recv, f"c{r}", rate, seconds, dead=True)
+            await _round(stack, db, recv, f"b{r}", rate, seconds, dead=None)
+            await _round(stack, db, recv, f"c{r}", rate, seconds, dead=dead)
         async with httpx.AsyncClient(timeout=30) as client:
             for kind in ("b", "c"):
                 lats: list[float] = []
@@ -248,7 +256,7 @@ async def _latency(
                     "max_ms": max(lats) * 1000,
                     "round_p99_median_ms": sorted(p99s)[rounds // 2],
                 }
-            out["c"]["slow_endpoint_hits"] = (await _stats(client, recv, "slow"))["count"]
+            out["c"]["slow_endpoint_hits"] = (await _stats(client, dead, "slow"))["count"]
     finally:
         await relay.stop()
         await db.dispose()
@@ -271,15 +279,17 @@ async def _run(args: argparse.Namespace) -> None:
             await asyncio.to_thread(upgrade, spec.migrations_dir, stack.service_dsn(name))
         base = {k: v for k, v in os.environ.items() if not k.startswith("WEFT_")}
         base["PYTHONPATH"] = str(ROOT)
-        rport = free_port()
-        recv = f"http://127.0.0.1:{rport}"
-        procs.append(
-            _spawn(
-                [sys.executable, "-m", "bench.sync_bench", "receiver", str(rport)],
-                base,
-                state / "receiver.log",
+        # healthy endpoints on one receiver; the dead one on its own (another tenant's server)
+        rport, dport = free_port(), free_port()
+        recv, dead = f"http://127.0.0.1:{rport}", f"http://127.0.0.1:{dport}"
+        for port in (rport, dport):
+            procs.append(
+                _spawn(
+                    [sys.executable, "-m", "bench.sync_bench", "receiver", str(port)],
+                    base,
+                    state / f"receiver-{port}.log",
+                )
             )
-        )
         spec = next(s for s in SERVICES if s.name == "sync")
         env = {
             **base,
@@ -311,6 +321,7 @@ async def _run(args: argparse.Namespace) -> None:
             )
         )
         await asyncio.to_thread(_wait_http, f"{recv}/stats/none")
+        await asyncio.to_thread(_wait_http, f"{dead}/stats/none")
         await asyncio.to_thread(_wait_http, f"{stack.service_url('sync')}/healthz")
 
         a = await _throughput(stack, recv, args.events)
@@ -321,7 +332,7 @@ async def _run(args: argparse.Namespace) -> None:
             f"ingest of {args.events} events took {a['ingest_s']:.2f} s",
             flush=True,
         )
-        b, c = await _latency(stack, recv, args.rate, args.seconds, args.rounds)
+        b, c = await _latency(stack, recv, dead, args.rate, args.seconds, args.rounds)
         print(
             f"outbox -> first attempt ({args.rate:g} events/s x 10 endpoints, via the relay, "
             f"{args.rounds} rounds of {args.seconds:g} s): {b['count']}/{b['expected']} "
