@@ -12,6 +12,7 @@ from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
 from libs.common.db import CURRENT_TENANT_SQL, SYSTEM_SQL, rls_policy_sql
+from libs.common.migrations import create_idempotency_table, create_outbox_table
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -256,55 +257,14 @@ def upgrade() -> None:
     op.create_index("ix_audit_events_tenant_id", "audit_events", ["tenant_id"], schema=S)
     op.create_index("ix_audit_events_action", "audit_events", ["action"], schema=S)
 
-    op.create_table(
-        "outbox",
-        sa.Column("id", sa.Uuid, primary_key=True),
-        sa.Column("type", sa.String(200), nullable=False),
-        sa.Column("tenant_id", sa.Uuid, nullable=False),
-        sa.Column("customer_tenant_id", sa.Uuid, nullable=True),
-        sa.Column("subject", sa.String(500), nullable=False),
-        sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("data", JSONB, nullable=False),
-        sa.Column(
-            "created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
-        ),
-        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
-        sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("last_error", sa.Text, nullable=True),
-        schema=S,
-    )
-    op.create_index(
-        "ix_outbox_unsent",
-        "outbox",
-        ["created_at"],
-        postgresql_where=sa.text("sent_at IS NULL"),
-        schema=S,
-    )
-
-    op.create_table(
-        "idempotency_keys",
-        sa.Column("tenant_id", sa.Uuid, primary_key=True),
-        sa.Column("caller", sa.String(255), primary_key=True),
-        sa.Column("key", sa.String(255), primary_key=True),
-        sa.Column("request_hash", sa.String(64), nullable=False),
-        sa.Column("status", sa.String(16), nullable=False),
-        sa.Column("response_status", sa.Integer),
-        sa.Column("response_headers", JSONB),
-        sa.Column("response_body", sa.LargeBinary),
-        sa.Column("locked_until", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("path", sa.Text, nullable=False),
-        schema=S,
-    )
-    op.create_index("ix_idempotency_keys_expires_at", "idempotency_keys", ["expires_at"], schema=S)
+    create_outbox_table(S)
+    create_idempotency_table(S)
 
     _rls("tenants", TENANTS_POLICY)
     for table in ("roles", "users", "memberships", "refresh_tokens", "invites", "audit_events"):
         _rls(table, OWN_OR_CHILD)
-    for table in ("api_clients", "outbox", "idempotency_keys"):
-        for sql in rls_policy_sql(S, table):
-            op.execute(sql)
+    for sql in rls_policy_sql(S, "api_clients"):
+        op.execute(sql)
     # signing_keys is not tenant-owned: only identity's own role reaches its schema.
 
 

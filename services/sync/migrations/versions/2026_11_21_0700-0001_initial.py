@@ -12,6 +12,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 from libs.common.db import customer_read_sql, rls_policy_sql
+from libs.common.migrations import create_idempotency_table
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -145,27 +146,11 @@ def upgrade() -> None:
     op.create_index("ix_attempts_endpoint_id_id", "attempts", ["endpoint_id", "id"], schema=S)
     op.create_index("ix_attempts_event_id_id", "attempts", ["event_id", "id"], schema=S)
 
-    op.create_table(
-        "idempotency_keys",
-        sa.Column("tenant_id", sa.Uuid, nullable=False),
-        sa.Column("caller", sa.String(255), nullable=False),
-        sa.Column("key", sa.String(255), nullable=False),
-        sa.Column("request_hash", sa.String(64), nullable=False),
-        sa.Column("status", sa.String(16), nullable=False),
-        sa.Column("response_status", sa.Integer),
-        sa.Column("response_headers", postgresql.JSONB),
-        sa.Column("response_body", sa.LargeBinary),
-        _ts("locked_until"),
-        _ts("expires_at"),
-        sa.Column("path", sa.Text, nullable=False),
-        sa.PrimaryKeyConstraint("tenant_id", "caller", "key", name="pk_idempotency_keys"),
-        schema=S,
-    )
-    op.create_index("ix_idempotency_keys_expires_at", "idempotency_keys", ["expires_at"], schema=S)
+    create_idempotency_table(S)
 
     for sql in rls_policy_sql(S, "events", read_also=customer_read_sql()):
         op.execute(sql)
-    for table in ("endpoints", "deliveries", "attempts", "idempotency_keys"):
+    for table in ("endpoints", "deliveries", "attempts"):
         for sql in rls_policy_sql(S, table):
             op.execute(sql)
 
