@@ -55,6 +55,9 @@ class Principal:
     actor: dict[str, Any] | None = None
     elevation: dict[str, Any] | None = None
     client_id: str | None = None
+    # Permissions granted by roles held for one plant only: plant id -> permissions.
+    # `permissions` holds only what is granted tenant-wide.
+    plant_permissions: dict[uuid.UUID, frozenset[str]] = field(default_factory=dict, compare=False)
     claims: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -64,17 +67,42 @@ class Principal:
         except ValueError:
             return None
 
-    def has_permission(self, wanted: str) -> bool:
+    def has_permission(self, wanted: str, plant_id: uuid.UUID | None = None) -> bool:
+        """Tenant-wide, or (with `plant_id`) granted for that plant."""
         if any(permission_matches(g, wanted) for g in self.permissions):
+            return True
+        if plant_id is not None and any(
+            permission_matches(g, wanted) for g in self.plant_permissions.get(plant_id, ())
+        ):
             return True
         elev = self.elevation
         if elev and float(elev.get("exp", 0)) > time.time():
             return any(permission_matches(g, wanted) for g in elev.get("scopes", ()))
         return False
 
-    def require_permission(self, wanted: str) -> None:
-        if not self.has_permission(wanted):
+    def require_permission(self, wanted: str, plant_id: uuid.UUID | None = None) -> None:
+        if not self.has_permission(wanted, plant_id):
             raise Forbidden(f"Missing permission {wanted}", code="missing_permission")
+
+    def has_any_permission(self, wanted: str) -> bool:
+        """Held tenant-wide or for at least one plant (route-level check; rows are
+        then limited to `plant_scope(wanted)`)."""
+        return self.has_permission(wanted) or any(
+            permission_matches(g, wanted)
+            for perms in self.plant_permissions.values()
+            for g in perms
+        )
+
+    def plant_scope(self, wanted: str) -> frozenset[uuid.UUID] | None:
+        """None when `wanted` is held tenant-wide (every plant); else the plants it is held for
+        (possibly none)."""
+        if self.has_permission(wanted):
+            return None
+        return frozenset(
+            plant
+            for plant, perms in self.plant_permissions.items()
+            if any(permission_matches(g, wanted) for g in perms)
+        )
 
     def require_space(self, *spaces: Space) -> None:
         if self.space not in spaces:
@@ -218,8 +246,25 @@ def principal_from_claims(claims: dict[str, Any]) -> Principal:
         actor=claims.get("act"),
         elevation=claims.get("elev"),
         client_id=claims.get("client_id"),
+        plant_permissions=_plant_permissions(claims.get("plant_perms")),
         claims=claims,
     )
+
+
+def _plant_permissions(raw: Any) -> dict[uuid.UUID, frozenset[str]]:
+    """The `plant_perms` claim: {"<plant uuid>": ["lots:move", ...]}; malformed entries are
+    dropped (they grant nothing)."""
+    if not isinstance(raw, dict):
+        return {}
+    out: dict[uuid.UUID, frozenset[str]] = {}
+    for key, perms in raw.items():
+        try:
+            plant = uuid.UUID(str(key))
+        except ValueError:
+            continue
+        if isinstance(perms, list):
+            out[plant] = frozenset(str(p) for p in perms if isinstance(p, str))
+    return out
 
 
 def bearer_token(authorization: str | None) -> str:
