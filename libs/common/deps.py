@@ -67,7 +67,9 @@ async def _tenant_session(
             yield outer.session
         return
     db: Database = request.app.state.db
-    async with db.transaction(principal.tenant_id) as session:
+    async with db.transaction(
+        principal.tenant_id, parent_tenant_id=principal.parent_tenant_id
+    ) as session:
         yield session
     crash_point(request.app.state.settings, "after_commit", request.url.path)
 
