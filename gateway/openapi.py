@@ -13,6 +13,7 @@ import aiohttp
 import orjson
 
 from gateway.routes import RouteTable
+from libs.contracts import webhooks_openapi
 from libs.openapi.merge import merge
 
 log = logging.getLogger("weft.gateway.openapi")
@@ -26,20 +27,12 @@ DESCRIPTION = (
 )
 
 
-def contract_webhooks() -> tuple[dict[str, Any], dict[str, Any]]:
-    """(webhooks, schemas) of every event type, from libs.contracts (the typed events)."""
-    try:
-        from libs.contracts import webhooks_openapi
-    except ImportError:  # until the contracts package is on this branch
-        return {}, {}
-    webhooks, schemas = webhooks_openapi()
-    return dict(webhooks), dict(schemas)
-
-
 def merged_document(
     specs: dict[str, dict[str, Any]], table: RouteTable, *, server_url: str = "/"
 ) -> dict[str, Any]:
-    webhooks, schemas = contract_webhooks()
+    # every event type as a webhook with its typed payload, from the same models producers
+    # emit (libs.contracts)
+    webhooks, schemas = webhooks_openapi()
     return merge(
         specs,
         table.access,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import Principal, Space, TokenVerifier, bearer_token
 from libs.common.db import Database, RequestTransaction
-from libs.common.errors import Unauthorized
+from libs.common.errors import MissingPermission, Unauthorized
 from libs.common.testing import crash_point
 
 _bearer = HTTPBearer(auto_error=False, description="Access token from identity (ES256 JWT)")
@@ -34,23 +34,36 @@ async def get_principal(
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
 
 
+def declare_access(
+    dependency: Callable[..., Any], spaces: Iterable[Space], perm: str | None
+) -> None:
+    """Publish what an access dependency checks: the OpenAPI document (libs.openapi) reads
+    it, so a route's documented access is its real check, never a second list that could
+    drift from it. `require` does this; a service's own access dependency calls it too."""
+    dependency.weft_spaces = tuple(spaces)  # type: ignore[attr-defined]
+    dependency.weft_permission = perm  # type: ignore[attr-defined]
+
+
 def require(
-    *spaces: Space, perm: str | None = None
+    *spaces: Space, perm: str | None = None, any_plant: bool = False
 ) -> Callable[..., Coroutine[Any, Any, Principal]]:
-    """A dependency that admits only the given spaces (all if none) and permission."""
+    """A dependency that admits only the given spaces (all if none) and permission.
+
+    `any_plant`: the permission may be held for some plants only (the service then limits
+    rows to `principal.plant_scope(perm)`); otherwise it must be held tenant-wide."""
 
     async def dependency(principal: CurrentPrincipal) -> Principal:
         if spaces:
             principal.require_space(*spaces)
-        if perm:
+        if perm and any_plant:
+            if not principal.has_any_permission(perm):
+                raise MissingPermission(f"Missing permission {perm}")
+        elif perm:
             principal.require_permission(perm)
         return principal
 
     dependency.__name__ = f"require_{'_'.join(s.lower() for s in spaces) or 'any'}_{perm or ''}"
-    # Read by the OpenAPI document (libs.openapi.service): the published access of a route
-    # is this check, never a second list that could drift from it.
-    dependency.weft_spaces = tuple(spaces)  # type: ignore[attr-defined]
-    dependency.weft_permission = perm  # type: ignore[attr-defined]
+    declare_access(dependency, spaces, perm)
     return dependency
 
 

@@ -19,8 +19,9 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 
 from libs.common.auth import Principal, Space, bearer_token
-from libs.common.deps import CurrentPrincipal
-from libs.common.errors import AUTH_ERRORS, AppError, Forbidden, problem_responses
+from libs.common.deps import CurrentPrincipal, declare_access
+from libs.common.errors import AUTH_ERRORS, AppError, Forbidden
+from libs.common.errors import errors as kit_errors
 from services.production.identity import IdentityClient
 
 READ_SPACES = (Space.PROVIDER, Space.DEVELOPER)
@@ -45,6 +46,7 @@ def allow(*spaces: Space, perm: str | None) -> Any:
         return principal
 
     dependency.__name__ = f"allow_{'_'.join(s.lower() for s in spaces)}_{perm or 'any'}"
+    declare_access(dependency, spaces, perm)  # the spec's access is this check
     dependency.__doc__ = f"Open to the spaces: {', '.join(spaces)}; permission: {perm or '-'}."
     return Depends(dependency)
 
@@ -94,18 +96,4 @@ Identity = Annotated[IdentityClient, Depends(identity_client)]
 def errors(*refusals: int | type[AppError]) -> dict[int | str, dict[str, Any]]:
     """OpenAPI responses of a route: the auth refusals plus the given statuses or typed
     errors; each status lists the stable codes a client can get there."""
-    out: dict[int | str, dict[str, Any]] = {**AUTH_ERRORS}
-    codes: dict[int, list[str]] = {}
-    for r in refusals:
-        status = r if isinstance(r, int) else r.status
-        out.update(problem_responses(status))
-        if not isinstance(r, int):
-            codes.setdefault(status, []).append(r.code)
-    codes.setdefault(403, []).extend(["wrong_space", "missing_permission"])
-    for status, names in codes.items():
-        entry = dict(out[status])
-        entry["description"] = f"{entry['description']}: " + ", ".join(
-            f"`{c}`" for c in dict.fromkeys(names)
-        )
-        out[status] = entry
-    return out
+    return {**AUTH_ERRORS, **kit_errors(*refusals)}

@@ -11,6 +11,8 @@ import pytest
 from openapi_spec_validator import validate
 
 from tests.production.conftest import Factory, Tokens
+from tools.seed import SeedContext
+from tools.seed.identity import login
 from tools.stack import Stack
 
 pytestmark = pytest.mark.e2e
@@ -97,27 +99,25 @@ async def test_free_form_json_has_bounded_depth_and_size(factory: Factory) -> No
 
 
 async def test_public_path_in_location_and_instance(
-    gateway: httpx.AsyncClient, factory: Factory
+    gateway: httpx.AsyncClient, factory: Factory, seed: SeedContext
 ) -> None:
     h = factory.h
-    created = await gateway.post(
-        "/v1/production/plants", json={"code": f"L-{factory.tag}", "name": "Located"}, headers=h
-    )
-    assert created.status_code == 201, created.text
-    location = created.headers.get("location")
-    if location is not None:
-        assert location.startswith("/v1/production/plants/")
     missing = f"/v1/production/plants/{uuid.uuid4()}"
     resp = await gateway.get(missing, headers=h)
     assert resp.status_code == 404
     assert resp.json()["instance"] == missing
-    tenants = await gateway.post(
+    admin = {"Authorization": f"Bearer {login(seed, 'admin@paco.example', 'paco')}"}
+    created = await gateway.post(
         "/v1/identity/tenants",
         json={"name": "Located brand", "slug": f"loc-{factory.tag}"},
-        headers=h,
+        headers=admin,
     )
-    if tenants.status_code == 201:
-        assert tenants.headers["location"].startswith("/v1/identity/tenants/")
+    assert created.status_code == 201, created.text
+    assert created.headers["location"] == f"/v1/identity/tenants/{created.json()['id']}"
+    # straight at the service (no gateway, no prefix) the service path stays
+    async with httpx.AsyncClient(base_url=str(factory.c.base_url), timeout=30) as direct:
+        resp = await direct.get(missing.removeprefix("/v1/production"), headers=h)
+    assert resp.json()["instance"] == missing.removeprefix("/v1/production")
 
 
 async def test_live_merged_openapi_as_sdks_see_it(gateway: httpx.AsyncClient) -> None:
@@ -142,5 +142,7 @@ async def test_live_merged_openapi_as_sdks_see_it(gateway: httpx.AsyncClient) ->
                 and "CLIENT" in op.get("x-weft-spaces", [])
             ):
                 open_to_client_writes.append((method, path))
-    assert len(opids) == len(set(opids))
+    hooks = [op["operationId"] for item in doc["webhooks"].values() for op in item.values()]
+    assert len(opids + hooks) == len(set(opids + hooks))
+    assert "production.lot.gate_reached" in doc["webhooks"]
     assert open_to_client_writes == []
