@@ -28,7 +28,14 @@ from gateway.routes import RouteTable, load_table
 from gateway.server import run
 from gateway.upstream import REQUEST_ID, Upstream, forward_headers, response_headers
 from libs.common.auth import JWKSCache, Space, TokenVerifier, bearer_token
-from libs.common.errors import Unauthorized
+from libs.common.errors import (
+    BadUpstreamResponse,
+    Unauthorized,
+    UpstreamDisconnected,
+    UpstreamTimeout,
+    UpstreamUnavailable,
+    UpstreamUnreachable,
+)
 from libs.common.logs import configure_logging, request_id_var
 
 log = logging.getLogger("weft.gateway")
@@ -239,7 +246,7 @@ class Gateway:
         if not upstream.circuit.allows(now):
             return problem(
                 503,
-                "upstream_unavailable",
+                UpstreamUnavailable.code,
                 f"The {service} service is unavailable; retry shortly",
                 instance=instance,
                 request_id=rid,
@@ -262,7 +269,7 @@ class Gateway:
                 upstream.circuit.failure(time.monotonic())
                 return problem(
                     504,
-                    "upstream_timeout",
+                    UpstreamTimeout.code,
                     f"The {service} service did not answer in time",
                     instance=instance,
                     request_id=rid,
@@ -272,7 +279,7 @@ class Gateway:
                 upstream.circuit.failure(time.monotonic())
                 return problem(
                     502,
-                    "upstream_unreachable",
+                    UpstreamUnreachable.code,
                     f"The {service} service cannot be reached",
                     instance=instance,
                     request_id=rid,
@@ -284,7 +291,7 @@ class Gateway:
                     continue
                 return problem(
                     502,
-                    "upstream_disconnected",
+                    UpstreamDisconnected.code,
                     f"The {service} service closed the connection",
                     instance=instance,
                     request_id=rid,
@@ -293,7 +300,7 @@ class Gateway:
             except aiohttp.ClientError as exc:
                 return problem(
                     502,
-                    "bad_upstream_response",
+                    BadUpstreamResponse.code,
                     f"The {service} service answered badly: {type(exc).__name__}",
                     instance=instance,
                     request_id=rid,
@@ -330,7 +337,7 @@ class Gateway:
         except TimeoutError:
             return problem(
                 504,
-                "upstream_timeout",
+                UpstreamTimeout.code,
                 f"The {upstream.name} service did not answer in time",
                 instance=instance,
                 request_id=rid,
@@ -340,7 +347,7 @@ class Gateway:
             upstream.circuit.failure(time.monotonic())
             return problem(
                 502,
-                "upstream_unreachable",
+                UpstreamUnreachable.code,
                 f"The {upstream.name} service cannot be reached",
                 instance=instance,
                 request_id=rid,

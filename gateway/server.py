@@ -18,6 +18,7 @@ from aiohttp.http_exceptions import BadHttpMessage, HttpProcessingError, LineToo
 from aiohttp.web_protocol import RequestHandler
 
 from gateway.problems import problem
+from libs.common.errors import HeaderTooLarge
 
 log = logging.getLogger("weft.gateway.http")
 
@@ -29,7 +30,7 @@ def classify(exc: BaseException | None) -> tuple[int, str, str]:
         # the target of an over-long request line comes first; a header's value otherwise
         if isinstance(line, bytes | bytearray | str) and line[:1] in (b"/", "/"):
             return 414, "uri_too_long", "The request target is too long (at most 8 KiB)"
-        return 431, "header_too_large", "A request header line is too long (at most 8 KiB)"
+        return 431, HeaderTooLarge.code, "A request header line is too long (at most 8 KiB)"
     return 400, "malformed_request", "The request could not be parsed as HTTP/1.1"
 
 

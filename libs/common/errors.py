@@ -285,6 +285,43 @@ class IdempotencyKeyReused(Unprocessable):
     code, title = "idempotency_key_reused", "Idempotency-Key reused"
 
 
+class HeaderTooLarge(AppError):
+    status, code, title = 431, "header_too_large", "Request header fields too large"
+
+
+# --- what the gateway answers for a service (documented on every operation it routes) ----
+
+
+class UpstreamUnreachable(AppError):
+    status, code, title = 502, "upstream_unreachable", "Bad gateway"
+
+
+class UpstreamDisconnected(AppError):
+    status, code, title = 502, "upstream_disconnected", "Bad gateway"
+
+
+class BadUpstreamResponse(AppError):
+    status, code, title = 502, "bad_upstream_response", "Bad gateway"
+
+
+class UpstreamUnavailable(AppError):
+    status, code, title = 503, "upstream_unavailable", "Service unavailable"
+
+
+class UpstreamTimeout(AppError):
+    status, code, title = 504, "upstream_timeout", "Gateway timeout"
+
+
+EDGE_ERRORS: tuple[type[AppError], ...] = (
+    RateLimited,
+    UpstreamUnreachable,
+    UpstreamDisconnected,
+    BadUpstreamResponse,
+    UpstreamUnavailable,
+    UpstreamTimeout,
+)
+
+
 class InternalError(AppError):
     status, code, title = 500, "internal_error", "Internal server error"
 

@@ -15,8 +15,9 @@ Merge rules (chosen so generated SDKs get readable, stable names):
 - Who may call an operation: the spaces the edge admits (`access`) intersected with those
   the service's own check admits (`x-weft-spaces`, from its `require(...)`), written once
   here into `x-weft-spaces` and the description.
-- Every operation can be rate-limited at the edge: 429 with `Retry-After`, and the
-  `RateLimit` / `RateLimit-Policy` headers on every response.
+- What the edge answers for any operation is documented on each: 429 with `Retry-After`
+  (rate limits), 502 / 503 / 504 (the service down or slow), and the `RateLimit` /
+  `RateLimit-Policy` headers on every response.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from typing import Any, Protocol
 
 import orjson
 
-from libs.common.errors import PROBLEM_JSON, PROBLEM_REF, RateLimited, describe_codes
+from libs.common.errors import EDGE_ERRORS, PROBLEM_JSON, PROBLEM_REF, describe_codes
 from libs.openapi.components import HEADERS, header_ref
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -184,18 +185,24 @@ def _with_note(op: dict[str, Any], note: str) -> None:
     op["description"] = f"{old}\n\n{note}" if old else note
 
 
-def _rate_limited(op: dict[str, Any]) -> None:
+def _edge_errors(op: dict[str, Any], examples: dict[str, Any]) -> None:
+    """What the edge itself may answer for any operation: 429 (rate limits, `Retry-After`),
+    502 / 503 / 504 (the service down or slow), and the RateLimit headers everywhere."""
     responses = op.setdefault("responses", {})
-    entry = responses.setdefault("429", {})
-    codes = list(entry.get("x-problem-codes") or [])
-    if RateLimited.code not in codes:
-        codes.append(RateLimited.code)
-    examples = dict(((entry.get("content") or {}).get(PROBLEM_JSON) or {}).get("examples") or {})
-    examples.setdefault(RateLimited.code, {"$ref": "#/components/examples/" + RateLimited.code})
-    entry["content"] = {PROBLEM_JSON: {"schema": {"$ref": PROBLEM_REF}, "examples": examples}}
-    entry["x-problem-codes"] = codes
-    entry["description"] = describe_codes(429, codes)
-    entry.setdefault("headers", {})["Retry-After"] = header_ref("RetryAfter")
+    for cls in EDGE_ERRORS:
+        entry = responses.setdefault(str(cls.status), {})
+        codes = list(entry.get("x-problem-codes") or [])
+        if cls.code not in codes:
+            codes.append(cls.code)
+        media = dict((entry.get("content") or {}).get(PROBLEM_JSON) or {})
+        refs = dict(media.get("examples") or {})
+        refs.setdefault(cls.code, {"$ref": "#/components/examples/" + cls.code})
+        examples.setdefault(cls.code, {"summary": cls.title, "value": cls.example()})
+        entry["content"] = {PROBLEM_JSON: {"schema": {"$ref": PROBLEM_REF}, "examples": refs}}
+        entry["x-problem-codes"] = codes
+        entry["description"] = describe_codes(cls.status, codes)
+    for status in ("429", "503"):
+        responses[status].setdefault("headers", {})["Retry-After"] = header_ref("RetryAfter")
     for key, response in responses.items():
         if isinstance(response, dict) and key.isdigit():
             headers = response.setdefault("headers", {})
@@ -218,7 +225,7 @@ def merge(
     servers: list[dict[str, Any]] | None = None,
     webhooks: dict[str, Any] | None = None,
     webhook_schemas: dict[str, Any] | None = None,
-    rate_limited: bool = True,
+    edge_errors: bool = True,
 ) -> dict[str, Any]:
     """One OpenAPI 3.1 document from the services' documents (service name -> document)."""
     names = component_names(specs)
@@ -226,6 +233,7 @@ def merge(
     paths: dict[str, Any] = {}
     components: dict[str, dict[str, Any]] = {}
     merged_hooks: dict[str, Any] = dict(webhooks or {})
+    edge_examples: dict[str, Any] = {}
     tags = []
     for service in sorted(specs):
         spec = specs[service]
@@ -257,8 +265,8 @@ def merge(
                 new_item[method] = _operation(
                     dict(op), service, path, method, opids[(service, path, method)], access
                 )
-                if rate_limited:
-                    _rate_limited(new_item[method])
+                if edge_errors:
+                    _edge_errors(new_item[method], edge_examples)
             paths[f"/v1/{service}{path}"] = new_item
         for name, hook in (spec.get("webhooks") or {}).items():
             if name in merged_hooks and _canonical(merged_hooks[name]) == _canonical(hook):
@@ -267,10 +275,9 @@ def merge(
     if webhook_schemas:
         for name, definition in webhook_schemas.items():
             components.setdefault("schemas", {}).setdefault(name, definition)
-    if rate_limited:
-        components.setdefault("examples", {}).setdefault(
-            RateLimited.code, {"summary": RateLimited.title, "value": RateLimited.example()}
-        )
+    if edge_errors:
+        for code, example in edge_examples.items():
+            components.setdefault("examples", {}).setdefault(code, example)
         headers = components.setdefault("headers", {})
         for name in ("RetryAfter", "RateLimit", "RateLimitPolicy"):
             headers.setdefault(name, HEADERS[name])

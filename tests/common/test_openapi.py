@@ -175,6 +175,8 @@ def test_merged_document_spaces_come_from_the_route_check() -> None:
     # every operation may be rate limited at the edge
     for op in ops.values():
         assert "rate_limited" in op["responses"]["429"]["x-problem-codes"]
+        assert "upstream_timeout" in op["responses"]["504"]["x-problem-codes"]
+        assert "upstream_unavailable" in op["responses"]["503"]["x-problem-codes"]
         assert "Retry-After" in op["responses"]["429"]["headers"]
         assert (
             "RateLimit" in op["responses"]["200" if "200" in op["responses"] else "201"]["headers"]
