@@ -138,11 +138,11 @@ async def test_real_tokens_with_bad_claims_are_refused(
 async def test_space_enforced_on_real_service(
     gateway: httpx.AsyncClient, identity_signer: Callable[..., str]
 ) -> None:
-    for space in ("DEVELOPER", "ACCOUNTING"):
+    # production's routes are open to API clients (DEVELOPER) too; quality's are not
+    for service, space in (("production", "ACCOUNTING"), ("quality", "DEVELOPER")):
         token = identity_signer(space=space)
-        resp = await gateway.get(
-            "/v1/production/orders", headers={"Authorization": f"Bearer {token}"}
-        )
+        path = "/v1/production/orders" if service == "production" else "/v1/quality/inspections"
+        resp = await gateway.get(path, headers={"Authorization": f"Bearer {token}"})
         assert_problem(resp, 403, "wrong_space")
 
 

@@ -29,7 +29,7 @@ ALL = set(Space)
         ("production", "GET", "/healthz", True, set()),
         ("sync", "GET", "/readyz", True, set()),
         ("catalog", "GET", "/openapi.json", True, set()),
-        ("production", "GET", "/orders", False, {Space.PROVIDER, Space.CLIENT}),
+        ("production", "GET", "/orders", False, {Space.PROVIDER, Space.CLIENT, Space.DEVELOPER}),
         ("quality", "GET", "/passports/0193", True, set()),
         ("quality", "HEAD", "/passports/0193", True, set()),
         ("quality", "POST", "/passports/0193", False, {Space.PROVIDER, Space.CLIENT}),
