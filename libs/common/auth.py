@@ -67,6 +67,12 @@ class Principal:
     claims: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
+    def password_change_required(self) -> bool:
+        """A token issued on a temporary password (`pwd_change` claim): it may only change
+        the password (libs.common.deps refuses it everywhere else)."""
+        return self.claims.get("pwd_change") is True
+
+    @property
     def user_id(self) -> uuid.UUID | None:
         try:
             return uuid.UUID(self.subject)

@@ -11,16 +11,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import Principal, Space, TokenVerifier, bearer_token
 from libs.common.db import Database, RequestTransaction
-from libs.common.errors import MissingPermission, Unauthorized
+from libs.common.errors import MissingPermission, PasswordChangeRequired, Unauthorized
 from libs.common.testing import crash_point
 
 _bearer = HTTPBearer(auto_error=False, description="Access token from identity (ES256 JWT)")
 
 
-async def get_principal(
+async def verified_principal(
     request: Request,
     _creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)] = None,
 ) -> Principal:
+    """The verified token, whatever it may do; routes use `get_principal`."""
     cached = getattr(request.state, "principal", None)
     if cached is not None:
         return cached  # type: ignore[no-any-return]
@@ -31,7 +32,20 @@ async def get_principal(
     return principal
 
 
+async def get_principal(
+    principal: Annotated[Principal, Depends(verified_principal)],
+) -> Principal:
+    if principal.password_change_required:
+        raise PasswordChangeRequired(
+            "This token was issued on a temporary password: change the password first "
+            "(POST /v1/identity/me/password), then sign in again"
+        )
+    return principal
+
+
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+# Only for the few routes a temporary-password token may call (changing the password).
+PasswordChangePrincipal = Annotated[Principal, Depends(verified_principal)]
 
 
 def declare_access(

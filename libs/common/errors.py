@@ -259,6 +259,10 @@ class MissingPermission(Forbidden):
     code, title = "missing_permission", "Missing permission"
 
 
+class PasswordChangeRequired(Forbidden):
+    code, title = "password_change_required", "Password change required"
+
+
 class ResourceConflict(Conflict):
     """A database constraint refused the write (IntegrityError, mapped in one place)."""
 

@@ -209,7 +209,9 @@ class IdempotencyMiddleware:
 
         async with db.sessionmaker() as session:
             await session.begin()
-            await set_tenant(session, principal.tenant_id)
+            await set_tenant(
+                session, principal.tenant_id, parent_tenant_id=principal.parent_tenant_id
+            )
             scope.setdefault("state", {})[RequestTransaction.STATE_KEY] = RequestTransaction(
                 session, principal.tenant_id
             )

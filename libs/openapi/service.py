@@ -36,6 +36,7 @@ from libs.common.errors import (
     MissingPermission,
     MissingToken,
     NotFound,
+    PasswordChangeRequired,
     PayloadTooLarge,
     Problem,
     ResourceConflict,
@@ -178,6 +179,7 @@ def _operation(
         add(InvalidCursor)
     if authenticated:
         add(MissingToken, InvalidToken, TokenExpired, WrongSpace, MissingPermission)
+        add(PasswordChangeRequired)
     if "{" in path:
         add(NotFound)
     if method in _WRITES:
