@@ -10,8 +10,9 @@ Merge rules (chosen so generated SDKs get readable, stable names):
 - Component names stay as written. A name defined by several services is shared when all
   definitions are identical (e.g. `Problem`); otherwise each service's copy becomes
   `<Service><Name>` (`CatalogProduct`, `ProductionProduct`) and its `$ref`s are rewritten.
-- One security scheme, `bearerAuth` (JWT), required by default; public routes carry
-  `security: []`.
+- One bearer scheme, `bearerAuth` (JWT), plus the services' other schemes (identity's
+  `oauth2` client credentials, token URL made public); any of them is accepted by default,
+  public routes carry `security: []`.
 - Who may call an operation: the spaces the edge admits (`access`) intersected with those
   the service's own check admits (`x-weft-spaces`, from its `require(...)`), written once
   here into `x-weft-spaces` and the description.
@@ -281,7 +282,7 @@ def merge(
         headers = components.setdefault("headers", {})
         for name in ("RetryAfter", "RateLimit", "RateLimitPolicy"):
             headers.setdefault(name, HEADERS[name])
-    components["securitySchemes"] = {
+    schemes: dict[str, Any] = {
         "bearerAuth": {
             "type": "http",
             "scheme": "bearer",
@@ -289,11 +290,18 @@ def merge(
             "description": "An ES256 access token from identity (POST /v1/identity/auth/login).",
         }
     }
+    for service in sorted(specs):
+        own = (specs[service].get("components") or {}).get("securitySchemes") or {}
+        for name, scheme in own.items():
+            if scheme.get("type") == "http" and scheme.get("scheme") == "bearer":
+                continue  # every service's bearer JWT is the one `bearerAuth`
+            schemes.setdefault(name, _public_scheme(scheme, service))
+    components["securitySchemes"] = schemes
     doc: dict[str, Any] = {
         "openapi": "3.1.0",
         "info": {"title": title, "version": version, "description": description},
         "servers": servers or [{"url": "/"}],
-        "security": [{"bearerAuth": []}],
+        "security": [{name: []} for name in schemes],
         "tags": tags,
         "paths": paths,
         "components": components,
@@ -301,6 +309,17 @@ def merge(
     if merged_hooks:
         doc["webhooks"] = merged_hooks
     return doc
+
+
+def _public_scheme(scheme: dict[str, Any], service: str) -> dict[str, Any]:
+    """A service's OAuth 2 scheme with its relative token / authorization URLs made public."""
+    scheme = copy.deepcopy(scheme)
+    for flow in (scheme.get("flows") or {}).values():
+        for key in ("tokenUrl", "authorizationUrl", "refreshUrl"):
+            url = flow.get(key)
+            if isinstance(url, str) and url.startswith("/"):
+                flow[key] = f"/v1/{service}{url}"
+    return scheme
 
 
 def _operation(

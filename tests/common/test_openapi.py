@@ -184,3 +184,20 @@ def test_merged_document_spaces_come_from_the_route_check() -> None:
     assert doc["servers"] == [{"url": "https://x"}]
     opids = [op["operationId"] for op in ops.values()]
     assert len(opids) == len(set(opids))
+
+
+def test_merged_document_keeps_oauth2_with_its_public_token_url() -> None:
+    identity = _spec()
+    identity["components"]["securitySchemes"] = {
+        "HTTPBearer": {"type": "http", "scheme": "bearer"},
+        "oauth2": {
+            "type": "oauth2",
+            "flows": {"clientCredentials": {"tokenUrl": "/auth/token", "scopes": {}}},
+        },
+    }
+    doc = merge({"identity": identity}, load_table().access)
+    validate(doc)
+    schemes = doc["components"]["securitySchemes"]
+    assert set(schemes) == {"bearerAuth", "oauth2"}
+    assert schemes["oauth2"]["flows"]["clientCredentials"]["tokenUrl"] == "/v1/identity/auth/token"
+    assert doc["security"] == [{"bearerAuth": []}, {"oauth2": []}]
