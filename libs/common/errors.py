@@ -356,22 +356,6 @@ def describe_codes(status: int, codes: Iterable[str]) -> str:
     return f"{phrase} (problem codes: {listed})" if listed else phrase
 
 
-_GENERIC: dict[int, type[AppError]] = {
-    400: BadRequest,
-    401: Unauthorized,
-    403: Forbidden,
-    404: NotFound,
-    409: Conflict,
-    410: AppError,
-    412: PreconditionFailed,
-    413: PayloadTooLarge,
-    428: PreconditionRequired,
-    422: Unprocessable,
-    429: RateLimited,
-    503: ServiceUnavailable,
-}
-
-
 def errors(*items: type[AppError] | int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses` for a route: the typed errors it raises, grouped by status.
 

@@ -212,10 +212,6 @@ def _edge_errors(op: dict[str, Any], examples: dict[str, Any]) -> None:
     op["responses"] = dict(sorted(responses.items()))
 
 
-def merge_components(specs: dict[str, dict[str, Any]]) -> dict[tuple[str, str, str], str]:
-    return component_names(specs)
-
-
 def merge(
     specs: dict[str, dict[str, Any]],
     access: AccessLookup,
