@@ -391,6 +391,7 @@ def _loc_to_field(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(parts)
 
 
+_FASTAPI_BODY_ERROR = "There was an error parsing the body"
 _HTTP_CODES = {
     400: "bad_request",
     401: "unauthorized",
@@ -445,6 +446,15 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> ORJSONResponse:
+        if exc.status_code == 400 and exc.detail == _FASTAPI_BODY_ERROR:
+            # a body FastAPI cannot even decode (not UTF-8, say): malformed, like bad JSON
+            return problem_response(
+                400,
+                InvalidJson.code,
+                InvalidJson.title,
+                "The request body could not be parsed.",
+                request.url.path,
+            )
         code = _HTTP_CODES.get(exc.status_code, f"http_{exc.status_code}")
         title = HTTPStatus(exc.status_code).phrase
         detail = exc.detail if isinstance(exc.detail, str) else title

@@ -91,9 +91,10 @@ async def test_text_that_only_looks_like_nul_passes(client: httpx.AsyncClient) -
 
 
 async def test_malformed_json_is_400(client: httpx.AsyncClient) -> None:
-    resp = await client.post("/things", content=b'{"name": ', headers=JSON)
-    assert resp.status_code == 400, resp.text
-    assert resp.json()["code"] == "invalid_json"
+    for raw in (b'{"name": ', b"\xe6\xa1\x8e+"):
+        resp = await client.post("/things", content=raw, headers=JSON)
+        assert resp.status_code == 400, resp.text
+        assert resp.json()["code"] == "invalid_json"
 
 
 async def test_public_prefix_in_location_and_instance(client: httpx.AsyncClient) -> None:
