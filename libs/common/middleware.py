@@ -52,7 +52,15 @@ class RequestContextMiddleware:
         start = time.perf_counter()
         status_holder = [0]
 
+        method = scope["method"]
+        head = method == "HEAD"
+        if head:
+            # HEAD is GET without the body (RFC 9110 9.3.2); FastAPI routes only answer GET
+            scope = {**scope, "method": "GET"}
+
         async def send_with_id(message: Message) -> None:
+            if head and message["type"] == "http.response.body":
+                message = {**message, "body": b""}
             if message["type"] == "http.response.start":
                 status_holder[0] = message["status"]
                 headers = list(message.get("headers", []))
@@ -108,7 +116,7 @@ class RequestContextMiddleware:
                 access_log.info(
                     "request",
                     extra={
-                        "method": scope["method"],
+                        "method": method,
                         "path": scope["path"],
                         "status": status_holder[0],
                         "duration_ms": round((time.perf_counter() - start) * 1000, 2),

@@ -110,3 +110,13 @@ async def test_public_prefix_in_location_and_instance(client: httpx.AsyncClient)
     assert plain.headers["location"] == "/things/1"
     odd = await client.get("/things/7", headers={"X-Forwarded-Prefix": "https://evil/"})
     assert odd.json()["instance"] == "/things/7"
+
+
+async def test_head_is_get_without_the_body(client: httpx.AsyncClient) -> None:
+    get = await client.get("/things/7")
+    head = await client.head("/things/7")
+    assert head.status_code == get.status_code == 404
+    assert head.content == b""
+    assert head.headers["content-length"] == get.headers["content-length"]
+    health = await client.head("/healthz")
+    assert health.status_code == 200 and health.content == b""
