@@ -26,7 +26,7 @@ import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Send
@@ -289,6 +289,13 @@ class IdempotencyKeyReused(Unprocessable):
     code, title = "idempotency_key_reused", "Idempotency-Key reused"
 
 
+class RetryLater(ServiceUnavailable):
+    """The database gave up on the transaction (a deadlock, a serialization failure): nothing
+    was written, and the same request may simply be sent again."""
+
+    code, title = "retry_later", "Transient conflict; retry"
+
+
 class HeaderTooLarge(AppError):
     status, code, title = 431, "header_too_large", "Request header fields too large"
 
@@ -391,6 +398,8 @@ def _loc_to_field(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(parts)
 
 
+# deadlock detected, serialization failure: the transaction was rolled back as a whole
+_TRANSIENT_SQLSTATES = frozenset({"40P01", "40001"})
 _FASTAPI_BODY_ERROR = "There was an error parsing the body"
 _HTTP_CODES = {
     400: "bad_request",
@@ -477,6 +486,20 @@ def install_error_handlers(app: FastAPI) -> None:
         return problem_response(
             409, ResourceConflict.code, ResourceConflict.title, detail, request.url.path
         )
+
+    @app.exception_handler(DBAPIError)
+    async def _database(request: Request, exc: DBAPIError) -> ORJSONResponse:
+        if getattr(exc.orig, "sqlstate", None) in _TRANSIENT_SQLSTATES:
+            log.warning("transient database conflict", extra={"path": request.url.path})
+            return problem_response(
+                503,
+                RetryLater.code,
+                RetryLater.title,
+                "The request collided with another one and was rolled back; send it again.",
+                request.url.path,
+                headers={"Retry-After": "1"},
+            )
+        return await _unhandled(request, exc)
 
     @app.exception_handler(StaleDataError)
     async def _stale(request: Request, exc: StaleDataError) -> ORJSONResponse:

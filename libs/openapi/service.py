@@ -40,6 +40,7 @@ from libs.common.errors import (
     PayloadTooLarge,
     Problem,
     ResourceConflict,
+    RetryLater,
     StaleVersion,
     TokenExpired,
     ValidationFailed,
@@ -183,7 +184,7 @@ def _operation(
     if "{" in path:
         add(NotFound)
     if method in _WRITES:
-        add(ResourceConflict)
+        add(ResourceConflict, RetryLater)
     if idempotent:
         add(InvalidIdempotencyKey, IdempotencyInFlight, IdempotencyKeyReused)
     if if_match:

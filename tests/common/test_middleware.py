@@ -8,8 +8,10 @@ from typing import Any
 
 import httpx
 import pytest
+from asyncpg.exceptions import DeadlockDetectedError
 from fastapi import APIRouter, Response
 from pydantic import BaseModel
+from sqlalchemy.exc import DBAPIError
 
 from libs.common.app import create_service_app
 from libs.common.errors import NotFound
@@ -32,6 +34,11 @@ def _router() -> APIRouter:
     async def create_thing(body: Thing, response: Response) -> Thing:
         response.headers["Location"] = "/things/1"
         return body
+
+    @router.delete("/things/{thing_id}", status_code=204)
+    async def delete_thing(thing_id: str) -> None:
+        # what asyncpg raises through SQLAlchemy when Postgres breaks a deadlock
+        raise DBAPIError("DELETE ...", {}, DeadlockDetectedError("deadlock detected"))
 
     @router.get("/things/{thing_id}")
     async def get_thing(thing_id: str) -> Thing:
@@ -120,3 +127,10 @@ async def test_head_is_get_without_the_body(client: httpx.AsyncClient) -> None:
     assert head.headers["content-length"] == get.headers["content-length"]
     health = await client.head("/healthz")
     assert health.status_code == 200 and health.content == b""
+
+
+async def test_a_deadlock_is_a_503_to_retry_not_a_500(client: httpx.AsyncClient) -> None:
+    resp = await client.delete("/things/1")
+    assert resp.status_code == 503, resp.text
+    assert resp.json()["code"] == "retry_later"
+    assert resp.headers["retry-after"] == "1"
