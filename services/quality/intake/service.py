@@ -1,16 +1,21 @@
-"""What quality does with production's events: a lot reaching QA awaits inspection."""
+"""What quality does with production's events: it keeps its copy of the lot (and knows the
+product), and a lot reaching qa_pending opens the inspection of a new round."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.db import Database
-from libs.common.ids import new_id
+from services.quality.inspections.service import open_for_lot
 from services.quality.intake.schemas import EventEnvelope
-from services.quality.models import AwaitingInspection
+from services.quality.models import Lot, ReceivedEvent
+from services.quality.products import repository as products_repo
 
 LOT_GATE_REACHED = "production.lot.gate_reached"
 QA_GATE = "qa_pending"
@@ -30,48 +35,70 @@ def _int(value: Any) -> int | None:
         return None
 
 
-def _gate(data: dict[str, Any]) -> str | None:
-    for key in ("gate", "to_gate", "to"):
-        if isinstance(data.get(key), str):
-            return str(data[key])
-    return None
+async def _first_time(session: AsyncSession, event: EventEnvelope) -> bool:
+    inserted = (
+        await session.execute(
+            insert(ReceivedEvent)
+            .values(id=event.id, tenant_id=event.tenant_id, type=event.type)
+            .on_conflict_do_nothing(index_elements=["id"])
+            .returning(ReceivedEvent.id)
+        )
+    ).first()
+    return inserted is not None
 
 
-def _lot_id(event: EventEnvelope) -> uuid.UUID | None:
+async def _apply_gate(session: AsyncSession, event: EventEnvelope) -> str:
     data = event.data
-    lot: dict[str, Any] = data["lot"] if isinstance(data.get("lot"), dict) else {}
-    return (
-        _uuid(data.get("lot_id")) or _uuid(lot.get("id")) or _uuid(event.subject.rsplit("/", 1)[-1])
-    )
+    lot_id = _uuid(data.get("lot_id")) or _uuid(event.subject.rsplit("/", 1)[-1])
+    # production sends `to`; older producers sent `gate` or `to_gate`
+    gate = next((data[k] for k in ("to", "gate", "to_gate") if isinstance(data.get(k), str)), None)
+    if lot_id is None or gate is None:
+        return "ignored"
+    lot = (
+        await session.scalars(select(Lot).where(Lot.id == lot_id).with_for_update())
+    ).one_or_none()
+    at: datetime = event.occurred_at
+    if lot is None:
+        lot = Lot(
+            id=lot_id,
+            tenant_id=event.tenant_id,
+            customer_tenant_id=event.customer_tenant_id,
+            number=str(data.get("lot_number") or lot_id),
+            quantity=_int(data.get("quantity")) or 1,
+            gate=gate,
+            qa_round=0,
+            gate_changed_at=at,
+        )
+        session.add(lot)
+    elif lot.tenant_id != event.tenant_id:
+        return "ignored"
+    for field, value in (
+        ("order_id", _uuid(data.get("order_id"))),
+        ("order_number", data.get("order_number")),
+        ("plant_id", _uuid(data.get("plant_id"))),
+        ("product_sku", data.get("product_sku")),
+        ("quantity", _int(data.get("quantity"))),
+    ):
+        if value is not None:
+            setattr(lot, field, value)
+    if gate == QA_GATE:
+        lot.qa_round = (lot.qa_round or 0) + 1
+    # events can arrive out of order: the gate follows the latest one only
+    if at >= lot.gate_changed_at:
+        lot.gate = gate
+        lot.gate_changed_at = at
+    await session.flush()
+    if lot.product_sku:
+        await products_repo.ensure_product(session, lot.tenant_id, lot.product_sku)
+    if gate == QA_GATE:
+        await open_for_lot(session, lot)
+    return "recorded"
 
 
-async def handle_production_event(db: Database, event: EventEnvelope) -> str:
-    if event.type != LOT_GATE_REACHED or _gate(event.data) != QA_GATE:
+async def handle_event(db: Database, event: EventEnvelope) -> str:
+    if event.type != LOT_GATE_REACHED:
         return "ignored"
-    lot_id = _lot_id(event)
-    if lot_id is None:
-        return "ignored"
-    data = event.data
-    lot: dict[str, Any] = data["lot"] if isinstance(data.get("lot"), dict) else {}
-    row = {
-        "id": new_id(),
-        "tenant_id": event.tenant_id,
-        "customer_tenant_id": event.customer_tenant_id,
-        "lot_id": lot_id,
-        "lot_number": data.get("number") or data.get("lot_number") or lot.get("number"),
-        "order_id": _uuid(data.get("order_id") or lot.get("order_id")),
-        "plant_id": _uuid(data.get("plant_id") or lot.get("plant_id")),
-        "quantity": _int(data.get("quantity") or lot.get("quantity")),
-        "status": "awaiting",
-        "received_event_id": event.id,
-    }
     async with db.transaction(event.tenant_id) as session:
-        inserted = (
-            await session.execute(
-                insert(AwaitingInspection)
-                .values(row)
-                .on_conflict_do_nothing(index_elements=["received_event_id"])
-                .returning(AwaitingInspection.id)
-            )
-        ).first()
-    return "recorded" if inserted else "duplicate"
+        if not await _first_time(session, event):
+            return "duplicate"
+        return await _apply_gate(session, event)
