@@ -3,17 +3,18 @@ PDF reports and digital product passports."""
 
 from __future__ import annotations
 
-import asyncio
-
 from fastapi import FastAPI
 
 from libs.common.app import create_service_app
+from libs.contracts import subscriptions_lifespan
 from services.quality.checklists.endpoints import router as checklists_router
 from services.quality.config import Settings
 from services.quality.feed.endpoints import router as feed_router
 from services.quality.feed.hub import feed_lifespan
 from services.quality.inspections.endpoints import router as inspections_router
 from services.quality.intake.endpoints import router as intake_router
+from services.quality.intake.subscriptions import SUBSCRIPTIONS
+from services.quality.jobs import registry as jobs
 from services.quality.passports.endpoints import router as passports_router
 from services.quality.photos.endpoints import router as photos_router
 from services.quality.photos.objects import router as objects_router
@@ -21,7 +22,6 @@ from services.quality.products.endpoints import router as products_router
 from services.quality.reports.endpoints import router as reports_router
 from services.quality.sampling.endpoints import router as sampling_router
 from services.quality.storage import EvidenceStore
-from services.quality.worker import worker_lifespan
 
 DESCRIPTION = """Quality control of lots. A lot that production moves to QA (`qa_pending`)
 opens an inspection sampled by ISO 2859-1 (AQL); inspectors record results, defects and
@@ -32,7 +32,6 @@ and every lot can carry a public Digital Product Passport (UNTP DPP 0.6, GS1 Dig
 
 async def _evidence(app: FastAPI) -> None:
     app.state.evidence = EvidenceStore(app.state.settings)
-    app.state.worker_wake = asyncio.Event()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -54,5 +53,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             intake_router,
         ],
         on_startup=[_evidence],
-        extra_lifespans=[feed_lifespan, worker_lifespan],
+        extra_lifespans=[subscriptions_lifespan(SUBSCRIPTIONS), feed_lifespan],
+        jobs=jobs,
     )

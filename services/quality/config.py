@@ -23,9 +23,6 @@ class Settings(ServiceSettings):
     # under the gateway's 10 MiB body limit (uploads to the local store pass through it)
     photo_max_bytes: int = 8 * 1024 * 1024
     thumbnail_px: int = 320
-    # the background worker (thumbnails, PDFs)
-    worker_enabled: bool = True
-    worker_poll_seconds: float = 1.0
     # SSE: a comment line this often keeps proxies from closing an idle stream
     feed_keepalive_seconds: float = 15.0
 

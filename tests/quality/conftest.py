@@ -151,6 +151,8 @@ class Factory:
             ),
             201,
         )
+        # production lets lots into production once their order's stock is reserved
+        ok(await self.gw.post(f"{P}/orders/{order['id']}/allocate", headers=h))
         return ok(  # type: ignore[no-any-return]
             await self.gw.post(
                 f"{P}/lots", headers=h, json={"order_id": order["id"], "quantity": quantity}

@@ -4,17 +4,20 @@ configured for a bucket on moto's S3-compatible server started here."""
 from __future__ import annotations
 
 import io
+import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
 import boto3
 import httpx
 import pytest
+from fastapi import FastAPI
 from moto.server import ThreadedMotoServer
 from PIL import Image
 
 from services.quality.app import create_app
 from services.quality.config import Settings
+from services.quality.photos.jobs import process_photo
 from tests.quality.conftest import Factory, Tokens, eventually, ok
 from tests.quality.helpers import inspection_in_progress, jpeg_with_gps
 from tools.pg import free_port
@@ -26,7 +29,7 @@ BUCKET = "weft-evidence"
 @pytest.fixture
 async def s3_quality(
     stack: Stack, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[tuple[httpx.AsyncClient, str]]:
+) -> AsyncIterator[tuple[httpx.AsyncClient, str, FastAPI]]:
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
@@ -47,14 +50,16 @@ async def s3_quality(
         service_secret=stack.secrets["service_secret_quality"],
         storage_url=f"s3://{BUCKET}",
         relay_enabled=False,
-        worker_poll_seconds=0.2,
+        # the stack's own quality process runs the job queue; this app's job (on the same
+        # queue) is run below by calling the job's function, against this app's store
+        jobs_worker_enabled=False,
     )
     app = create_app(settings)
     try:
         async with app.router.lifespan_context(app):
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://quality.test") as c:
-                yield c, endpoint
+                yield c, endpoint, app
     finally:
         server.stop()
 
@@ -63,9 +68,9 @@ async def test_photo_round_trip_on_s3(
     gateway: httpx.AsyncClient,
     tokens: Tokens,
     factory: Factory,
-    s3_quality: tuple[httpx.AsyncClient, str],
+    s3_quality: tuple[httpx.AsyncClient, str, FastAPI],
 ) -> None:
-    quality, endpoint = s3_quality
+    quality, endpoint, app = s3_quality
     _lot, _checklist, inspection, _sku = await inspection_in_progress(gateway, tokens, factory)
     image = jpeg_with_gps((30, 90, 200))
     made = ok(
@@ -84,6 +89,7 @@ async def test_photo_round_trip_on_s3(
         put = await raw.put(upload["url"], content=image, headers=upload["headers"])
         assert put.status_code == 200, put.text
         ok(await quality.post(f"/photos/{key}/complete", headers=tokens.h("inspector")))
+        assert await process_photo(app.state.db, app.state.evidence, uuid.UUID(key))
 
         async def processed() -> dict[str, Any] | None:
             got = ok(await quality.get(f"/photos/{key}", headers=tokens.h("lbx")))

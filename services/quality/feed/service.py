@@ -79,7 +79,9 @@ async def stream(
         last_sent = time.monotonic()
         while principal.expires_at > time.time():
             woken.clear()
-            async with db.transaction(principal.tenant_id) as session:
+            async with db.transaction(
+                principal.tenant_id, parent_tenant_id=principal.parent_tenant_id
+            ) as session:
                 rows = await repo.after(session, principal, position, BATCH, lot_id)
             for entry in rows:
                 position = entry.seq

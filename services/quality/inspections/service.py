@@ -15,6 +15,7 @@ from libs.common.auth import Principal
 from libs.common.errors import Conflict, Forbidden, NotFound, Unprocessable
 from libs.common.ids import new_id
 from libs.common.pagination import PageParams, decode_cursor, encode_cursor, paginate
+from libs.contracts.events import quality as contracts
 from services.quality import events
 from services.quality.access import require_plant
 from services.quality.checklists import repository as checklists_repo
@@ -56,6 +57,7 @@ def subject(inspection: Inspection) -> str:
 
 
 def summary(inspection: Inspection) -> dict[str, Any]:
+    """The fields every inspection event carries."""
     return {
         "inspection_id": inspection.id,
         "lot_id": inspection.lot_id,
@@ -68,14 +70,16 @@ def summary(inspection: Inspection) -> dict[str, Any]:
 
 
 async def _emit(
-    session: AsyncSession, inspection: Inspection, type_: str, data: dict[str, Any]
+    session: AsyncSession,
+    inspection: Inspection,
+    model: type[contracts.EventModel],
+    data: dict[str, Any],
 ) -> None:
     await events.emit(
         session,
-        type_,
+        model.model_validate({**summary(inspection), **data}),
         tenant_id=inspection.tenant_id,
         subject=subject(inspection),
-        data={**summary(inspection), **data},
         customer_tenant_id=inspection.customer_tenant_id,
         plant_id=inspection.plant_id,
         lot_id=inspection.lot_id,
@@ -118,7 +122,7 @@ async def open_for_lot(session: AsyncSession, lot: Lot) -> Inspection:
     )
     session.add(inspection)
     await session.flush()
-    await _emit(session, inspection, events.INSPECTION_OPENED, {"plan": inspection.plan})
+    await _emit(session, inspection, contracts.InspectionOpened, {"plan": inspection.plan})
     return inspection
 
 
@@ -193,7 +197,7 @@ async def start(session: AsyncSession, principal: Principal, inspection: Inspect
     inspection.started_at = datetime.now(UTC)
     await session.flush()
     await _emit(
-        session, inspection, events.INSPECTION_STARTED, {"inspector_id": inspection.inspector_id}
+        session, inspection, contracts.InspectionStarted, {"inspector_id": inspection.inspector_id}
     )
     return inspection
 
@@ -294,7 +298,7 @@ async def add_defect(
     await _emit(
         session,
         inspection,
-        events.DEFECT_RECORDED,
+        contracts.DefectRecorded,
         {
             "defect_id": defect.id,
             "unit": defect.unit,
@@ -345,7 +349,7 @@ async def complete(
     await _emit(
         session,
         inspection,
-        events.INSPECTION_COMPLETED,
+        contracts.InspectionCompleted,
         {
             "verdict": verdict,
             # what production moves the lot to

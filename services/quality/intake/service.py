@@ -3,39 +3,25 @@ product), and a lot reaching qa_pending opens the inspection of a new round."""
 
 from __future__ import annotations
 
-import uuid
-from datetime import datetime
-from typing import Any
+from typing import Literal
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.db import Database
+from libs.contracts import EventEnvelope, EventModel
+from libs.contracts.events.production import LotGateReached
 from services.quality.inspections.service import open_for_lot
-from services.quality.intake.schemas import EventEnvelope
 from services.quality.models import Lot, ReceivedEvent
 from services.quality.products import repository as products_repo
 
-LOT_GATE_REACHED = "production.lot.gate_reached"
 QA_GATE = "qa_pending"
 
-
-def _uuid(value: Any) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(str(value)) if value else None
-    except ValueError:
-        return None
+IntakeStatus = Literal["recorded", "duplicate", "ignored"]
 
 
-def _int(value: Any) -> int | None:
-    try:
-        return int(value) if value is not None else None
-    except (TypeError, ValueError):
-        return None
-
-
-async def _first_time(session: AsyncSession, event: EventEnvelope) -> bool:
+async def _first_time(session: AsyncSession, event: EventEnvelope[EventModel]) -> bool:
     inserted = (
         await session.execute(
             insert(ReceivedEvent)
@@ -47,58 +33,53 @@ async def _first_time(session: AsyncSession, event: EventEnvelope) -> bool:
     return inserted is not None
 
 
-async def _apply_gate(session: AsyncSession, event: EventEnvelope) -> str:
-    data = event.data
-    lot_id = _uuid(data.get("lot_id")) or _uuid(event.subject.rsplit("/", 1)[-1])
-    # production sends `to`; older producers sent `gate` or `to_gate`
-    gate = next((data[k] for k in ("to", "gate", "to_gate") if isinstance(data.get(k), str)), None)
-    if lot_id is None or gate is None:
-        return "ignored"
-    lot = (
-        await session.scalars(select(Lot).where(Lot.id == lot_id).with_for_update())
-    ).one_or_none()
-    at: datetime = event.occurred_at
-    if lot is None:
-        lot = Lot(
-            id=lot_id,
+async def _apply_gate(
+    session: AsyncSession, event: EventEnvelope[EventModel], data: LotGateReached
+) -> IntakeStatus:
+    # two events of one new lot may arrive at once: the first insert wins, both then lock it
+    await session.execute(
+        insert(Lot)
+        .values(
+            id=data.lot_id,
             tenant_id=event.tenant_id,
             customer_tenant_id=event.customer_tenant_id,
-            number=str(data.get("lot_number") or lot_id),
-            quantity=_int(data.get("quantity")) or 1,
-            gate=gate,
+            number=data.lot_number,
+            quantity=data.quantity,
+            gate=data.to_gate,
             qa_round=0,
-            gate_changed_at=at,
+            gate_changed_at=event.occurred_at,
         )
-        session.add(lot)
-    elif lot.tenant_id != event.tenant_id:
+        .on_conflict_do_nothing(index_elements=["id"])
+    )
+    lot = (
+        await session.scalars(select(Lot).where(Lot.id == data.lot_id).with_for_update())
+    ).one_or_none()
+    if lot is None or lot.tenant_id != event.tenant_id:
         return "ignored"
-    for field, value in (
-        ("order_id", _uuid(data.get("order_id"))),
-        ("order_number", data.get("order_number")),
-        ("plant_id", _uuid(data.get("plant_id"))),
-        ("product_sku", data.get("product_sku")),
-        ("quantity", _int(data.get("quantity"))),
-    ):
-        if value is not None:
-            setattr(lot, field, value)
-    if gate == QA_GATE:
+    lot.number = data.lot_number
+    lot.order_id = data.order_id
+    lot.order_number = data.order_number
+    lot.plant_id = data.plant_id
+    lot.product_sku = data.product_sku
+    lot.quantity = data.quantity
+    if data.to_gate == QA_GATE:
         lot.qa_round = (lot.qa_round or 0) + 1
     # events can arrive out of order: the gate follows the latest one only
-    if at >= lot.gate_changed_at:
-        lot.gate = gate
-        lot.gate_changed_at = at
+    if event.occurred_at >= lot.gate_changed_at:
+        lot.gate = data.to_gate
+        lot.gate_changed_at = event.occurred_at
     await session.flush()
-    if lot.product_sku:
-        await products_repo.ensure_product(session, lot.tenant_id, lot.product_sku)
-    if gate == QA_GATE:
+    await products_repo.ensure_product(session, lot.tenant_id, data.product_sku)
+    if data.to_gate == QA_GATE:
         await open_for_lot(session, lot)
     return "recorded"
 
 
-async def handle_event(db: Database, event: EventEnvelope) -> str:
-    if event.type != LOT_GATE_REACHED:
+async def handle_event(db: Database, event: EventEnvelope[EventModel]) -> IntakeStatus:
+    data = event.data
+    if not isinstance(data, LotGateReached):
         return "ignored"
     async with db.transaction(event.tenant_id) as session:
         if not await _first_time(session, event):
             return "duplicate"
-        return await _apply_gate(session, event)
+        return await _apply_gate(session, event, data)

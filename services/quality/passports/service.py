@@ -13,6 +13,7 @@ from libs.common.auth import Principal
 from libs.common.errors import NotFound
 from libs.common.ids import new_id
 from libs.common.pagination import PageParams, paginate
+from libs.contracts.events.quality import PassportPublished
 from services.quality import events
 from services.quality.access import require_plant
 from services.quality.models import Lot, Passport
@@ -92,19 +93,18 @@ async def publish(
     await session.flush()
     await events.emit(
         session,
-        events.PASSPORT_PUBLISHED,
+        PassportPublished(
+            passport_id=passport_id,
+            lot_id=lot.id,
+            lot_number=lot.number,
+            version=version,
+            gtin=passport.gtin,
+            url=passport.credential["id"],
+            digital_link=passport.credential["credentialSubject"]["id"],
+            supersedes=previous.id if previous else None,
+        ),
         tenant_id=lot.tenant_id,
         subject=f"passports/{passport_id}",
-        data={
-            "passport_id": passport_id,
-            "lot_id": lot.id,
-            "lot_number": lot.number,
-            "version": version,
-            "gtin": passport.gtin,
-            "url": passport.credential["id"],
-            "digital_link": passport.credential["credentialSubject"]["id"],
-            "supersedes": previous.id if previous else None,
-        },
         customer_tenant_id=lot.customer_tenant_id,
         plant_id=lot.plant_id,
         lot_id=lot.id,

@@ -97,7 +97,6 @@ async def complete_photo_upload(
     principal: Recorder, session: TenantSession, photo_id: uuid.UUID, request: Request
 ) -> Photo:
     photo = await service.register_upload(session, principal, _store(request), photo_id)
-    request.app.state.worker_wake.set()
     return Photo.model_validate(photo)
 
 

@@ -9,10 +9,12 @@ import uuid
 
 from PIL import Image, ImageOps
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.db import Database
+from libs.contracts.events.quality import PhotoAdded
+from services.quality import events
 from services.quality.models import Photo
-from services.quality.photos.service import announce_processed
 from services.quality.storage import EvidenceStore
 
 
@@ -40,7 +42,9 @@ def clean_and_thumbnail(data: bytes, thumb_px: int) -> tuple[bytes, bytes, int, 
 
 
 async def process_photo(db: Database, store: EvidenceStore, photo_id: uuid.UUID) -> bool:
-    """Claim one uploaded photo and process it; False when someone else has it."""
+    """Process one uploaded photo; False when there is nothing to do (processed already, or
+    held by another store). It waits for a request still holding the row (an annotation
+    saved at the same moment): the job runner hands each job to one worker anyway."""
     async with db.transaction(None, system=True) as session:
         photo = (
             await session.scalars(
@@ -50,7 +54,7 @@ async def process_photo(db: Database, store: EvidenceStore, photo_id: uuid.UUID)
                     Photo.status == "uploaded",
                     Photo.storage == store.settings.object_store_url,
                 )
-                .with_for_update(skip_locked=True)
+                .with_for_update()
             )
         ).one_or_none()
         if photo is None:
@@ -63,7 +67,8 @@ async def process_photo(db: Database, store: EvidenceStore, photo_id: uuid.UUID)
             await store.put(photo.key, clean, ctype)
             thumb_key = photo.key.rsplit(".", 1)[0] + "_thumb.jpg"
             await store.put(thumb_key, thumb, "image/jpeg")
-        except Exception as exc:
+        except (OSError, ValueError, KeyError) as exc:
+            # not an image Pillow reads, or the object is gone: retrying will not help
             photo.status = "failed"
             photo.error = f"{type(exc).__name__}: {exc}"[:500]
             return True
@@ -75,12 +80,20 @@ async def process_photo(db: Database, store: EvidenceStore, photo_id: uuid.UUID)
     return True
 
 
-async def next_uploaded(db: Database, store: EvidenceStore) -> list[uuid.UUID]:
-    async with db.transaction(None, system=True) as session:
-        rows = await session.scalars(
-            select(Photo.id)
-            .where(Photo.status == "uploaded", Photo.storage == store.settings.object_store_url)
-            .order_by(Photo.id)
-            .limit(20)
-        )
-        return list(rows.all())
+async def announce_processed(session: AsyncSession, photo: Photo) -> None:
+    await events.emit(
+        session,
+        PhotoAdded(
+            photo_id=photo.id,
+            inspection_id=photo.inspection_id,
+            defect_id=photo.defect_id,
+            lot_id=photo.lot_id,
+            caption=photo.caption,
+            annotations=photo.annotations,
+        ),
+        tenant_id=photo.tenant_id,
+        subject=f"photos/{photo.id}",
+        customer_tenant_id=photo.customer_tenant_id,
+        plant_id=photo.plant_id,
+        lot_id=photo.lot_id,
+    )

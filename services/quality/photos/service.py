@@ -12,10 +12,10 @@ from libs.common.auth import Principal
 from libs.common.errors import Conflict, NotFound, Unprocessable
 from libs.common.ids import new_id
 from libs.common.pagination import PageParams, paginate
-from services.quality import events
 from services.quality.access import require_plant
 from services.quality.inspections import repository as inspections_repo
 from services.quality.inspections.service import get_inspection
+from services.quality.jobs import process_photo as process_photo_job
 from services.quality.models import Photo
 from services.quality.photos import repository as repo
 from services.quality.photos.schemas import AnnotationsBody, PhotoCreate
@@ -102,8 +102,10 @@ async def register_upload(
     if size > photo.max_bytes:
         raise PhotoTooLarge("The upload is larger than announced")
     photo.size = size
-    photo.status = "uploaded"  # the worker picks it up
+    photo.status = "uploaded"
     await session.flush()
+    # processed in the background, once this transaction commits
+    await process_photo_job.defer(session, tenant_id=photo.tenant_id, photo_id=str(photo.id))
     return photo
 
 
@@ -122,24 +124,4 @@ async def list_photos(
     await get_inspection(session, principal, inspection_id)
     return await paginate(
         session, repo.list_query(principal, inspection_id), page, keys=[Photo.id], descending=False
-    )
-
-
-async def announce_processed(session: AsyncSession, photo: Photo) -> None:
-    await events.emit(
-        session,
-        events.PHOTO_ADDED,
-        tenant_id=photo.tenant_id,
-        subject=f"photos/{photo.id}",
-        data={
-            "photo_id": photo.id,
-            "inspection_id": photo.inspection_id,
-            "defect_id": photo.defect_id,
-            "lot_id": photo.lot_id,
-            "caption": photo.caption,
-            "annotations": photo.annotations,
-        },
-        customer_tenant_id=photo.customer_tenant_id,
-        plant_id=photo.plant_id,
-        lot_id=photo.lot_id,
     )

@@ -62,7 +62,6 @@ async def request_report(
         body.type,
         request.app.state.settings.object_store_url,
     )
-    request.app.state.worker_wake.set()
     return Report.model_validate(row)
 
 

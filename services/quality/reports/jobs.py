@@ -10,24 +10,13 @@ from datetime import UTC, datetime
 from sqlalchemy import select, update
 
 from libs.common.db import Database
+from libs.contracts.events.quality import ReportReady
 from services.quality import events
 from services.quality.models import Defect, Inspection, Lot, Photo, Product, Report, TenantSettings
 from services.quality.reports.pdf import PhotoData, ReportData, inspection_report, photo_book
 from services.quality.storage import EvidenceStore
 
 MAX_PHOTOS = 200
-MAX_ATTEMPTS = 3
-
-
-async def next_queued(db: Database, store: EvidenceStore) -> list[uuid.UUID]:
-    async with db.transaction(None, system=True) as session:
-        rows = await session.scalars(
-            select(Report.id)
-            .where(Report.status == "queued", Report.storage == store.settings.object_store_url)
-            .order_by(Report.id)
-            .limit(10)
-        )
-        return list(rows.all())
 
 
 async def _gather(db: Database, store: EvidenceStore, report: Report) -> ReportData:
@@ -99,17 +88,21 @@ async def _progress(db: Database, report_id: uuid.UUID, value: int) -> None:
         await s.execute(update(Report).where(Report.id == report_id).values(progress=value))
 
 
-async def build_report(db: Database, store: EvidenceStore, report_id: uuid.UUID) -> bool:
+async def build_report(
+    db: Database, store: EvidenceStore, report_id: uuid.UUID, *, final_attempt: bool = True
+) -> bool:
+    """Build the report; False when there is nothing to build (ready already, or held by
+    another store). A failure is recorded and raised again, so the job runner retries."""
     async with db.transaction(None, system=True) as s:
         report = (
             await s.scalars(
                 select(Report)
                 .where(
                     Report.id == report_id,
-                    Report.status == "queued",
+                    Report.status.in_(("queued", "running")),
                     Report.storage == store.settings.object_store_url,
                 )
-                .with_for_update(skip_locked=True)
+                .with_for_update()
             )
         ).one_or_none()
         if report is None:
@@ -136,11 +129,11 @@ async def build_report(db: Database, store: EvidenceStore, report_id: uuid.UUID)
                 update(Report)
                 .where(Report.id == report_id)
                 .values(
-                    status="queued" if report.attempts < MAX_ATTEMPTS else "failed",
+                    status="failed" if final_attempt else "queued",
                     error=f"{type(exc).__name__}: {exc}"[:500],
                 )
             )
-        return True
+        raise
     async with db.transaction(report.tenant_id) as s:
         fresh = await s.get(Report, report_id)
         assert fresh is not None
@@ -151,17 +144,16 @@ async def build_report(db: Database, store: EvidenceStore, report_id: uuid.UUID)
         lot = await s.get(Lot, fresh.lot_id)
         await events.emit(
             s,
-            events.REPORT_READY,
+            ReportReady(
+                report_id=fresh.id,
+                type=fresh.type,
+                lot_id=fresh.lot_id,
+                lot_number=lot.number if lot else None,
+                pages=pages,
+                size=len(pdf),
+            ),
             tenant_id=fresh.tenant_id,
             subject=f"reports/{fresh.id}",
-            data={
-                "report_id": fresh.id,
-                "type": fresh.type,
-                "lot_id": fresh.lot_id,
-                "lot_number": lot.number if lot else None,
-                "pages": pages,
-                "size": len(pdf),
-            },
             customer_tenant_id=fresh.customer_tenant_id,
             plant_id=fresh.plant_id,
             lot_id=fresh.lot_id,

@@ -11,6 +11,7 @@ from libs.common.auth import Principal, Space
 from libs.common.db import Database
 from libs.common.errors import NotFound
 from libs.common.ids import new_id
+from services.quality.jobs import build_report
 from services.quality.models import Report
 from services.quality.passports.repository import last_completed
 from services.quality.reports import repository as repo
@@ -55,12 +56,15 @@ async def request_report(
     if principal.space == Space.PROVIDER:
         session.add(report)
         await session.flush()
+        await build_report.defer(session, tenant_id=lot.tenant_id, report_id=str(report.id))
         return report
     # A brand asks; the report is the provider's row (its tenant, its storage). The brand's
     # session may not write provider rows, so the request is recorded in the provider's
     # tenant, once the brand has been shown to read this lot (above).
     async with db.transaction(lot.tenant_id) as provider:
         provider.add(report)
+        await provider.flush()
+        await build_report.defer(provider, tenant_id=lot.tenant_id, report_id=str(report.id))
     return report
 
 
