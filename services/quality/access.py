@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, false, true
 
 from libs.common.auth import Principal, Space
-from libs.common.errors import Forbidden
+from libs.common.errors import MissingPermission, WrongSpace
 
 
 def visible(model: Any, principal: Principal, perm: str) -> ColumnElement[bool]:
@@ -40,12 +40,12 @@ def visible(model: Any, principal: Principal, perm: str) -> ColumnElement[bool]:
 def require_route(principal: Principal, perm: str) -> None:
     """Route-level check: the permission held tenant-wide or for at least one plant."""
     if not principal.has_any_permission(perm):
-        raise Forbidden(f"Missing permission {perm}", code="missing_permission")
+        raise MissingPermission(f"Missing permission {perm}")
 
 
 def require_plant(principal: Principal, perm: str, plant_id: uuid.UUID | None) -> None:
     """A provider write on a plant-owned row: the permission for that row's plant."""
     if principal.space != Space.PROVIDER:
-        raise Forbidden("Only the provider records quality data", code="wrong_space")
+        raise WrongSpace("Only the provider records quality data")
     if not principal.has_permission(perm, plant_id):
-        raise Forbidden(f"Missing permission {perm} for this plant", code="missing_permission")
+        raise MissingPermission(f"Missing permission {perm} for this plant")

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from libs.common.auth import Principal, Space
 from libs.common.deps import TenantSession, require
-from libs.common.errors import AUTH_ERRORS, problem_responses
+from libs.common.errors import AUTH_ERRORS, errors
 from libs.common.etag import check_if_match, set_etag
 from libs.common.pagination import Page, PageQuery
 from services.quality.checklists import service
@@ -25,7 +25,7 @@ Manager = Annotated[Principal, Depends(require(Space.PROVIDER, perm="inspections
     status_code=201,
     response_model=Checklist,
     summary="Create the checklist of a product version (retires its previous one)",
-    responses=problem_responses(409, 422),
+    responses=errors(422),
 )
 async def create_checklist(
     principal: Manager, session: TenantSession, body: ChecklistCreate, response: Response
@@ -51,7 +51,7 @@ async def list_checklists(
     "/{checklist_id}",
     response_model=Checklist,
     summary="One checklist with its items",
-    responses=problem_responses(404),
+    responses=errors(service.ChecklistNotFound),
 )
 async def get_checklist(
     principal: Reader, session: TenantSession, checklist_id: uuid.UUID, response: Response
@@ -65,7 +65,7 @@ async def get_checklist(
     "/{checklist_id}/retire",
     response_model=Checklist,
     summary="Retire a checklist (inspections opened later no longer use it)",
-    responses=problem_responses(404, 412),
+    responses=errors(service.ChecklistNotFound, 412),
 )
 async def retire_checklist(
     principal: Manager,

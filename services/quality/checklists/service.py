@@ -18,7 +18,7 @@ from services.quality.products import repository as products_repo
 
 
 class ChecklistNotFound(NotFound):
-    code = "checklist_not_found"
+    code, title = "checklist_not_found", "Checklist not found"
 
 
 async def create_checklist(

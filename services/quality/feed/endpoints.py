@@ -10,7 +10,7 @@ from fastapi.responses import StreamingResponse
 
 from libs.common.auth import Principal, Space
 from libs.common.deps import TenantSession, require
-from libs.common.errors import AUTH_ERRORS, problem_responses
+from libs.common.errors import AUTH_ERRORS, errors
 from libs.common.pagination import MAX_LIMIT
 from services.quality.access import require_route
 from services.quality.feed import service
@@ -33,7 +33,7 @@ Reader = Annotated[Principal, Depends(_reader)]
     "",
     response_model=FeedPage,
     summary="Feed entries after the cursor, oldest first (poll with next_cursor)",
-    responses=problem_responses(400),
+    responses=errors(service.InvalidFeedCursor),
 )
 async def list_feed(
     principal: Reader,
@@ -52,7 +52,7 @@ async def list_feed(
     response_class=StreamingResponse,
     responses={
         200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}},
-        **problem_responses(400),
+        **errors(service.InvalidFeedCursor),
     },
 )
 async def stream_feed(

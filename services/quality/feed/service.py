@@ -21,6 +21,12 @@ from services.quality.feed.schemas import FeedItem
 from services.quality.models import FeedEntry
 
 POLL_SECONDS = 5.0
+
+
+class InvalidFeedCursor(BadRequest):
+    code, title = "invalid_cursor", "Invalid cursor"
+
+
 BATCH = 200
 
 
@@ -30,9 +36,9 @@ def parse_position(raw: str | None) -> int:
     try:
         value = int(raw)
     except ValueError:
-        raise BadRequest("The cursor is not valid", code="invalid_cursor") from None
+        raise InvalidFeedCursor("The cursor is not valid") from None
     if value < 0:
-        raise BadRequest("The cursor is not valid", code="invalid_cursor")
+        raise InvalidFeedCursor("The cursor is not valid")
     return value
 
 

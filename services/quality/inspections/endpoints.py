@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from libs.common.auth import Principal, Space
 from libs.common.deps import TenantSession, require
-from libs.common.errors import AUTH_ERRORS, problem_responses
+from libs.common.errors import AUTH_ERRORS, MissingPermission, WrongSpace, errors
 from libs.common.etag import check_if_match, set_etag
 from libs.common.pagination import Page, PageQuery
 from services.quality.access import require_route
@@ -94,7 +94,7 @@ async def list_inspections(
     "/{inspection_id}",
     response_model=Inspection,
     summary="One inspection: plan, status, verdict and counts",
-    responses=problem_responses(404),
+    responses=errors(service.InspectionNotFound),
 )
 async def get_inspection(
     principal: Reader, session: TenantSession, inspection_id: uuid.UUID, response: Response
@@ -108,7 +108,7 @@ async def get_inspection(
     "/{inspection_id}/results",
     response_model=list[CheckResult],
     summary="The check results of an inspection (one per item and sample unit)",
-    responses=problem_responses(404),
+    responses=errors(service.InspectionNotFound),
 )
 async def list_check_results(
     principal: Reader, session: TenantSession, inspection_id: uuid.UUID
@@ -121,7 +121,7 @@ async def list_check_results(
     "/{inspection_id}/defects",
     response_model=list[Defect],
     summary="The defects recorded on an inspection",
-    responses=problem_responses(404),
+    responses=errors(service.InspectionNotFound),
 )
 async def list_defects(
     principal: Reader, session: TenantSession, inspection_id: uuid.UUID
@@ -134,7 +134,9 @@ async def list_defects(
     "/{inspection_id}/assign",
     response_model=Inspection,
     summary="Assign the inspection to an inspector of the lot's plant",
-    responses=problem_responses(404, 409, 412),
+    responses=errors(
+        service.InspectionNotFound, service.InvalidInspectionState, MissingPermission, 412
+    ),
 )
 async def assign_inspection(
     principal: Recorder,
@@ -155,7 +157,13 @@ async def assign_inspection(
     "/{inspection_id}/start",
     response_model=Inspection,
     summary="Start the inspection (unassigned: the caller takes it)",
-    responses=problem_responses(404, 409, 412),
+    responses=errors(
+        service.InspectionNotFound,
+        service.InvalidInspectionState,
+        service.NotAssignee,
+        WrongSpace,
+        412,
+    ),
 )
 async def start_inspection(
     principal: Recorder,
@@ -176,7 +184,12 @@ async def start_inspection(
     response_model=ResultsRecorded,
     summary="Record results (per checklist item and sample unit); measurements are judged "
     "against target and tolerance",
-    responses=problem_responses(404, 409, 422),
+    responses=errors(
+        service.InspectionNotFound,
+        service.InvalidInspectionState,
+        service.NotAssignee,
+        service.InvalidResult,
+    ),
 )
 async def record_check_results(
     principal: Recorder, session: TenantSession, inspection_id: uuid.UUID, body: ResultsBody
@@ -191,7 +204,12 @@ async def record_check_results(
     status_code=201,
     response_model=Defect,
     summary="Record a defect on a sample unit (critical, major or minor)",
-    responses=problem_responses(404, 409, 422),
+    responses=errors(
+        service.InspectionNotFound,
+        service.InvalidInspectionState,
+        service.NotAssignee,
+        service.InvalidResult,
+    ),
 )
 async def create_defect(
     principal: Recorder, session: TenantSession, inspection_id: uuid.UUID, body: DefectCreate
@@ -205,7 +223,13 @@ async def create_defect(
     response_model=Inspection,
     summary="Complete the inspection: the verdict is computed from the results and defects "
     "against the plan's Ac/Re",
-    responses=problem_responses(404, 409, 412),
+    responses=errors(
+        service.InspectionNotFound,
+        service.InvalidInspectionState,
+        service.InspectionIncomplete,
+        service.NotAssignee,
+        412,
+    ),
 )
 async def complete_inspection(
     principal: Recorder,

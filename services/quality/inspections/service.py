@@ -33,23 +33,23 @@ MANAGE = "inspections:manage"
 
 
 class InspectionNotFound(NotFound):
-    code = "inspection_not_found"
+    code, title = "inspection_not_found", "Inspection not found"
 
 
 class InvalidInspectionState(Conflict):
-    code = "invalid_inspection_state"
+    code, title = "invalid_inspection_state", "Not possible in the inspection's state"
 
 
 class InspectionIncomplete(Conflict):
-    code = "inspection_incomplete"
+    code, title = "inspection_incomplete", "Mandatory checks lack results"
 
 
 class NotAssignee(Forbidden):
-    code = "not_assignee"
+    code, title = "not_assignee", "Assigned to another inspector"
 
 
 class InvalidResult(Unprocessable):
-    code = "invalid_result"
+    code, title = "invalid_result", "Invalid result"
 
 
 def subject(inspection: Inspection) -> str:

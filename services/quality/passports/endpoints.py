@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from libs.common.auth import Principal, Space
 from libs.common.db import Database
 from libs.common.deps import TenantSession, require
-from libs.common.errors import AUTH_ERRORS, problem_responses
+from libs.common.errors import AUTH_ERRORS, errors
 from libs.common.pagination import Page, PageQuery
 from libs.common.responses import ORJSONResponse
 from services.quality.access import require_route
@@ -58,7 +58,7 @@ PublicSession = Annotated[AsyncSession, Depends(_public_session, scope="function
     status_code=201,
     response_model=Passport,
     summary="Publish the lot's passport (a new version when one exists; published ones never change)",
-    responses={**AUTH_ERRORS, **problem_responses(404, 422)},
+    responses={**AUTH_ERRORS, **errors(service.LotNotFound, 422)},
 )
 async def publish_passport(
     principal: Annotated[Principal, Depends(_publisher)],
@@ -84,7 +84,7 @@ async def publish_passport(
     "/passports/publish",
     response_model=BulkResult,
     summary="Publish the passports of every inspected lot of a product or a brand",
-    responses={**AUTH_ERRORS, **problem_responses(422)},
+    responses={**AUTH_ERRORS, **errors(422)},
 )
 async def publish_passports(
     principal: Annotated[Principal, Depends(_publisher)],
@@ -152,7 +152,7 @@ _PUBLIC_RESPONSES = {
         "description": "The passport: JSON-LD (UNTP DPP 0.6) or, for Accept: text/html, a page",
         "content": {JSON_LD: {"schema": {"type": "object"}}, "text/html": {}},
     },
-    **problem_responses(404),
+    **errors(service.PassportNotFound),
 }
 
 
@@ -189,7 +189,7 @@ async def resolve_digital_link(
     response_class=Response,
     responses={
         200: {"content": {"image/svg+xml": {}, "image/png": {}}},
-        **problem_responses(404, 422),
+        **errors(service.PassportNotFound, 422),
     },
 )
 async def get_passport_qr(

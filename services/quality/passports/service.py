@@ -28,11 +28,11 @@ WRITE = "passports:write"
 
 
 class LotNotFound(NotFound):
-    code = "lot_not_found"
+    code, title = "lot_not_found", "Lot not found"
 
 
 class PassportNotFound(NotFound):
-    code = "passport_not_found"
+    code, title = "passport_not_found", "Passport not found"
 
 
 async def publish(

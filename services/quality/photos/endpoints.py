@@ -9,10 +9,11 @@ from fastapi import APIRouter, Depends, Request, Response
 
 from libs.common.auth import Principal, Space
 from libs.common.deps import TenantSession, require
-from libs.common.errors import AUTH_ERRORS, problem_responses
+from libs.common.errors import AUTH_ERRORS, MissingPermission, WrongSpace, errors
 from libs.common.etag import check_if_match, set_etag
 from libs.common.pagination import Page, PageQuery
 from services.quality.access import require_route
+from services.quality.inspections.service import InspectionNotFound
 from services.quality.models import Photo as PhotoRow
 from services.quality.photos import service
 from services.quality.photos.schemas import (
@@ -64,7 +65,7 @@ async def _with_urls(request: Request, photo: PhotoRow) -> Photo:
     status_code=201,
     response_model=PhotoUpload,
     summary="Ask for an upload URL (presigned PUT) for a defect photo",
-    responses=problem_responses(404, 422),
+    responses=errors(InspectionNotFound, service.PhotoTooLarge, service.DefectNotOnInspection, 422),
 )
 async def create_photo_upload(
     principal: Recorder,
@@ -91,7 +92,9 @@ async def create_photo_upload(
     "/photos/{photo_id}/complete",
     response_model=Photo,
     summary="Register the uploaded photo (thumbnail and EXIF stripping follow in the background)",
-    responses=problem_responses(404, 409, 422),
+    responses=errors(
+        service.PhotoNotFound, service.UploadMissing, service.PhotoTooLarge, MissingPermission
+    ),
 )
 async def complete_photo_upload(
     principal: Recorder, session: TenantSession, photo_id: uuid.UUID, request: Request
@@ -104,7 +107,7 @@ async def complete_photo_upload(
     "/inspections/{inspection_id}/photos",
     response_model=Page[Photo],
     summary="Photos of an inspection, with short-lived download URLs",
-    responses=problem_responses(404),
+    responses=errors(InspectionNotFound),
 )
 async def list_photos(
     principal: Reader,
@@ -121,7 +124,7 @@ async def list_photos(
     "/photos/{photo_id}",
     response_model=Photo,
     summary="One photo with short-lived download URLs (image and thumbnail)",
-    responses=problem_responses(404),
+    responses=errors(service.PhotoNotFound),
 )
 async def get_photo(
     principal: Reader,
@@ -139,7 +142,7 @@ async def get_photo(
     "/photos/{photo_id}/annotations",
     response_model=Photo,
     summary="Replace the photo's annotations (boxes, arrows, labels over the image)",
-    responses=problem_responses(404, 412, 422),
+    responses=errors(service.PhotoNotFound, WrongSpace, 412, 422),
 )
 async def update_photo_annotations(
     principal: Recorder,

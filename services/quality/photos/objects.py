@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
-from libs.common.errors import AppError, Forbidden, NotFound, problem_responses
+from libs.common.errors import AppError, Forbidden, NotFound, errors
 from services.quality import storage
 
 router = APIRouter(tags=["objects"])
@@ -22,8 +22,16 @@ class PayloadTooLarge(AppError):
     status, code, title = 413, "payload_too_large", "Payload too large"
 
 
+class UnsupportedMediaType(AppError):
+    status, code, title = 415, "unsupported_media_type", "Unsupported media type"
+
+
+class ObjectNotFound(NotFound):
+    code, title = "object_not_found", "Object not found"
+
+
 class InvalidSignature(Forbidden):
-    code = "invalid_signature"
+    code, title = "invalid_signature", "Invalid or expired signature"
 
 
 def _sniff(data: bytes) -> str:
@@ -37,7 +45,7 @@ def _sniff(data: bytes) -> str:
     "/objects/{key:path}",
     status_code=204,
     summary="Upload to a presigned local URL (content type and size as signed)",
-    responses=problem_responses(403, 413, 415),
+    responses=errors(InvalidSignature, PayloadTooLarge, UnsupportedMediaType),
 )
 async def put_object(
     request: Request,
@@ -51,7 +59,7 @@ async def put_object(
     if not storage.verify(settings, "PUT", key, exp, sig, f"ct={ct}&max={max}"):
         raise InvalidSignature("The upload URL is invalid or expired")
     if request.headers.get("content-type", "").split(";")[0].strip() != ct:
-        raise AppError("Content-Type differs from the signed one", code="unsupported_media_type")
+        raise UnsupportedMediaType("Content-Type differs from the signed one")
     declared = int(request.headers.get("content-length") or 0)
     if declared > max:
         raise PayloadTooLarge(f"At most {max} bytes")
@@ -70,7 +78,7 @@ async def put_object(
     response_class=Response,
     responses={
         200: {"content": {"image/jpeg": {}, "application/pdf": {}}},
-        **problem_responses(403, 404),
+        **errors(InvalidSignature, ObjectNotFound),
     },
 )
 async def get_object(
@@ -85,5 +93,5 @@ async def get_object(
     try:
         data = await request.app.state.evidence.get(key)
     except (KeyError, ValueError):
-        raise NotFound("No such object", code="object_not_found") from None
+        raise ObjectNotFound("No such object") from None
     return Response(data, media_type=_sniff(data), headers={"Cache-Control": "private, max-age=60"})

@@ -25,15 +25,19 @@ EXT = {"image/jpeg": "jpg", "image/png": "png"}
 
 
 class PhotoNotFound(NotFound):
-    code = "photo_not_found"
+    code, title = "photo_not_found", "Photo not found"
 
 
 class PhotoTooLarge(Unprocessable):
-    code = "photo_too_large"
+    code, title = "photo_too_large", "Photo too large"
 
 
 class UploadMissing(Conflict):
-    code = "upload_missing"
+    code, title = "upload_missing", "Nothing uploaded yet"
+
+
+class DefectNotOnInspection(Unprocessable):
+    code, title = "defect_not_found", "Defect not on this inspection"
 
 
 def photo_key(tenant_id: uuid.UUID, inspection_id: uuid.UUID, photo_id: uuid.UUID, ext: str) -> str:
@@ -56,7 +60,7 @@ async def create_upload(
     if body.defect_id is not None and body.defect_id not in {
         d.id for d in await inspections_repo.defects(session, inspection.id)
     }:
-        raise Unprocessable("The defect is not on this inspection", code="defect_not_found")
+        raise DefectNotOnInspection("The defect is not on this inspection")
     photo_id = new_id()
     photo = Photo(
         id=photo_id,

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Path, Query
 
 from libs.common.auth import Principal, Space
 from libs.common.deps import TenantSession, require
-from libs.common.errors import AUTH_ERRORS, problem_responses
+from libs.common.errors import AUTH_ERRORS, errors
 from libs.common.pagination import Page, PageQuery
 from services.quality.products import service
 from services.quality.products.schemas import (
@@ -34,7 +34,7 @@ async def get_quality_settings(
     "/settings",
     response_model=QualitySettings,
     summary="Set the default sampling plan (e.g. the industry template's `aql_1_0`) and branding",
-    responses=problem_responses(422),
+    responses=errors(422),
 )
 async def update_quality_settings(
     principal: Annotated[Principal, Depends(require(Space.PROVIDER, perm="inspections:manage"))],
@@ -59,7 +59,7 @@ async def list_products(
     "/products/{sku}",
     response_model=Product,
     summary="Quality's side of a product: name, GTIN (for Digital Link), sampling override",
-    responses=problem_responses(422),
+    responses=errors(422),
 )
 async def update_product(
     principal: Annotated[Principal, Depends(require(Space.PROVIDER, perm="inspections:manage"))],

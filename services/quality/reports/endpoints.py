@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request
 
 from libs.common.auth import Principal, Space
 from libs.common.deps import TenantSession, require
-from libs.common.errors import AUTH_ERRORS, problem_responses
+from libs.common.errors import AUTH_ERRORS, errors
 from services.quality.access import require_route
 from services.quality.models import Report as ReportRow
 from services.quality.reports import service
@@ -45,7 +45,7 @@ async def _out(request: Request, row: ReportRow) -> Report:
     response_model=Report,
     summary="Request a report of the lot (inspection report or photo book); built in the "
     "background, its status readable",
-    responses=problem_responses(404, 422),
+    responses=errors(service.LotNotFound, 422),
 )
 async def request_report(
     principal: Reader,
@@ -69,7 +69,7 @@ async def request_report(
     "/lots/{lot_id}/reports",
     response_model=ReportsByType,
     summary="The lot's reports grouped by type, newest first, with download URLs when ready",
-    responses=problem_responses(404),
+    responses=errors(service.LotNotFound),
 )
 async def list_lot_reports(
     principal: Reader, session: TenantSession, lot_id: uuid.UUID, request: Request
@@ -85,7 +85,7 @@ async def list_lot_reports(
     "/reports/{report_id}",
     response_model=Report,
     summary="One report: status, progress, and a short-lived download URL when ready",
-    responses=problem_responses(404),
+    responses=errors(service.ReportNotFound),
 )
 async def get_report(
     principal: Reader, session: TenantSession, report_id: uuid.UUID, request: Request

@@ -18,11 +18,11 @@ from services.quality.reports import repository as repo
 
 
 class LotNotFound(NotFound):
-    code = "lot_not_found"
+    code, title = "lot_not_found", "Lot not found"
 
 
 class ReportNotFound(NotFound):
-    code = "report_not_found"
+    code, title = "report_not_found", "Report not found"
 
 
 async def request_report(

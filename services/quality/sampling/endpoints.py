@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from libs.common.auth import Principal, Space
 from libs.common.deps import require
-from libs.common.errors import AUTH_ERRORS, problem_responses
+from libs.common.errors import AUTH_ERRORS, errors
 from services.quality.sampling.schemas import SamplingPlan, SamplingSpec
 from services.quality.sampling.service import InvalidSampling, plan
 from services.quality.sampling.tables import Level, Severity
@@ -21,7 +21,7 @@ router = APIRouter(prefix="/sampling", tags=["sampling"], responses=AUTH_ERRORS)
     "/plan",
     response_model=SamplingPlan,
     summary="Sample size and Ac/Re for a lot (ISO 2859-1 single sampling, arrows followed)",
-    responses=problem_responses(422),
+    responses=errors(InvalidSampling),
 )
 async def get_sampling_plan(
     _principal: Annotated[Principal, Depends(require(Space.PROVIDER, Space.CLIENT))],

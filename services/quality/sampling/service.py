@@ -11,7 +11,7 @@ from services.quality.sampling.schemas import SamplingPlan, SamplingSpec
 
 
 class InvalidSampling(Unprocessable):
-    code = "invalid_sampling"
+    code, title = "invalid_sampling", "Not a standard sampling plan"
 
 
 def plan(lot_size: int, spec: SamplingSpec, source: str) -> SamplingPlan:

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
-from libs.common.db import customer_read_sql, rls_policy_sql
+from libs.common.db import rls_policy_sql
 
 revision: str = "0002"
 down_revision: str | None = "0001"
@@ -371,7 +371,11 @@ def upgrade() -> None:
     )
     op.drop_table("awaiting_inspections", schema=S)
 
-    customer = customer_read_sql()
+    # the client rule, both halves, frozen here (not derived from the kit at replay time)
+    customer = (
+        "(customer_tenant_id = NULLIF(current_setting('weft.tenant_id', true), '')::uuid "
+        "AND tenant_id = NULLIF(current_setting('weft.parent_tenant_id', true), '')::uuid)"
+    )
     for table in ("lots", "inspections", "defects", "photos", "feed_entries", "reports"):
         for sql in rls_policy_sql(S, table, read_also=customer):
             op.execute(sql)
