@@ -63,8 +63,10 @@ def require(
 ) -> Callable[..., Coroutine[Any, Any, Principal]]:
     """A dependency that admits only the given spaces (all if none) and permission.
 
-    `any_plant`: the permission may be held for some plants only (the service then limits
-    rows to `principal.plant_scope(perm)`); otherwise it must be held tenant-wide."""
+    `any_plant`: `perm` may be held tenant-wide or for at least one plant; the route then
+    checks each row's plant (`Principal.has_permission(perm, plant_id)`) and filters lists
+    to `Principal.plant_scope(perm)`.
+    """
 
     async def dependency(principal: CurrentPrincipal) -> Principal:
         if spaces:
