@@ -167,3 +167,29 @@ async def test_the_tenth_failure_locks_the_key(stack: Stack) -> None:
             await repo.clear_throttle(s, key)
     finally:
         await db.dispose()
+
+
+async def test_an_admin_setting_the_password_lifts_the_hold(
+    identity: httpx.AsyncClient, paco_admin: dict[str, str]
+) -> None:
+    email = await _new_user(identity, paco_admin)
+    for i in range(6):
+        resp = await identity.post(
+            "/auth/login",
+            headers=_from(next(_addresses)),
+            json={"email": email, "password": f"nope-{i}", "tenant": "paco"},
+        )
+    assert resp.status_code == 429
+    user_id = (await identity.get("/users", headers=paco_admin, params={"email": email})).json()[
+        "items"
+    ][0]["id"]
+    resp = await identity.put(
+        f"/users/{user_id}/password", headers=paco_admin, json={"password": "Admin-chosen-2026!"}
+    )
+    assert resp.status_code == 204
+    resp = await identity.post(
+        "/auth/login",
+        headers=_from(next(_addresses)),
+        json={"email": email, "password": "Admin-chosen-2026!", "tenant": "paco"},
+    )
+    assert resp.status_code == 200, resp.text

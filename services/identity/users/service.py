@@ -11,6 +11,8 @@ from libs.common.auth import Principal, permission_matches
 from libs.common.pagination import Page, PageParams
 from services.identity import security
 from services.identity.audit.service import record
+from services.identity.auth import repository as auth_repo
+from services.identity.auth import throttle
 from services.identity.models import Membership, Role, Tenant, User
 from services.identity.tenants import repository as tenants_repo
 from services.identity.tenants.access import target_tenant
@@ -288,10 +290,16 @@ async def set_password(
     if user.status == "invited":
         user.status = "active"
     await session.flush()
+    # A new password: the old sessions end, and a login lock of the account is lifted.
+    revoked = await auth_repo.revoke_all_of_user(session, user.id)
+    tenant = await tenants_repo.get(session, user.tenant_id)
+    if tenant is not None:
+        await auth_repo.clear_throttle(session, throttle.account_key(tenant.slug, user.email))
     await record(
         session,
         tenant_id=user.tenant_id,
         actor=principal.subject,
         action="user.password_set",
         target=f"user:{user.id}",
+        details={"refresh_tokens_revoked": revoked},
     )
