@@ -10,8 +10,9 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import Principal, Space, TokenVerifier, bearer_token
-from libs.common.db import Database
+from libs.common.db import Database, RequestTransaction
 from libs.common.errors import Forbidden, Unauthorized
+from libs.common.testing import crash_point
 
 _bearer = HTTPBearer(auto_error=False, description="Access token from identity (ES256 JWT)")
 
@@ -61,17 +62,31 @@ def require(
         return principal
 
     dependency.__name__ = f"require_{'_'.join(s.lower() for s in spaces) or 'any'}_{perm or ''}"
+    # Read by the OpenAPI document (libs.openapi.service): the published access of a route
+    # is this check, never a second list that could drift from it.
+    dependency.weft_spaces = tuple(spaces)  # type: ignore[attr-defined]
+    dependency.weft_permission = perm  # type: ignore[attr-defined]
     return dependency
 
 
 async def _tenant_session(
     request: Request, principal: CurrentPrincipal
 ) -> AsyncIterator[AsyncSession]:
+    outer: RequestTransaction | None = request.scope.get("state", {}).get(
+        RequestTransaction.STATE_KEY
+    )
+    if outer is not None and outer.tenant_id == principal.tenant_id:
+        # The middleware owns the transaction and commits it with the key's outcome; an
+        # error here undoes only what the endpoint did (the savepoint).
+        async with outer.session.begin_nested():
+            yield outer.session
+        return
     db: Database = request.app.state.db
     async with db.transaction(
         principal.tenant_id, parent_tenant_id=principal.parent_tenant_id
     ) as session:
         yield session
+    crash_point(request.app.state.settings, "after_commit", request.url.path)
 
 
 async def _system_session(request: Request) -> AsyncIterator[AsyncSession]:
