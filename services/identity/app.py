@@ -13,6 +13,7 @@ from services.identity.api_clients.endpoints import router as api_clients_router
 from services.identity.audit.endpoints import router as audit_router
 from services.identity.auth.endpoints import router as auth_router
 from services.identity.config import Settings
+from services.identity.elevations.endpoints import router as elevations_router
 from services.identity.invites.endpoints import router as invites_router
 from services.identity.keys import KeyStore
 from services.identity.outbox_relay import outbox_lifespan
@@ -89,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             invites_router,
             api_clients_router,
             audit_router,
+            elevations_router,
         ],
         on_startup=[_load_keys],
         extra_lifespans=[outbox_lifespan(), _plant_directory],

@@ -42,8 +42,17 @@ class Settings(ServiceSettings):
     login_max_backoff_seconds: int = Field(default=60, ge=1)
     login_lock_seconds: int = Field(default=900, ge=1)
     login_window_seconds: int = Field(default=900, ge=1)
-    # Peers whose X-Forwarded-For names the client (the gateway); others are the client.
-    trusted_proxies: list[str] = ["127.0.0.1", "::1"]
+    # Peers (addresses or CIDR ranges) whose X-Forwarded-For names the client: the gateway.
+    # Identity is not exposed directly, so loopback and private ranges (where the gateway's
+    # replicas run) are trusted by default; any other peer is the client itself.
+    trusted_proxies: list[str] = [
+        "127.0.0.0/8",
+        "::1/128",
+        "10.0.0.0/8",
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+        "fc00::/7",
+    ]
     # Source addresses never throttled per address (accounts still are): e.g. a test
     # suite whose every client is 127.0.0.1.
     login_ip_exempt: list[str] = []

@@ -1,34 +1,44 @@
-"""Identity's typed errors in OpenAPI: each route lists the codes it may answer."""
+"""Identity's typed errors in OpenAPI: each route lists the codes it may answer, through
+the kit's `errors()` (with the token checks' codes unless `auth=False`)."""
 
 from __future__ import annotations
 
-from collections import defaultdict
-from http import HTTPStatus
 from typing import Any
 
-from libs.common.errors import AUTH_ERRORS, AppError, PreconditionFailed, problem_responses
+from libs.common.errors import (
+    AppError,
+    InvalidToken,
+    MissingPermission,
+    MissingToken,
+    TokenExpired,
+    VersionMismatch,
+    WrongSpace,
+    errors,
+)
+
+TOKEN_CHECKS: tuple[type[AppError], ...] = (
+    MissingToken,
+    InvalidToken,
+    TokenExpired,
+    WrongSpace,
+    MissingPermission,
+)
 
 
 class Gone(AppError):
     status, code, title = 410, "gone", "Gone"
 
 
-def responses(*errors: type[AppError], auth: bool = True) -> dict[int | str, dict[str, Any]]:
-    """problem+json responses for these errors, grouped by status, the codes in each
-    description (401/403 of the token checks included unless `auth=False`)."""
-    codes: dict[int, set[str]] = defaultdict(set)
-    for error in errors:
-        codes[error.status].add(error.code)
-    out: dict[int | str, dict[str, Any]] = dict(AUTH_ERRORS) if auth else {}
-    for status in sorted(codes):
-        entry = problem_responses(status)[status]
-        listed = ", ".join(f"`{c}`" for c in sorted(codes[status]))
-        entry["description"] = f"{HTTPStatus(status).phrase}: {listed}"
-        out[status] = entry
-    return out
+class PasswordChangeRequired(AppError):
+    """A token issued on a temporary password, anywhere but /me/password (libs.common.deps)."""
+
+    status, code, title = 403, "password_change_required", "Password change required"
 
 
-class VersionMismatch(PreconditionFailed):
-    """If-Match names another version (libs.common.etag.check_if_match)."""
+def responses(*raised: type[AppError], auth: bool = True) -> dict[int | str, dict[str, Any]]:
+    """problem+json responses for these errors, one entry per status with every code."""
+    checks = (*TOKEN_CHECKS, PasswordChangeRequired) if auth else ()
+    return errors(*checks, *raised)
 
-    code = "version_mismatch"
+
+__all__ = ["Gone", "PasswordChangeRequired", "VersionMismatch", "responses"]

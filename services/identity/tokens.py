@@ -34,10 +34,11 @@ async def issue_access_token(
     client_id: str | None = None,
     actor: dict[str, Any] | None = None,
     elevation: dict[str, Any] | None = None,
+    ttl: int | None = None,
 ) -> IssuedToken:
     key = await keystore.current()
     now = int(time.time())
-    ttl = settings.access_token_ttl_seconds
+    ttl = min(ttl, settings.access_token_ttl_seconds) if ttl else settings.access_token_ttl_seconds
     claims: dict[str, Any] = {
         "iss": settings.jwt_issuer,
         "aud": settings.jwt_audience,

@@ -8,6 +8,7 @@ import itertools
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import asyncpg
 import httpx
 
 from libs.common.db import Database
@@ -167,3 +168,58 @@ async def test_the_tenth_failure_locks_the_key(stack: Stack) -> None:
             await repo.clear_throttle(s, key)
     finally:
         await db.dispose()
+
+
+async def test_an_admin_setting_the_password_lifts_the_hold(
+    identity: httpx.AsyncClient, paco_admin: dict[str, str], stack: Stack
+) -> None:
+    email = await _new_user(identity, paco_admin)
+    for i in range(6):
+        resp = await identity.post(
+            "/auth/login",
+            headers=_from(next(_addresses)),
+            json={"email": email, "password": f"nope-{i}", "tenant": "paco"},
+        )
+    assert resp.status_code == 429
+    user_id = (await identity.get("/users", headers=paco_admin, params={"email": email})).json()[
+        "items"
+    ][0]["id"]
+    resp = await identity.put(
+        f"/users/{user_id}/password", headers=paco_admin, json={"password": "Admin-chosen-2026!"}
+    )
+    assert resp.status_code == 204
+    conn = await asyncpg.connect(stack.admin_dsn())
+    try:
+        left = await conn.fetchval(
+            "SELECT count(*) FROM identity.login_throttles WHERE key = $1", f"acct:paco:{email}"
+        )
+    finally:
+        await conn.close()
+    assert left == 0
+    resp = await identity.post(
+        "/auth/login",
+        headers=_from(next(_addresses)),
+        json={"email": email, "password": "Admin-chosen-2026!", "tenant": "paco"},
+    )
+    assert resp.status_code == 200, resp.text
+
+
+def test_the_source_is_the_gateways_view_only_behind_a_trusted_peer() -> None:
+    from starlette.requests import Request
+
+    from services.identity.auth.endpoints import source_address
+    from services.identity.config import Settings
+
+    def request(peer: str, chain: str | None) -> Request:
+        headers = [(b"x-forwarded-for", chain.encode())] if chain else []
+        return Request({"type": "http", "client": (peer, 1234), "headers": headers})
+
+    settings = Settings()
+    # a gateway replica on a private address appended what it saw
+    assert source_address(request("10.1.2.3", "6.6.6.6, 198.51.100.7"), settings) == (
+        "198.51.100.7"
+    )
+    assert source_address(request("127.0.0.1", "198.51.100.8"), settings) == "198.51.100.8"
+    # anyone else is the client, whatever it claims
+    assert source_address(request("203.0.113.9", "127.0.0.1"), settings) == "203.0.113.9"
+    assert source_address(request("10.1.2.3", None), settings) == "10.1.2.3"

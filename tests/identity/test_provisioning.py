@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from urllib.parse import urlsplit
 
 import asyncpg
@@ -75,6 +76,10 @@ async def test_register_is_idempotent_on_external_id(
     assert n_tenants == 1
     assert sorted(r["type"] for r in rows) == ["identity.mail.welcome", "identity.tenant.created"]
     assert all("password" not in r["data"] for r in rows)
+    # the tenant event carries the template's defaults, for services that keep a copy
+    created = json.loads(next(r["data"] for r in rows if r["type"] == "identity.tenant.created"))
+    assert created["industry"] == "electronics"
+    assert created["defaults"]["inspection_sampling"] == "aql_0_65"
 
     # only the operator provisions
     resp = await identity.post(
@@ -143,9 +148,9 @@ async def test_welcome_mail_lets_the_owner_set_a_password(
     body = message.get_payload(decode=True).decode()
     url = next(line for line in body.splitlines() if "/invites/" in line)
     # the mailed link is the public acceptance route, through the gateway
-    path = urlsplit(url.strip()).path
-    assert path.startswith("/v1/identity/invites/") and path.endswith("/accept")
-    resp = await gateway.post(path, json={"password": "Owner-password-1", "name": "Lux Owner"})
+    link = urlsplit(url.strip()).path
+    assert link.startswith("/v1/identity/invites/") and link.endswith("/accept")
+    resp = await gateway.post(link, json={"password": "Owner-password-1", "name": "Lux Owner"})
     assert resp.status_code == 201, resp.text
     tokens = (
         await identity.post(

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, ClassVar
+from typing import Annotated, Any, ClassVar
+
+from pydantic import Field
 
 from libs.contracts.base import EventModel, OneOf
 
@@ -21,6 +23,15 @@ class _TenantFields(EventModel):
     slug: str
     logo_url: str | None = None
     version: int
+    industry: str | None = Field(
+        default=None, description="The industry template a provider was provisioned from"
+    )
+    features: list[str] = Field(default_factory=list)
+    defaults: dict[str, Any] = Field(
+        default_factory=dict,
+        description="The tenant's defaults from its industry template (currency, timezone, "
+        "lot_gates, inspection_sampling, ...)",
+    )
 
 
 class TenantCreated(_TenantFields):

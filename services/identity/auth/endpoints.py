@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+from functools import lru_cache
+from ipaddress import IPv4Network, IPv6Network, ip_address, ip_network
 from urllib.parse import parse_qsl, unquote_plus
 
 from fastapi import APIRouter, Request, Response, status
@@ -30,10 +32,24 @@ class UnsupportedMediaType(AppError):
     status, code, title = 415, "unsupported_media_type", "Unsupported media type"
 
 
+@lru_cache(maxsize=16)
+def _networks(ranges: tuple[str, ...]) -> tuple[IPv4Network | IPv6Network, ...]:
+    return tuple(ip_network(r, strict=False) for r in ranges)
+
+
+def _trusted(peer: str, ranges: tuple[str, ...]) -> bool:
+    try:
+        address = ip_address(peer)
+    except ValueError:
+        return False
+    return any(address in net for net in _networks(ranges) if net.version == address.version)
+
+
 def source_address(request: Request, settings: Settings) -> str:
-    """The client's address: the peer, or what a trusted proxy (the gateway) saw."""
+    """The client's address: the peer, or what a trusted proxy (the gateway) saw (the last
+    entry of X-Forwarded-For, the one the gateway appended)."""
     peer = request.client.host if request.client else "unknown"
-    if peer in settings.trusted_proxies:
+    if _trusted(peer, tuple(settings.trusted_proxies)):
         chain = request.headers.get("x-forwarded-for")
         if chain:
             return chain.rsplit(",", 1)[-1].strip()[:100] or peer

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import hmac
 import logging
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -45,6 +47,66 @@ from services.identity.users import service as users
 log = logging.getLogger("weft.identity.auth")
 
 
+async def _grants(
+    session: AsyncSession, user: User, space: str
+) -> tuple[list[str], list[str], dict[uuid.UUID, list[str]]] | None:
+    """(roles, tenant-wide permissions, permissions per plant) of the user in a space;
+    None without a role there. Roles granted for one plant give their permissions for that
+    plant only (plant_perms)."""
+    memberships = [m for m in await repo.memberships_in(session, user.id) if m.space == space]
+    if not memberships:
+        return None
+    by_role = await repo.role_permissions(session, list({m.role_id for m in memberships}))
+    perms: set[str] = set()
+    plant_perms: dict[uuid.UUID, set[str]] = {}
+    for m in memberships:
+        granted = by_role.get(m.role_id, [])
+        if m.plant_id is None:
+            perms.update(granted)
+        else:
+            plant_perms.setdefault(m.plant_id, set()).update(granted)
+    roles = sorted({m.role_name for m in memberships if m.plant_id is None})
+    return roles, sorted(perms), {p: sorted(v) for p, v in plant_perms.items()}
+
+
+async def issue_elevated(
+    session: AsyncSession,
+    keystore: KeyStore,
+    settings: Settings,
+    *,
+    tenant: Tenant,
+    user: User,
+    space: str,
+    elevation: dict[str, Any],
+) -> TokenResponse:
+    """An access token with the `elev` claim, never living past the elevation's end; no
+    refresh token (an elevation is started again, with the password)."""
+    grants = await _grants(session, user, space)
+    if grants is None:
+        raise SpaceNotAllowed(f"No role in the {space} space")
+    roles, perms, plant_perms = grants
+    issued = await issue_access_token(
+        keystore,
+        settings,
+        subject=str(user.id),
+        tenant_id=tenant.id,
+        parent_tenant_id=tenant.parent_id if tenant.kind == "client" else None,
+        space=space,
+        roles=roles,
+        permissions=perms,
+        plant_permissions=plant_perms,
+        elevation=elevation,
+        ttl=max(1, int(elevation["exp"] - time.time())),
+    )
+    return TokenResponse(
+        access_token=issued.access_token,
+        expires_in=issued.expires_in,
+        tenant_id=tenant.id,
+        space=Space(space),
+        scope=" ".join(elevation["scopes"]),
+    )
+
+
 async def _issue_for_user(
     session: AsyncSession,
     keystore: KeyStore,
@@ -55,20 +117,10 @@ async def _issue_for_user(
     space: str,
     family_id: uuid.UUID | None = None,
 ) -> TokenResponse | AppError:
-    memberships = [m for m in await repo.memberships_in(session, user.id) if m.space == space]
-    if not memberships:
+    grants = await _grants(session, user, space)
+    if grants is None:
         return SpaceNotAllowed(f"No role in the {space} space")
-    by_role = await repo.role_permissions(session, list({m.role_id for m in memberships}))
-    # Roles granted for one plant give their permissions for that plant only (plant_perms).
-    perms: set[str] = set()
-    plant_perms: dict[uuid.UUID, set[str]] = {}
-    for m in memberships:
-        granted = by_role.get(m.role_id, [])
-        if m.plant_id is None:
-            perms.update(granted)
-        else:
-            plant_perms.setdefault(m.plant_id, set()).update(granted)
-    roles = sorted({m.role_name for m in memberships if m.plant_id is None})
+    roles, perms, plant_perms = grants
     issued = await issue_access_token(
         keystore,
         settings,
@@ -77,8 +129,8 @@ async def _issue_for_user(
         parent_tenant_id=tenant.parent_id if tenant.kind == "client" else None,
         space=space,
         roles=roles,
-        permissions=sorted(perms),
-        plant_permissions={p: sorted(v) for p, v in plant_perms.items()},
+        permissions=perms,
+        plant_permissions=plant_perms,
         password_change=user.must_change_password,
     )
     refresh = security.new_secret()

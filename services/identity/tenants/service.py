@@ -48,7 +48,8 @@ async def _tenant_event(
     tenant: Tenant,
     principal: Principal,
 ) -> None:
-    """identity.tenant.* for services that keep a copy (name, slug, logo, parent).
+    """identity.tenant.* for services that keep a copy (name, slug, logo, parent, the
+    template's defaults).
     The event belongs to the acting tenant (the parent) and names the child as customer."""
     child = tenant.id != principal.tenant_id
     await emit_typed_event(
@@ -62,6 +63,9 @@ async def _tenant_event(
             slug=tenant.slug,
             logo_url=tenant.logo_url,
             version=tenant.version,
+            industry=tenant.industry,
+            features=list(tenant.features),
+            defaults=dict(tenant.defaults),
         ),
         tenant_id=principal.tenant_id,
         customer_tenant_id=tenant.id if child else None,

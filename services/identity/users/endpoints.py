@@ -9,7 +9,7 @@ from libs.common.auth import Principal, Space
 from libs.common.deps import TenantSession, require
 from libs.common.etag import check_if_match, set_etag
 from libs.common.pagination import Page, PageQuery
-from services.identity.deps import Plants
+from services.identity.deps import Db, Plants
 from services.identity.errors import VersionMismatch, responses
 from services.identity.tenants.errors import ClientMismatch, ClientNotFound, TenantNotFound
 from services.identity.users import service
@@ -187,9 +187,10 @@ async def revoke_user_role(
     responses=responses(UserNotFound),
 )
 async def set_user_password(
-    user_id: uuid.UUID, data: PasswordSet, principal: Manager, session: TenantSession
+    user_id: uuid.UUID, data: PasswordSet, principal: Manager, session: TenantSession, db: Db
 ) -> Response:
-    """An admin sets the password of a user of its tenant or a client tenant (activates it)."""
+    """An admin sets the password of a user of its tenant or a client tenant (activates it;
+    ends its sessions and lifts a login hold of the account)."""
     user = await service.get_visible_user(session, principal, user_id)
-    await service.set_password(session, principal, user, data.password)
+    await service.set_password(session, db, principal, user, data.password)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -3,6 +3,7 @@ from __future__ import annotations
 from libs.common.errors import (
     Conflict,
     Forbidden,
+    MissingPermission,
     NotFound,
     ServiceUnavailable,
     Unprocessable,
@@ -37,10 +38,6 @@ class MembershipNotFound(NotFound):
     code = "membership_not_found"
 
 
-class MissingPermission(Forbidden):
-    code = "missing_permission"
-
-
 class UnknownPlant(Unprocessable):
     code = "unknown_plant"
 
@@ -53,3 +50,17 @@ class PlantNotVisible(Forbidden):
 
 class ProductionUnavailable(ServiceUnavailable):
     code = "production_unavailable"
+
+
+__all__ = [
+    "EmailTaken",
+    "MembershipNotFound",
+    "MissingPermission",
+    "PlantNotVisible",
+    "ProductionUnavailable",
+    "RoleNotGrantable",
+    "RoleNotOfSpace",
+    "UnknownPlant",
+    "UnknownRole",
+    "UserNotFound",
+]

@@ -8,9 +8,12 @@ from collections.abc import Sequence
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import Principal, permission_matches
+from libs.common.db import Database
 from libs.common.pagination import Page, PageParams
 from services.identity import security
 from services.identity.audit.service import record
+from services.identity.auth import repository as auth_repo
+from services.identity.auth import throttle
 from services.identity.models import Membership, Role, Tenant, User
 from services.identity.tenants import repository as tenants_repo
 from services.identity.tenants.access import target_tenant
@@ -280,7 +283,7 @@ async def grant_role(
 
 
 async def set_password(
-    session: AsyncSession, principal: Principal, user: User, password: str
+    session: AsyncSession, db: Database, principal: Principal, user: User, password: str
 ) -> None:
     """An admin sets a user's password (activates an invited user)."""
     user.password_hash = await security.hash_password(password)
@@ -288,10 +291,18 @@ async def set_password(
     if user.status == "invited":
         user.status = "active"
     await session.flush()
+    # A new password: the old sessions end, and a login lock of the account is lifted.
+    revoked = await auth_repo.revoke_all_of_user(session, user.id)
+    tenant = await tenants_repo.get(session, user.tenant_id)
+    if tenant is not None:
+        # login counters are the login's alone (system transactions only)
+        async with db.transaction(system=True) as s:
+            await auth_repo.clear_throttle(s, throttle.account_key(tenant.slug, user.email))
     await record(
         session,
         tenant_id=user.tenant_id,
         actor=principal.subject,
         action="user.password_set",
         target=f"user:{user.id}",
+        details={"refresh_tokens_revoked": revoked},
     )

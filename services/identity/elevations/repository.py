@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from libs.common.pagination import PageParams, paginate
+from services.identity.models import Elevation
+
+
+async def get(session: AsyncSession, tenant_id: uuid.UUID, id_: uuid.UUID) -> Elevation | None:
+    stmt = (
+        select(Elevation)
+        .where(Elevation.id == id_, Elevation.tenant_id == tenant_id)
+        .with_for_update()
+    )
+    return (await session.scalars(stmt)).first()
+
+
+async def list_page(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    page: PageParams,
+    *,
+    status: str | None,
+    user_id: uuid.UUID | None,
+) -> tuple[list[Elevation], str | None]:
+    stmt = select(Elevation).where(Elevation.tenant_id == tenant_id)
+    if status:
+        stmt = stmt.where(Elevation.status == status)
+    if user_id:
+        stmt = stmt.where(Elevation.user_id == user_id)
+    rows, cursor = await paginate(session, stmt, page, keys=[Elevation.id])
+    return list(rows), cursor
+
+
+async def add(session: AsyncSession, elevation: Elevation) -> Elevation:
+    session.add(elevation)
+    await session.flush()
+    return elevation
