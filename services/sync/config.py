@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import AliasChoices, Field
 from pydantic_settings import SettingsConfigDict
 
 from libs.common.settings import ServiceSettings
@@ -42,6 +42,11 @@ class Settings(ServiceSettings):
     endpoint_concurrency: int = 5
     circuit_failure_threshold: int = 5
     circuit_cooldown_seconds: float = 30
+    # Breakers shared by every replica live in Redis when this is set (WEFT_REDIS_URL, as the
+    # gateway's rate limits); unset, each process keeps its own (the default)
+    redis_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("WEFT_REDIS_URL", "WEFT_SYNC_REDIS_URL")
+    )
     # An endpoint failing everything for this long is disabled (and the tenant told)
     endpoint_disable_after_seconds: float = 5 * 24 * 3600
     # Old secret keeps signing next to the new one after a rotation

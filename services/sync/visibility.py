@@ -14,7 +14,8 @@ from typing import Any
 from sqlalchemy import and_, false, or_
 from sqlalchemy.sql.elements import ColumnElement
 
-from libs.common.auth import Principal, Space
+from libs.common.auth import Principal
+from libs.common.visibility import is_customer, visible
 from services.sync.models import Event
 from services.sync.models.endpoint import SCOPE_CUSTOMER
 
@@ -26,9 +27,11 @@ def made_for_client(client_id: uuid.UUID, parent_id: uuid.UUID | None) -> Column
 
 
 def visible_to(principal: Principal) -> ColumnElement[bool]:
+    """A tenant's own events (a brand's too: its endpoint disabled), and for a client what
+    its provider made for it (the kit's rule)."""
     own = Event.tenant_id == principal.tenant_id
-    if principal.space == Space.CLIENT:
-        return or_(own, made_for_client(principal.tenant_id, principal.parent_tenant_id))
+    if is_customer(principal):
+        return or_(own, visible(principal, Event.tenant_id, Event.customer_tenant_id))
     return own
 
 

@@ -1,4 +1,5 @@
-"""A circuit breaker per endpoint (in memory, per sync process), as Saleor does.
+"""A circuit breaker per endpoint (in memory, per sync process), as Saleor does; with
+WEFT_REDIS_URL the replicas also share one state (shared_breaker.py).
 
 closed: up to `concurrency` deliveries at once. After `threshold` consecutive failures it opens:
 nothing is sent to that endpoint (its deliveries wait, their attempts are not spent) until
@@ -39,3 +40,7 @@ class CircuitBreaker:
         if self.state == HALF_OPEN or self.failures >= self.threshold:
             self.state = OPEN
             self.opened_at = time.monotonic() if now is None else now
+
+    def half_open(self) -> None:
+        """Let one trial through now (the replicas agreed this process sends it)."""
+        self.state = HALF_OPEN

@@ -34,6 +34,7 @@ from libs.contracts.events.sync import EndpointDisabled
 from services.sync.config import Settings
 from services.sync.delivery.breaker import CircuitBreaker
 from services.sync.delivery.schedule import next_delay, parse_retry_after
+from services.sync.delivery.shared_breaker import SharedBreakers
 from services.sync.ingest.service import emit_sync_event
 from services.sync.models import Attempt, Endpoint, Event
 from services.sync.ssrf import PublicOnlyResolver, UnsafeUrl, literal_ip_blocked
@@ -123,6 +124,15 @@ class DeliveryWorker:
         self._internal: aiohttp.ClientSession | None = None
         # lease: longer than one attempt can take, so a live worker never loses its claim
         self._lease = settings.delivery_timeout_seconds + 10
+        self._shared: SharedBreakers | None = None
+        if settings.redis_url:
+            self._shared = SharedBreakers.from_url(
+                settings.redis_url,
+                threshold=settings.circuit_failure_threshold,
+                cooldown=settings.circuit_cooldown_seconds,
+                trial_lease=self._lease,
+            )
+        self._shared_writes: set[asyncio.Task[None]] = set()
 
     # --- life ------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -157,6 +167,10 @@ class DeliveryWorker:
         for s in (self._public, self._internal):
             if s is not None:
                 await s.close()
+        if self._shared is not None:
+            if self._shared_writes:
+                await asyncio.wait(self._shared_writes, timeout=2)
+            await self._shared.close()
 
     def wake(self) -> None:
         self._wake.set()
@@ -195,7 +209,9 @@ class DeliveryWorker:
         if capacity <= 0:
             return 0
         now = time.monotonic()
-        blocked = [ep for ep in self._breakers if self._room(ep, now) <= 0]
+        shared_blocked = await self._shared_state()
+        local = {ep for ep in self._breakers if self._room(ep, now) <= 0}
+        blocked = list(local | shared_blocked)
         async with self.db.transaction(None, system=True) as s:
             rows = (
                 await s.execute(
@@ -323,6 +339,34 @@ class DeliveryWorker:
         )
         self._outcome_ready.set()
 
+    async def _shared_state(self) -> set[uuid.UUID]:
+        """Endpoints the replicas agree are open; a half-open trial won here is let through
+        by this process's breaker (one delivery)."""
+        if self._shared is None:
+            return set()
+        try:
+            blocked, trials = await self._shared.blocked()
+        except Exception:
+            log.warning("shared breakers unreachable: this process decides alone", exc_info=True)
+            return set()
+        for ep in trials:
+            self.breaker(ep).half_open()
+        return blocked
+
+    def _share(self, endpoint_id: uuid.UUID, success: bool) -> None:
+        if self._shared is None:
+            return
+
+        async def write(shared: SharedBreakers = self._shared) -> None:
+            try:
+                await shared.record(endpoint_id, success)
+            except Exception:
+                log.warning("shared breaker not updated", exc_info=True)
+
+        task = asyncio.create_task(write())
+        self._shared_writes.add(task)
+        task.add_done_callback(self._shared_writes.discard)
+
     def _release(self, job: Job, *, success: bool | None) -> None:
         self._inflight[job.endpoint_id] -= 1
         if self._inflight[job.endpoint_id] <= 0:
@@ -330,6 +374,7 @@ class DeliveryWorker:
         self._inflight_total -= 1
         if success is not None:
             self.breaker(job.endpoint_id).record(success)
+            self._share(job.endpoint_id, success)
         self._wake.set()
 
     # --- recording -------------------------------------------------------------------------
@@ -404,6 +449,9 @@ class DeliveryWorker:
                     "error": o.error,
                 }
             )
+        # rows are locked in id order, deliveries before endpoints, as deleting an endpoint does
+        attempts.sort(key=lambda a: a["delivery_id"])
+        updates.sort(key=lambda u: u["id"])
         disabled: list[Any] = []
         async with self.db.transaction(None, system=True) as s:
             # an endpoint deleted meanwhile took its deliveries with it: skip their attempts

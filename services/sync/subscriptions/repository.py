@@ -34,7 +34,15 @@ async def list_endpoints(
     return list(rows), cursor
 
 
+_LOCK_DELIVERIES = text("SELECT id FROM deliveries WHERE endpoint_id = :id ORDER BY id FOR UPDATE")
+_DELETE_DELIVERIES = text("DELETE FROM deliveries WHERE endpoint_id = :id")
+
+
 async def delete_endpoint(session: AsyncSession, endpoint: Endpoint) -> None:
+    """Deliveries first, in id order, then the endpoint: the delivery worker locks in the same
+    order (deliveries by id, then endpoints), so a delete during a retry cannot deadlock."""
+    await session.execute(_LOCK_DELIVERIES, {"id": endpoint.id})
+    await session.execute(_DELETE_DELIVERIES, {"id": endpoint.id})
     await session.delete(endpoint)
     await session.flush()
 

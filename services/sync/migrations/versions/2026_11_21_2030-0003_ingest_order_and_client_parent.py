@@ -1,5 +1,6 @@
 """Events in ingest order (transaction id + sequence) for forward paging; the provider of a
-client tenant's endpoint (customer-scope matching checks both halves of the rule).
+client tenant's endpoint (customer-scope matching checks both halves of the rule); the
+events read policy for clients with both halves too.
 
 Revision ID: 0003
 Revises: 0002
@@ -17,6 +18,12 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 S = "sync"
+# a client reads an event made for it AND owned by its parent (frozen copy of the kit's rule)
+CLIENT_RULE = (
+    "(customer_tenant_id = NULLIF(current_setting('weft.tenant_id', true), '')::uuid "
+    "AND tenant_id = NULLIF(current_setting('weft.parent_tenant_id', true), '')::uuid)"
+)
+OLD_CLIENT_RULE = "customer_tenant_id = NULLIF(current_setting('weft.tenant_id', true), '')::uuid"
 
 
 def upgrade() -> None:
@@ -69,9 +76,15 @@ def upgrade() -> None:
         WHERE e.scope = 'customer' AND e.tenant_id = t.id
         """
     )
+    op.execute(f'DROP POLICY IF EXISTS tenant_read_also ON "{S}"."events"')
+    op.execute(f'CREATE POLICY tenant_read_also ON "{S}"."events" FOR SELECT USING ({CLIENT_RULE})')
 
 
 def downgrade() -> None:
+    op.execute(f'DROP POLICY IF EXISTS tenant_read_also ON "{S}"."events"')
+    op.execute(
+        f'CREATE POLICY tenant_read_also ON "{S}"."events" FOR SELECT USING ({OLD_CLIENT_RULE})'
+    )
     op.drop_column("endpoints", "parent_tenant_id", schema=S)
     op.drop_index("ix_events_customer_tenant_id_ingest_xid_seq", "events", schema=S)
     op.drop_index("ix_events_tenant_id_ingest_xid_seq", "events", schema=S)
