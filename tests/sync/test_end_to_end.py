@@ -71,7 +71,7 @@ async def _lot_in_production(
         ),
         201,
     )
-    # a lot goes into production once its order's stock is reserved
+    # lots go into production only once their order's stock is reserved
     ok(await gateway.post(f"{p}/orders/{order['id']}/allocate", headers=h))
     lot = ok(
         await gateway.post(f"{p}/lots", headers=h, json={"order_id": order["id"], "quantity": 10}),

@@ -86,23 +86,22 @@ async def _record(
     )
     await events.emit(
         session,
-        events.LOT_GATE_REACHED,
+        events.LotGateReached(
+            lot_id=lot.id,
+            lot_number=lot.number,
+            order_id=lot.order_id,
+            order_number=lot.order_number,
+            from_gate=from_gate,
+            to_gate=to_gate,
+            plant_id=lot.plant_id,
+            quantity=lot.quantity,
+            product_sku=lot.product_sku,
+            actor=actor,
+            note=note,
+        ),
         tenant_id=lot.tenant_id,
         subject=f"lots/{lot.id}",
         customer_tenant_id=lot.customer_tenant_id,
-        data={
-            "lot_id": lot.id,
-            "lot_number": lot.number,
-            "order_id": lot.order_id,
-            "order_number": lot.order_number,
-            "from": from_gate,
-            "to": to_gate,
-            "plant_id": lot.plant_id,
-            "quantity": lot.quantity,
-            "product_sku": lot.product_sku,
-            "actor": actor,
-            "note": note,
-        },
     )
 
 

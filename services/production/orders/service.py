@@ -191,22 +191,21 @@ async def transition(
     await session.refresh(order)
     await events.emit(
         session,
-        events.ORDER_STATUS_CHANGED,
+        events.OrderStatusChanged(
+            order_id=order.id,
+            number=order.number,
+            from_status=current,
+            to_status=to,
+            plant_id=order.plant_id,
+            product_id=order.product_id,
+            quantity=order.quantity,
+            progress=order.progress,
+            reason=reason,
+            actor=actor,
+        ),
         tenant_id=order.tenant_id,
         subject=f"orders/{order.id}",
         customer_tenant_id=order.customer_tenant_id,
-        data={
-            "order_id": order.id,
-            "number": order.number,
-            "from": current,
-            "to": to,
-            "plant_id": order.plant_id,
-            "product_id": order.product_id,
-            "quantity": order.quantity,
-            "progress": order.progress,
-            "reason": reason,
-            "actor": actor,
-        },
     )
     if reservation is not None:
         # last, so the stock rows stay locked for one statement and the commit

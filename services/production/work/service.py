@@ -303,22 +303,21 @@ async def complete_stage(
     order = await orders.get_order(session, principal, po.order_id, perm=None)
     await events.emit(
         session,
-        events.STAGE_COMPLETED,
+        events.StageCompleted(
+            production_order_id=po.id,
+            order_id=po.order_id,
+            order_number=order.number,
+            stage_execution_id=stage.id,
+            seq=stage.seq,
+            name=stage.name,
+            plant_id=po.plant_id,
+            actuals=stage.actuals,
+            operator=stage.assigned_to,
+            production_order_status=po.status,
+        ),
         tenant_id=po.tenant_id,
         subject=f"production_orders/{po.id}/stages/{stage.id}",
         customer_tenant_id=order.customer_tenant_id,
-        data={
-            "production_order_id": po.id,
-            "order_id": po.order_id,
-            "order_number": order.number,
-            "stage_execution_id": stage.id,
-            "seq": stage.seq,
-            "name": stage.name,
-            "plant_id": po.plant_id,
-            "actuals": stage.actuals,
-            "operator": stage.assigned_to,
-            "production_order_status": po.status,
-        },
     )
     return stage
 
