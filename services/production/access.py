@@ -20,7 +20,16 @@ from fastapi import Depends, Request
 
 from libs.common.auth import Principal, Space, bearer_token
 from libs.common.deps import CurrentPrincipal
-from libs.common.errors import AUTH_ERRORS, AppError, Forbidden, problem_responses
+from libs.common.errors import (
+    AppError,
+    Forbidden,
+    InvalidToken,
+    MissingPermission,
+    MissingToken,
+    TokenExpired,
+    WrongSpace,
+)
+from libs.common.errors import errors as kit_errors
 from services.production.identity import IdentityClient
 
 READ_SPACES = (Space.PROVIDER, Space.DEVELOPER)
@@ -41,11 +50,14 @@ def allow(*spaces: Space, perm: str | None) -> Any:
     async def dependency(principal: CurrentPrincipal) -> Principal:
         principal.require_space(*spaces)
         if perm is not None and not principal.has_any_permission(perm):
-            raise Forbidden(f"Missing permission {perm}", code="missing_permission")
+            raise MissingPermission(f"Missing permission {perm}")
         return principal
 
     dependency.__name__ = f"allow_{'_'.join(s.lower() for s in spaces)}_{perm or 'any'}"
-    dependency.__doc__ = f"Open to the spaces: {', '.join(spaces)}; permission: {perm or '-'}."
+    # Read by the OpenAPI document (libs.openapi.service): what the spec says a route is
+    # open to is this check.
+    dependency.weft_spaces = tuple(spaces)  # type: ignore[attr-defined]
+    dependency.weft_permission = perm  # type: ignore[attr-defined]
     return Depends(dependency)
 
 
@@ -67,7 +79,7 @@ def customer_reader(perm: str) -> Any:
 def require_plant(principal: Principal, perm: str, plant_id: uuid.UUID) -> None:
     """`perm` must be held tenant-wide or for this plant."""
     if not principal.has_any_permission(perm):
-        raise Forbidden(f"Missing permission {perm}", code="missing_permission")
+        raise MissingPermission(f"Missing permission {perm}")
     if not principal.has_permission(perm, plant_id):
         raise PlantNotPermitted(
             f"{perm} is not granted for this plant", extra={"plant_id": str(plant_id)}
@@ -92,20 +104,8 @@ Identity = Annotated[IdentityClient, Depends(identity_client)]
 
 
 def errors(*refusals: int | type[AppError]) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI responses of a route: the auth refusals plus the given statuses or typed
-    errors; each status lists the stable codes a client can get there."""
-    out: dict[int | str, dict[str, Any]] = {**AUTH_ERRORS}
-    codes: dict[int, list[str]] = {}
-    for r in refusals:
-        status = r if isinstance(r, int) else r.status
-        out.update(problem_responses(status))
-        if not isinstance(r, int):
-            codes.setdefault(status, []).append(r.code)
-    codes.setdefault(403, []).extend(["wrong_space", "missing_permission"])
-    for status, names in codes.items():
-        entry = dict(out[status])
-        entry["description"] = f"{entry['description']}: " + ", ".join(
-            f"`{c}`" for c in dict.fromkeys(names)
-        )
-        out[status] = entry
-    return out
+    """OpenAPI responses of a route: the auth refusals plus its typed errors (the kit's
+    `errors`, grouped by status so each status lists every code a client can get)."""
+    return kit_errors(
+        MissingToken, InvalidToken, TokenExpired, WrongSpace, MissingPermission, *refusals
+    )

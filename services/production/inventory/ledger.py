@@ -18,7 +18,8 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from libs.common.errors import Conflict, NotFound, PreconditionFailed
+from libs.common.errors import Conflict, NotFound
+from libs.common.etag import ensure_version
 from libs.common.ids import new_id
 from services.production import events
 from services.production.models import InventoryItem, LedgerEntry
@@ -132,12 +133,7 @@ async def apply_movements(
             extra={"item_ids": sorted(str(i) for i in missing)},
         )
     if expected_version is not None and len(locked) == 1:
-        current = next(iter(locked.values())).version
-        if current != expected_version:
-            raise PreconditionFailed(
-                f'If-Match does not match the current version "{current}"',
-                code="version_mismatch",
-            )
+        ensure_version(expected_version, next(iter(locked.values())).version)
 
     state = {i: [r.on_hand, r.allocated] for i, r in locked.items()}
     before = {i: (r.on_hand, r.allocated) for i, r in locked.items()}
@@ -321,17 +317,16 @@ async def reserve(
         if level > 0 and before >= level > before - r.qty:
             await events.emit(
                 session,
-                events.BELOW_REORDER_LEVEL,
+                events.InventoryBelowReorderLevel(
+                    item_id=r.id,
+                    plant_id=r.plant_id,
+                    sku=r.sku,
+                    on_hand=r.on_hand,
+                    allocated=r.allocated + r.qty,
+                    available=before - r.qty,
+                    reorder_level=level,
+                    reorder_quantity=r.reorder_quantity,
+                ),
                 tenant_id=tenant_id,
                 subject=f"inventory_items/{r.id}",
-                data={
-                    "item_id": r.id,
-                    "plant_id": r.plant_id,
-                    "sku": r.sku,
-                    "on_hand": r.on_hand,
-                    "allocated": r.allocated + r.qty,
-                    "available": before - r.qty,
-                    "reorder_level": level,
-                    "reorder_quantity": r.reorder_quantity,
-                },
             )
