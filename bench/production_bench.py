@@ -29,6 +29,7 @@ import httpx
 import psutil
 
 from libs.common.db import Database
+from libs.common.ids import new_id
 from services.production.inventory.ledger import _RESERVE
 from services.production.mrp.service import compute_plan
 from tools.run import bring_up
@@ -189,7 +190,7 @@ async def _allocation_floor(stack: Stack, tenant: uuid.UUID, item: uuid.UUID, n:
     """The floor: the very statement allocation issues (lock, check, reserve, ledger row),
     straight through asyncpg as the service's role, with the tenant set, BEGIN and COMMIT:
     what Postgres allows on one hot row with the same number of clients."""
-    sql = _asyncpg_sql(_RESERVE.text, ["ids", "qtys", "tenant", "actor", "reference"])
+    sql = _asyncpg_sql(_RESERVE.text, ["ids", "qtys", "entries", "tenant", "actor", "reference"])
     pool = await asyncpg.create_pool(
         stack.service_dsn("production", driver="postgresql"),
         min_size=CLIENTS,
@@ -206,7 +207,7 @@ async def _allocation_floor(stack: Stack, tenant: uuid.UUID, item: uuid.UUID, n:
             t0 = time.perf_counter()
             async with pool.acquire() as conn, conn.transaction():
                 await conn.execute("SELECT set_config('weft.tenant_id', $1, true)", str(tenant))
-                await conn.fetch(sql, [item], [Decimal(1)], tenant, "bench", "floor")
+                await conn.fetch(sql, [item], [Decimal(1)], [new_id()], tenant, "bench", "floor")
             latencies.append(time.perf_counter() - t0)
 
     try:

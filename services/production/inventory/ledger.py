@@ -225,8 +225,9 @@ async def apply_movements(
 _RESERVE = text(
     """
     WITH need AS (
-        SELECT n.item_id, n.qty
-        FROM unnest(CAST(:ids AS uuid[]), CAST(:qtys AS numeric[])) AS n(item_id, qty)
+        SELECT n.item_id, n.qty, n.entry_id
+        FROM unnest(CAST(:ids AS uuid[]), CAST(:qtys AS numeric[]), CAST(:entries AS uuid[]))
+             AS n(item_id, qty, entry_id)
     ), locked AS MATERIALIZED (
         SELECT i.id, i.sku, i.plant_id, i.on_hand, i.allocated, i.reorder_level,
                i.reorder_quantity
@@ -244,12 +245,12 @@ _RESERVE = text(
         WHERE i.id = n.item_id
           AND i.id IN (SELECT id FROM locked)
           AND NOT EXISTS (SELECT 1 FROM short)
-        RETURNING i.id, i.on_hand, i.allocated, n.qty
+        RETURNING i.id, i.on_hand, i.allocated, n.qty, n.entry_id
     ), ledger AS (
         INSERT INTO inventory_ledger (id, tenant_id, item_id, plant_id, kind, quantity,
             on_hand_delta, allocated_delta, on_hand_after, allocated_after, actor, reference,
             created_at)
-        SELECT uuidv7(), CAST(:tenant AS uuid), m.id, l.plant_id, 'allocation', m.qty, 0,
+        SELECT m.entry_id, CAST(:tenant AS uuid), m.id, l.plant_id, 'allocation', m.qty, 0,
                m.qty, m.on_hand, m.allocated, :actor, :reference, now()
         FROM moved m JOIN locked l ON l.id = m.id
         RETURNING item_id
@@ -281,6 +282,7 @@ async def reserve(
             {
                 "ids": ids,
                 "qtys": [needs[i] for i in ids],
+                "entries": [new_id() for _ in ids],
                 "tenant": tenant_id,
                 "actor": actor,
                 "reference": reference,
