@@ -146,6 +146,13 @@ async def test_a_plant_manager_plans_and_writes_at_its_plant_only(
     r = await c.post(f"/orders/{other['id']}/cancel", json={})
     assert r.status_code == 403 and r.json()["code"] == "plant_not_permitted"
 
+    # a stored MRP run over every plant is not for a manager of one plant; its own is
+    everywhere = ok(await factory.c.post("/mrp/runs", headers=factory.h, json={}), 201)
+    r = await c.get(f"/mrp/runs/{everywhere['id']}")
+    assert r.status_code == 404 and r.json()["code"] == "mrp_run_not_found"
+    here = ok(await c.post("/mrp/runs", json={"plant_id": a}), 201)
+    assert ok(await c.get(f"/mrp/runs/{here['id']}"))["plan"]["plant_id"] == a
+
 
 async def test_a_token_from_identity_for_an_operator_of_one_plant(
     factory: Factory, stack: Stack
