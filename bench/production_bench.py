@@ -29,6 +29,8 @@ import httpx
 import psutil
 
 from libs.common.db import Database
+from libs.common.ids import new_id
+from services.production.inventory.ledger import _RESERVE
 from services.production.mrp.service import compute_plan
 from tools.run import bring_up
 from tools.seed import SeedContext
@@ -137,6 +139,7 @@ async def bench_allocation(stack: Stack, ctx: SeedContext) -> None:
         finally:
             await conn.close()
 
+        hot_item = await _item_id(stack, plant["id"], f"HOT-{tag}")
         for name, ids in runs.items():
             queue = list(ids)
             latencies: list[float] = []
@@ -160,6 +163,65 @@ async def bench_allocation(stack: Stack, ctx: SeedContext) -> None:
                 f"p95 {_pct(latencies, 0.95) * 1000:.1f} ms, failures {len(failures)}",
                 flush=True,
             )
+        await _allocation_floor(stack, tenant, hot_item, 1600)
+
+
+async def _item_id(stack: Stack, plant: str, sku: str) -> uuid.UUID:
+    conn = await asyncpg.connect(stack.admin_dsn())
+    try:
+        found = await conn.fetchval(
+            "SELECT id FROM production.inventory_items WHERE plant_id = $1 AND sku = $2",
+            uuid.UUID(plant),
+            sku,
+        )
+    finally:
+        await conn.close()
+    assert isinstance(found, uuid.UUID)
+    return found
+
+
+def _asyncpg_sql(sql: str, names: list[str]) -> str:
+    for n, name in enumerate(names, start=1):
+        sql = sql.replace(f":{name}", f"${n}")
+    return sql
+
+
+async def _allocation_floor(stack: Stack, tenant: uuid.UUID, item: uuid.UUID, n: int) -> None:
+    """The floor: the very statement allocation issues (lock, check, reserve, ledger row),
+    straight through asyncpg as the service's role, with the tenant set, BEGIN and COMMIT:
+    what Postgres allows on one hot row with the same number of clients."""
+    sql = _asyncpg_sql(_RESERVE.text, ["ids", "qtys", "entries", "tenant", "actor", "reference"])
+    pool = await asyncpg.create_pool(
+        stack.service_dsn("production", driver="postgresql"),
+        min_size=CLIENTS,
+        max_size=CLIENTS,
+        server_settings={"search_path": "production"},
+    )
+    assert pool is not None
+    left = [n]
+    latencies: list[float] = []
+
+    async def worker() -> None:
+        while left[0] > 0:
+            left[0] -= 1
+            t0 = time.perf_counter()
+            async with pool.acquire() as conn, conn.transaction():
+                await conn.execute("SELECT set_config('weft.tenant_id', $1, true)", str(tenant))
+                await conn.fetch(sql, [item], [Decimal(1)], [new_id()], tenant, "bench", "floor")
+            latencies.append(time.perf_counter() - t0)
+
+    try:
+        t0 = time.perf_counter()
+        await asyncio.gather(*[worker() for _ in range(CLIENTS)])
+        took = time.perf_counter() - t0
+    finally:
+        await pool.close()
+    print(
+        f"  allocation floor (the same conditional statement straight through asyncpg), hot "
+        f"item: {n} allocations, {CLIENTS} clients: {n / took:.0f} allocations/s, "
+        f"p50 {_pct(latencies, 0.5) * 1000:.1f} ms",
+        flush=True,
+    )
 
 
 # --- 2. MRP over 5-level BOMs ----------------------------------------------------------------

@@ -20,7 +20,15 @@ from fastapi import Depends, Request
 
 from libs.common.auth import Principal, Space, bearer_token
 from libs.common.deps import require
-from libs.common.errors import AUTH_ERRORS, AppError, Forbidden
+from libs.common.errors import (
+    AppError,
+    Forbidden,
+    InvalidToken,
+    MissingPermission,
+    MissingToken,
+    TokenExpired,
+    WrongSpace,
+)
 from libs.common.errors import errors as kit_errors
 from services.production.identity import IdentityClient
 
@@ -60,7 +68,7 @@ def customer_reader(perm: str) -> Any:
 def require_plant(principal: Principal, perm: str, plant_id: uuid.UUID) -> None:
     """`perm` must be held tenant-wide or for this plant."""
     if not principal.has_any_permission(perm):
-        raise Forbidden(f"Missing permission {perm}", code="missing_permission")
+        raise MissingPermission(f"Missing permission {perm}")
     if not principal.has_permission(perm, plant_id):
         raise PlantNotPermitted(
             f"{perm} is not granted for this plant", extra={"plant_id": str(plant_id)}
@@ -85,6 +93,8 @@ Identity = Annotated[IdentityClient, Depends(identity_client)]
 
 
 def errors(*refusals: int | type[AppError]) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI responses of a route: the auth refusals plus the given statuses or typed
-    errors; each status lists the stable codes a client can get there."""
-    return {**AUTH_ERRORS, **kit_errors(*refusals)}
+    """OpenAPI responses of a route: the auth refusals plus its typed errors (the kit's
+    `errors`, grouped by status so each status lists every code a client can get)."""
+    return kit_errors(
+        MissingToken, InvalidToken, TokenExpired, WrongSpace, MissingPermission, *refusals
+    )

@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from libs.common.app import create_service_app
+from libs.contracts import subscriptions_lifespan
 from services.production.config import Settings
 from services.production.identity import identity_lifespan
 from services.production.inventory.endpoints import router as inventory_router
@@ -15,6 +16,7 @@ from services.production.orders.endpoints import router as orders_router
 from services.production.plants.endpoints import router as plants_router
 from services.production.products.endpoints import router as products_router
 from services.production.tenants.endpoints import router as tenants_router
+from services.production.tenants.subscriptions import SUBSCRIPTIONS
 from services.production.work.endpoints import router as work_router
 
 DESCRIPTION = """
@@ -46,5 +48,5 @@ def create_app() -> FastAPI:
             mrp_router,
             tenants_router,
         ],
-        extra_lifespans=[identity_lifespan],
+        extra_lifespans=[identity_lifespan, subscriptions_lifespan(SUBSCRIPTIONS)],
     )

@@ -145,3 +145,55 @@ async def test_a_plant_manager_plans_and_writes_at_its_plant_only(
 
     r = await c.post(f"/orders/{other['id']}/cancel", json={})
     assert r.status_code == 403 and r.json()["code"] == "plant_not_permitted"
+
+    # a stored MRP run over every plant is not for a manager of one plant; its own is
+    everywhere = ok(await factory.c.post("/mrp/runs", headers=factory.h, json={}), 201)
+    r = await c.get(f"/mrp/runs/{everywhere['id']}")
+    assert r.status_code == 404 and r.json()["code"] == "mrp_run_not_found"
+    here = ok(await c.post("/mrp/runs", json={"plant_id": a}), 201)
+    assert ok(await c.get(f"/mrp/runs/{here['id']}"))["plan"]["plant_id"] == a
+
+
+async def test_a_token_from_identity_for_an_operator_of_one_plant(
+    factory: Factory, stack: Stack
+) -> None:
+    """End to end: identity grants OPERATOR for plant A (the user reads tenant-wide as an
+    INSPECTOR), the token carries `plant_perms`, and production holds it to plant A."""
+    from tools.seed import DEMO_PASSWORD
+    from tools.seed.identity import login
+
+    c = factory.c
+    mine, other = await make_order(factory), await make_order(factory)
+    a = mine["plant_id"]
+    lot_a, lot_b = await lot_at(factory, mine, "created"), await lot_at(factory, other, "created")
+    email = f"floor-{uuid.uuid4().hex[:8]}@paco.example"
+    async with httpx.AsyncClient(base_url=stack.service_url("identity"), timeout=30) as idp:
+        admin = factory.tokens.headers("admin")
+        user = ok(
+            await idp.post(
+                "/users",
+                headers=admin,
+                json={
+                    "email": email,
+                    "name": "Floor",
+                    "roles": ["INSPECTOR"],
+                    "password": DEMO_PASSWORD,
+                },
+            ),
+            201,
+        )
+        ok(
+            await idp.post(
+                f"/users/{user['id']}/roles",
+                headers=admin,
+                json={"role": "OPERATOR", "plant_id": a},
+            ),
+            201,
+        )
+    h = {"Authorization": f"Bearer {login(factory.seed, email, 'paco')}"}
+    r = await c.post(f"/lots/{lot_b['id']}/gate", headers=h, json={"to": "in_production"})
+    assert r.status_code == 403 and r.json()["code"] == "plant_not_permitted", r.text
+    moved = ok(await c.post(f"/lots/{lot_a['id']}/gate", headers=h, json={"to": "in_production"}))
+    assert moved["gate"] == "in_production"
+    # reads granted tenant-wide (INSPECTOR: lots:read) still see every plant
+    assert ok(await c.get(f"/lots/{lot_b['id']}", headers=h))["id"] == lot_b["id"]

@@ -3,11 +3,13 @@ provider made for it (repository and row-level security, both halves of the rule
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from datetime import UTC, datetime
 
 import asyncpg
+import httpx
 
 from libs.common.webhooks import signed_headers
 from tests.production.conftest import Factory, OtherProvider, ok
@@ -233,3 +235,33 @@ async def test_a_brand_reads_only_what_its_own_provider_made(
         assert seen == {mine["id"]}
     finally:
         await conn.close()
+
+
+async def test_a_new_brand_reaches_the_copy_through_sync(factory: Factory, stack: Stack) -> None:
+    """identity.tenant.created -> outbox -> sync -> production's declared subscription."""
+    slug = f"ev-{uuid.uuid4().hex[:8]}"
+    async with httpx.AsyncClient(base_url=stack.service_url("identity"), timeout=30) as idp:
+        brand = ok(
+            await idp.post(
+                "/tenants",
+                headers=factory.tokens.headers("admin"),
+                json={"name": "Brand by event", "slug": slug},
+            ),
+            201,
+        )
+    conn = await asyncpg.connect(stack.admin_dsn())
+    try:
+        row = None
+        for _ in range(100):
+            row = await conn.fetchrow(
+                "SELECT parent_id, kind, slug FROM production.tenants WHERE id = $1",
+                uuid.UUID(brand["id"]),
+            )
+            if row is not None:
+                break
+            await asyncio.sleep(0.2)
+    finally:
+        await conn.close()
+    assert row is not None, "the tenant event never reached production"
+    assert str(row["parent_id"]) == factory.seed.data["tenants"]["paco"]
+    assert (row["kind"], row["slug"]) == ("client", slug)

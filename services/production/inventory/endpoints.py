@@ -7,8 +7,8 @@ from fastapi import APIRouter, Query, Request, Response
 
 from libs.common.auth import Principal
 from libs.common.deps import TenantSession
-from libs.common.errors import PreconditionFailed
-from libs.common.etag import check_if_match, set_etag
+from libs.common.errors import VersionMismatch
+from libs.common.etag import IfMatchVersion, check_if_match, ensure_version, set_etag
 from libs.common.pagination import Page, PageQuery
 from services.production.access import PlantNotPermitted, errors, provider, reader
 from services.production.inventory import service
@@ -76,7 +76,7 @@ async def get_inventory_item(
 @router.patch(
     "/items/{item_id}",
     response_model=InventoryItem,
-    responses=errors(ItemNotFound, PlantNotPermitted, PreconditionFailed),
+    responses=errors(ItemNotFound, PlantNotPermitted, VersionMismatch),
 )
 async def update_inventory_item(
     item_id: uuid.UUID,
@@ -98,12 +98,12 @@ async def update_inventory_item(
     "/items/{item_id}/movements",
     status_code=201,
     response_model=LedgerEntry,
-    responses=errors(ItemNotFound, PlantNotPermitted, InsufficientStock, PreconditionFailed),
+    responses=errors(ItemNotFound, PlantNotPermitted, InsufficientStock, VersionMismatch),
 )
 async def record_inventory_movement(
     item_id: uuid.UUID,
     body: MovementCreate,
-    request: Request,
+    expected: IfMatchVersion,
     response: Response,
     session: TenantSession,
     principal: Writer,
@@ -112,16 +112,9 @@ async def record_inventory_movement(
     under a row lock. An issue or a negative adjustment larger than what is available
     (on hand minus allocated) is refused with 409 `insufficient_stock`."""
     item = await service.get_item(session, principal, item_id, perm="inventory:write")
-    check_if_match(request, item.version)
-    row = await service.record_movement(
-        session,
-        principal,
-        item,
-        body,
-        expected_version=(
-            item.version if request.headers.get("if-match", "*").strip() != "*" else None
-        ),
-    )
+    ensure_version(expected, item.version)
+    # checked again under the row lock, so a movement in between still gets 412
+    row = await service.record_movement(session, principal, item, body, expected_version=expected)
     item = await service.get_item(session, principal, item_id, perm=None, fresh=True)
     set_etag(response, item.version)
     return LedgerEntry.model_validate(row)

@@ -15,10 +15,11 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import Table, bindparam, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from libs.common.errors import Conflict, NotFound, PreconditionFailed
+from libs.common.errors import Conflict, NotFound
+from libs.common.etag import ensure_version
 from libs.common.ids import new_id
 from services.production import events
 from services.production.models import InventoryItem, LedgerEntry
@@ -102,7 +103,7 @@ async def lock_items(
             select(*_LOCK_COLUMNS)
             .where(InventoryItem.tenant_id == tenant_id, InventoryItem.id.in_(sorted(item_ids)))
             .order_by(InventoryItem.id)
-            .with_for_update()
+            .with_for_update(key_share=True)
         )
     ).all()
     return {r.id: r for r in rows}
@@ -132,12 +133,7 @@ async def apply_movements(
             extra={"item_ids": sorted(str(i) for i in missing)},
         )
     if expected_version is not None and len(locked) == 1:
-        current = next(iter(locked.values())).version
-        if current != expected_version:
-            raise PreconditionFailed(
-                f'If-Match does not match the current version "{current}"',
-                code="version_mismatch",
-            )
+        ensure_version(expected_version, next(iter(locked.values())).version)
 
     state = {i: [r.on_hand, r.allocated] for i, r in locked.items()}
     before = {i: (r.on_hand, r.allocated) for i, r in locked.items()}
@@ -220,3 +216,119 @@ async def apply_movements(
                 subject=f"inventory_items/{item_id}",
             )
     return ledger
+
+
+# Allocation of a whole BOM in one statement: the needed rows are locked in id order (no
+# deadlock), checked against the locked (latest) figures, and, only when every component
+# is available, reserved and written to the ledger. A row lock is held from this statement
+# to the commit that follows it, not across the request's other round trips.
+_RESERVE = text(
+    """
+    WITH need AS (
+        SELECT n.item_id, n.qty, n.entry_id
+        FROM unnest(CAST(:ids AS uuid[]), CAST(:qtys AS numeric[]), CAST(:entries AS uuid[]))
+             AS n(item_id, qty, entry_id)
+    ), locked AS MATERIALIZED (
+        SELECT i.id, i.sku, i.plant_id, i.on_hand, i.allocated, i.reorder_level,
+               i.reorder_quantity
+        FROM inventory_items i
+        WHERE i.tenant_id = CAST(:tenant AS uuid) AND i.id = ANY(CAST(:ids AS uuid[]))
+        ORDER BY i.id
+        FOR NO KEY UPDATE
+    ), short AS (
+        SELECT l.id FROM locked l JOIN need n ON n.item_id = l.id
+        WHERE l.on_hand - l.allocated < n.qty
+    ), moved AS (
+        UPDATE inventory_items i
+        SET allocated = i.allocated + n.qty, version = i.version + 1
+        FROM need n
+        WHERE i.id = n.item_id
+          AND i.id IN (SELECT id FROM locked)
+          AND NOT EXISTS (SELECT 1 FROM short)
+        RETURNING i.id, i.on_hand, i.allocated, n.qty, n.entry_id
+    ), ledger AS (
+        INSERT INTO inventory_ledger (id, tenant_id, item_id, plant_id, kind, quantity,
+            on_hand_delta, allocated_delta, on_hand_after, allocated_after, actor, reference,
+            created_at)
+        SELECT m.entry_id, CAST(:tenant AS uuid), m.id, l.plant_id, 'allocation', m.qty, 0,
+               m.qty, m.on_hand, m.allocated, :actor, :reference, now()
+        FROM moved m JOIN locked l ON l.id = m.id
+        RETURNING item_id
+    )
+    SELECT l.id, l.sku, l.plant_id, l.on_hand, l.allocated, l.reorder_level,
+           l.reorder_quantity, n.qty
+    FROM locked l JOIN need n ON n.item_id = l.id
+    ORDER BY l.id
+    """
+)
+
+
+async def reserve(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    needs: dict[uuid.UUID, Decimal],
+    *,
+    actor: str,
+    reference: str,
+) -> None:
+    """Reserve `needs` (item id -> quantity) all or nothing in one statement; 409
+    insufficient_stock listing every short item, nothing reserved."""
+    if not needs:
+        return
+    ids = sorted(needs)
+    rows = (
+        await session.execute(
+            _RESERVE,
+            {
+                "ids": ids,
+                "qtys": [needs[i] for i in ids],
+                "entries": [new_id() for _ in ids],
+                "tenant": tenant_id,
+                "actor": actor,
+                "reference": reference,
+            },
+        )
+    ).all()
+    missing = set(ids) - {r.id for r in rows}
+    if missing:
+        raise NotFound(
+            "Inventory item not found",
+            code="item_not_found",
+            extra={"item_ids": sorted(str(i) for i in missing)},
+        )
+    shortages = [
+        {
+            "item_id": str(r.id),
+            "sku": r.sku,
+            "required": str(r.qty),
+            "available": str(r.on_hand - r.allocated),
+            "short": str(r.qty - (r.on_hand - r.allocated)),
+        }
+        for r in rows
+        if r.on_hand - r.allocated < r.qty
+    ]
+    if shortages:
+        raise Conflict(
+            "Not enough stock for this operation",
+            code="insufficient_stock",
+            extra={"shortages": shortages},
+        )
+    for r in rows:
+        before = r.on_hand - r.allocated
+        level = r.reorder_level
+        if level > 0 and before >= level > before - r.qty:
+            await events.emit(
+                session,
+                events.InventoryBelowReorderLevel(
+                    item_id=r.id,
+                    plant_id=r.plant_id,
+                    sku=r.sku,
+                    on_hand=r.on_hand,
+                    allocated=r.allocated + r.qty,
+                    available=before - r.qty,
+                    reorder_level=level,
+                    reorder_quantity=r.reorder_quantity,
+                ),
+                tenant_id=tenant_id,
+                subject=f"inventory_items/{r.id}",
+            )

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from libs.common.auth import Principal
 from libs.common.deps import TenantSession
-from libs.common.errors import PreconditionFailed
+from libs.common.errors import VersionMismatch
 from libs.common.etag import check_if_match, set_etag
 from libs.common.pagination import Page, PageQuery
 from services.production.access import PlantNotPermitted, customer_reader, errors, provider
@@ -96,7 +96,7 @@ async def get_lot(
     "/{lot_id}/gate",
     response_model=Lot,
     responses=errors(
-        LotNotFound, PlantNotPermitted, InvalidGateMove, OrderNotInProduction, PreconditionFailed
+        LotNotFound, PlantNotPermitted, InvalidGateMove, OrderNotInProduction, VersionMismatch
     ),
 )
 async def move_lot_gate(

@@ -1,13 +1,20 @@
-"""The one vocabulary of lot gates in production, and how a lot moves between them."""
+"""How a lot moves between gates. The gates themselves are the one vocabulary every
+service shares (`libs.contracts.events.production.LOT_GATES`); the Literal gives the API
+its enum and must name the same gates, in the same order."""
 
 from __future__ import annotations
 
 from typing import Literal, get_args
 
+from libs.contracts.events.production import LOT_GATES
+
 LotGate = Literal[
     "created", "in_production", "qa_pending", "approved", "rejected", "packed", "shipped"
 ]
-LOT_GATES: tuple[str, ...] = get_args(LotGate)
+if get_args(LotGate) != LOT_GATES:  # pragma: no cover - a contract change must come here too
+    raise RuntimeError("production's LotGate differs from libs.contracts LOT_GATES")
+
+__all__ = ["APPROVAL_GATES", "LOT_GATES", "MOVES", "LotGate"]
 
 MOVES: dict[str, frozenset[str]] = {
     "created": frozenset({"in_production"}),

@@ -80,9 +80,9 @@ async def create_run(
 
 async def get_run(session: AsyncSession, principal: Principal, run_id: uuid.UUID) -> MrpRun:
     run = await repo.get_run(session, principal.tenant_id, run_id)
-    if run is None or (
-        run.plant_id is not None and not principal.has_permission("mrp:read", run.plant_id)
-    ):
+    # a run over every plant is for those who read MRP tenant-wide; a plant's run, for
+    # those who read it at that plant
+    if run is None or not principal.has_permission("mrp:read", run.plant_id):
         raise MrpRunNotFound("MRP run not found")
     return MrpRun(
         id=run.id,

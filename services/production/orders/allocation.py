@@ -1,14 +1,17 @@
 """Reserve, release and consume the stock an order needs.
 
 Allocation explodes the order's multi-level BOM and reserves every component at the
-order's plant in one transaction, or nothing: item rows are locked in id order by
-`apply_movements`, so concurrent allocations queue on the rows they share and the later
-ones see what the earlier ones took. No two orders can reserve the same stock.
+order's plant, all or nothing, in one conditional statement issued last in the request
+(`inventory.ledger.reserve`): item rows are locked in id order inside that statement, so
+concurrent allocations queue on the rows they share for one statement and a commit, and
+the later ones see what the earlier ones took. No two orders can reserve the same stock.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
+from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
@@ -16,7 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.errors import Conflict
 from services.production.inventory import repository as inv_repo
-from services.production.inventory.ledger import Move, apply_movements, move
+from services.production.inventory.ledger import apply_movements, move
+from services.production.inventory.ledger import reserve as reserve_stock
 from services.production.models import Order, OrderAllocation
 from services.production.models.base import QTY
 from services.production.orders import repository as repo
@@ -24,8 +28,20 @@ from services.production.products.bom import load_graph
 from services.production.units import convert
 
 
-async def allocate(session: AsyncSession, order: Order, *, actor: str) -> list[OrderAllocation]:
-    """Caller holds the order row lock and has checked the transition."""
+@dataclass(frozen=True, slots=True)
+class Reservation:
+    """What an order will reserve, per item, once everything else of the request is written."""
+
+    tenant_id: uuid.UUID
+    order_id: uuid.UUID
+    needs: dict[uuid.UUID, Decimal]
+    actor: str
+
+
+async def prepare(session: AsyncSession, order: Order, *, actor: str) -> Reservation:
+    """Explode the order's BOM into stock needs at its plant (converted to each item's
+    stock unit) and record the order's allocation rows; the stock itself is reserved by
+    `reserve`, the request's last statement. Caller holds the order row lock."""
     tenant_id = order.tenant_id
     graph = await load_graph(session, tenant_id, [order.product_version_id])
     wanted = graph.requirements(order.product_version_id, order.quantity)
@@ -38,42 +54,37 @@ async def allocate(session: AsyncSession, order: Order, *, actor: str) -> list[O
         stock_unit = stocked[sku][1] if sku in stocked else None
         exact[sku] += convert(qty, unit, stock_unit, sku=sku)
     need = {sku: qty.quantize(QTY, rounding=ROUND_CEILING) for sku, qty in exact.items() if qty > 0}
-    ids = {sku: stocked[sku][0] for sku in need if sku in stocked}
     missing: list[dict[str, Any]] = [
         {"item_id": None, "sku": sku, "required": str(q), "available": "0.000", "short": str(q)}
         for sku, q in sorted(need.items())
-        if sku not in ids
+        if sku not in stocked
     ]
-    moves: list[Move] = [
-        move(ids[sku], "allocation", q, reference=f"order:{order.id}")
-        for sku, q in need.items()
-        if sku in ids
-    ]
-    try:
-        await apply_movements(session, tenant_id, moves, actor=actor)
-    except Conflict as exc:
-        if exc.code == "insufficient_stock" and missing:
-            exc.extra["shortages"] = [*exc.extra.get("shortages", []), *missing]
-        raise
     if missing:
         raise Conflict(
             "Some components are not stocked at this plant",
             code="insufficient_stock",
             extra={"shortages": missing},
         )
-    rows = [
+    needs = {stocked[sku][0]: q for sku, q in need.items()}
+    session.add_all(
         OrderAllocation(
-            tenant_id=tenant_id,
-            order_id=order.id,
-            item_id=m.item_id,
-            quantity=m.quantity,
-            status="active",
+            tenant_id=tenant_id, order_id=order.id, item_id=item_id, quantity=q, status="active"
         )
-        for m in moves
-    ]
-    session.add_all(rows)
+        for item_id, q in needs.items()
+    )
+    return Reservation(tenant_id, order.id, needs, actor)
+
+
+async def reserve(session: AsyncSession, reservation: Reservation) -> None:
+    """One statement for the whole BOM (see inventory.ledger.reserve)."""
     await session.flush()
-    return rows
+    await reserve_stock(
+        session,
+        reservation.tenant_id,
+        reservation.needs,
+        actor=reservation.actor,
+        reference=f"order:{reservation.order_id}",
+    )
 
 
 async def release(session: AsyncSession, order: Order, *, actor: str) -> None:

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from libs.common.auth import Principal
 from libs.common.deps import TenantSession
-from libs.common.errors import PreconditionFailed
+from libs.common.errors import VersionMismatch
 from libs.common.etag import check_if_match, set_etag
 from libs.common.pagination import Page, PageQuery
 from services.production.access import (
@@ -52,7 +52,7 @@ TRANSITION_ERRORS = (
     PlantNotPermitted,
     InvalidOrderTransition,
     InsufficientStock,
-    PreconditionFailed,
+    VersionMismatch,
 )
 
 
@@ -119,7 +119,7 @@ async def get_order(
 @router.patch(
     "/{order_id}",
     response_model=Order,
-    responses=errors(OrderNotFound, PlantNotPermitted, OrderClosed, PreconditionFailed),
+    responses=errors(OrderNotFound, PlantNotPermitted, OrderClosed, VersionMismatch),
 )
 async def update_order(
     order_id: uuid.UUID,

@@ -174,8 +174,9 @@ async def transition(
     if to == "allocated":
         require_plant(principal, "allocations:write", order.plant_id)
     actor = principal.subject
+    reservation = None
     if to == "allocated":
-        await allocation.allocate(session, order, actor=actor)
+        reservation = await allocation.prepare(session, order, actor=actor)
     elif to == "cancelled":
         await allocation.release(session, order, actor=actor)
         order.cancel_reason = reason
@@ -206,6 +207,9 @@ async def transition(
         subject=f"orders/{order.id}",
         customer_tenant_id=order.customer_tenant_id,
     )
+    if reservation is not None:
+        # last, so the stock rows stay locked for one statement and the commit
+        await allocation.reserve(session, reservation)
     return order
 
 

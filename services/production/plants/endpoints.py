@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request, Response
 
 from libs.common.auth import Principal
 from libs.common.deps import TenantSession
-from libs.common.errors import PreconditionFailed
+from libs.common.errors import VersionMismatch
 from libs.common.etag import check_if_match, set_etag
 from libs.common.pagination import Page, PageQuery
 from services.production.access import errors, provider, reader
@@ -52,9 +52,7 @@ async def get_plant(
     return Plant.model_validate(plant)
 
 
-@router.patch(
-    "/{plant_id}", response_model=Plant, responses=errors(PlantNotFound, PreconditionFailed)
-)
+@router.patch("/{plant_id}", response_model=Plant, responses=errors(PlantNotFound, VersionMismatch))
 async def update_plant(
     plant_id: uuid.UUID,
     body: PlantUpdate,

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.errors import Unprocessable
@@ -74,7 +75,7 @@ async def effective_versions(
     rows = await session.execute(
         select(ProductVersion.product_id, ProductVersion.id)
         .where(ProductVersion.tenant_id == tenant_id)
-        .distinct(ProductVersion.product_id)
+        .ext(distinct_on(ProductVersion.product_id))
         .order_by(
             ProductVersion.product_id,
             (ProductVersion.status == "released").desc(),

@@ -1,24 +1,25 @@
-"""POST /internal/events/identity: identity's tenant events, delivered and signed by sync
-with production's own secret (never exposed through the gateway)."""
+"""Identity's tenant events, delivered and signed by sync with production's own secret
+(internal: never exposed through the gateway; see subscriptions.py)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from pydantic import ValidationError
 
-from libs.common.errors import Unauthorized, Unprocessable, problem_responses
+from libs.common.errors import Unauthorized, errors
 from libs.common.webhooks import WebhookVerificationError, verify
+from libs.contracts import InvalidEvent, UnknownEventType, parse_event
 from services.production.tenants import service
-from services.production.tenants.schemas import EventEnvelope, IntakeResult
+from services.production.tenants.schemas import IntakeResult
+from services.production.tenants.subscriptions import TENANTS_PATH
 
 router = APIRouter(tags=["internal"])
 
 
 @router.post(
-    "/internal/events/identity",
+    TENANTS_PATH,
     response_model=IntakeResult,
     summary="Receive identity's tenant events from sync (Standard Webhooks, own secret)",
-    responses=problem_responses(401, 422),
+    responses=errors(401, UnknownEventType, InvalidEvent),
 )
 async def receive_identity_event(request: Request) -> IntakeResult:
     body = await request.body()
@@ -27,10 +28,6 @@ async def receive_identity_event(request: Request) -> IntakeResult:
         verify([secret], request.headers, body)
     except (WebhookVerificationError, ValueError) as exc:
         raise Unauthorized(f"Signature rejected: {exc}", code="invalid_signature") from None
-    try:
-        event = EventEnvelope.model_validate_json(body)
-    except ValidationError:
-        raise Unprocessable("The event is not valid", code="invalid_event") from None
-    async with request.app.state.db.transaction(None, system=True) as session:
-        kept = await service.apply_event(session, event)
+    event = parse_event(body)
+    kept = await service.record_event(request.app.state.db, event)
     return IntakeResult(status="recorded" if kept else "ignored")

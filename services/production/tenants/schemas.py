@@ -1,8 +1,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -17,16 +16,6 @@ class TenantEventData(BaseModel):
     slug: str = Field(max_length=63)
     status: str = Field(default="active", max_length=16)
     version: int = 0
-
-
-class EventEnvelope(BaseModel):
-    id: uuid.UUID
-    type: str
-    tenant_id: uuid.UUID
-    customer_tenant_id: uuid.UUID | None = None
-    subject: str
-    occurred_at: datetime
-    data: dict[str, Any]
 
 
 class IntakeResult(BaseModel):

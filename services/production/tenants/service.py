@@ -15,13 +15,14 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import Principal
+from libs.common.db import Database
 from libs.common.errors import Unprocessable
+from libs.contracts import EventEnvelope, EventModel
+from libs.contracts.events.identity import TenantCreated, TenantUpdated
 from services.production.identity import IdentityClient
 from services.production.models import TenantCopy
 from services.production.tenants import repository as repo
-from services.production.tenants.schemas import EventEnvelope, TenantEventData
-
-TENANT_EVENTS = frozenset({"identity.tenant.created", "identity.tenant.updated"})
+from services.production.tenants.schemas import TenantEventData
 
 
 class UnknownCustomer(Unprocessable):
@@ -42,15 +43,14 @@ def _row(data: TenantEventData) -> dict[str, Any]:
     }
 
 
-async def apply_event(session: AsyncSession, event: EventEnvelope) -> bool:
-    """Keep the copy of the tenant an identity event describes (a system session)."""
-    if event.type not in TENANT_EVENTS:
+async def record_event(db: Database, event: EventEnvelope[EventModel]) -> bool:
+    """Keep the copy of the tenant an identity event describes (a system transaction: the
+    event is about a tenant, not made by one)."""
+    if not isinstance(event.data, TenantCreated | TenantUpdated):
         return False
-    try:
-        data = TenantEventData.model_validate(event.data)
-    except ValidationError:
-        raise Unprocessable("The tenant event is not valid", code="invalid_event") from None
-    await repo.upsert(session, _row(data))
+    data = TenantEventData.model_validate(event.data.model_dump())
+    async with db.transaction(None, system=True) as session:
+        await repo.upsert(session, _row(data))
     return True
 
 

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import Principal
 from libs.common.deps import TenantSession
-from libs.common.errors import PreconditionFailed
+from libs.common.errors import VersionMismatch
 from libs.common.etag import check_if_match, set_etag
 from libs.common.pagination import Page, PageQuery
 from services.production.access import (
@@ -59,7 +59,7 @@ STAGE_ERRORS = (
     StageNotFound,
     PlantNotPermitted,
     InvalidStageMove,
-    PreconditionFailed,
+    VersionMismatch,
 )
 
 
