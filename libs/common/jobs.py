@@ -41,7 +41,7 @@ import importlib.resources
 import logging
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -54,6 +54,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from libs.common.db import Database, rls_policy_sql
+from libs.common.errors import NotFound
 from libs.common.pagination import PageParams, decode_cursor, encode_cursor
 
 log = logging.getLogger("weft.jobs")
@@ -106,7 +107,6 @@ class Job:
     retries: int
     backoff: int
     cron: str | None = None
-    registry: JobRegistry | None = field(default=None, repr=False)
 
     async def defer(
         self,
@@ -157,6 +157,12 @@ class Job:
         return await self.fn(ctx, **kwargs)
 
 
+class JobNotFound(NotFound):
+    """For a service's `GET .../jobs/{id}`: no such job for this tenant."""
+
+    code, title = "job_not_found", "Job not found"
+
+
 class JobAlreadyQueued(Exception):
     def __init__(self, task: str, lock: str | None) -> None:
         super().__init__(f"a {task} job with queueing lock {lock!r} is already queued")
@@ -187,7 +193,6 @@ class JobRegistry:
                 fn=fn,
                 retries=retries,
                 backoff=backoff,
-                registry=self,
             )
             self.jobs[name] = job
             return job
@@ -209,8 +214,15 @@ class JobRegistry:
 
         return decorator
 
-    def __bool__(self) -> bool:
-        return bool(self.jobs)
+    @classmethod
+    def combine(cls, *registries: JobRegistry) -> JobRegistry:
+        out = cls()
+        for registry in registries:
+            for name, job in registry.jobs.items():
+                if name in out.jobs:
+                    raise ValueError(f"job {name!r} declared twice")
+                out.jobs[name] = job
+        return out
 
 
 # --- inside a running job -------------------------------------------------------------
@@ -259,8 +271,10 @@ class JobRunner:
         concurrency: int = 2,
         poll_seconds: float = 5.0,
         worker: bool = True,
+        schedules: dict[str, str] | None = None,
     ) -> None:
         self.registry = registry
+        self.schedules = schedules or {}
         self.db = db
         self.schema = db.schema
         self.queue = db.schema
@@ -280,6 +294,7 @@ class JobRunner:
         for job in registry.jobs.values():
             self._register(job)
         self._worker_task: asyncio.Task[None] | None = None
+        self._opened = False
 
     def _register(self, job: Job) -> None:
         retry: RetryStrategy | bool = False
@@ -291,9 +306,10 @@ class JobRunner:
             return await runner._run(job, pctx, kwargs)
 
         task = self.app.task(name=job.name, queue=self.queue, retry=retry, pass_context=True)(run)
-        if job.cron is not None:
+        cron = self.schedules.get(job.name, job.cron)
+        if cron:  # an override of "" turns a schedule off
             # periodic jobs get the tick's `timestamp` as a keyword (dropped in _run)
-            self.app.periodic(cron=job.cron, periodic_id=job.name)(task)  # type: ignore[arg-type]
+            self.app.periodic(cron=cron, periodic_id=job.name)(task)  # type: ignore[arg-type]
 
     async def _run(self, job: Job, pctx: ProcrastinateContext, kwargs: dict[str, Any]) -> Any:
         if job.cron is not None:
@@ -332,8 +348,9 @@ class JobRunner:
 
     async def start(self) -> None:
         await ensure_jobs_schema(self.db.engine, self.schema)
-        await self.app.open_async()
         if self.run_worker:
+            await self.app.open_async()
+            self._opened = True
             self._worker_task = asyncio.create_task(
                 self.app.run_worker_async(
                     queues=[self.queue],
@@ -352,7 +369,9 @@ class JobRunner:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._worker_task
             self._worker_task = None
-        await self.app.close_async()
+        if self._opened:
+            await self.app.close_async()
+            self._opened = False
 
 
 # --- reading jobs -----------------------------------------------------------------------
@@ -504,6 +523,7 @@ __all__ = [
     "Job",
     "JobAlreadyQueued",
     "JobContext",
+    "JobNotFound",
     "JobRegistry",
     "JobRunner",
     "JobStatus",

@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from libs.common.app import create_service_app
+from libs.common.relay import RelayOptions
 from services.production.config import Settings
 from services.production.identity import identity_lifespan
 from services.production.inventory.endpoints import router as inventory_router
@@ -47,4 +48,5 @@ def create_app() -> FastAPI:
             tenants_router,
         ],
         extra_lifespans=[identity_lifespan],
+        relay=RelayOptions(),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from libs.common.app import create_service_app
+from libs.common.relay import RelayOptions
 from libs.contracts import subscriptions_lifespan
 from services.quality.config import Settings
 from services.quality.inspections.endpoints import router as inspections_router
@@ -23,4 +24,5 @@ def create_app() -> FastAPI:
         description=DESCRIPTION,
         routers=[inspections_router, intake_router],
         extra_lifespans=[subscriptions_lifespan(SUBSCRIPTIONS)],
+        relay=RelayOptions(),
     )
