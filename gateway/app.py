@@ -23,7 +23,7 @@ from yarl import URL
 from gateway.config import Settings
 from gateway.openapi import SWAGGER_UI, OpenAPIAggregator
 from gateway.problems import from_error, problem
-from gateway.ratelimit import Policy, RateLimiter
+from gateway.ratelimit import Policy, make_limiter
 from gateway.routes import RouteTable, load_table
 from gateway.server import run
 from gateway.upstream import REQUEST_ID, Upstream, forward_headers, response_headers
@@ -93,7 +93,7 @@ class Gateway:
         self.tenant_policy = Policy("tenant", settings.rate_limit_tenant, window)
         self.client_policy = Policy("client", settings.rate_limit_client, window)
         self.ip_policy = Policy("ip", settings.rate_limit_ip, window)
-        self.limiter = RateLimiter()
+        self.limiter = make_limiter(settings.redis_url)
         self.openapi = OpenAPIAggregator(
             {n: u.base_url for n, u in self.upstreams.items()},
             self.table,
@@ -111,6 +111,7 @@ class Gateway:
         for task in self._tasks:
             task.cancel()
         await self.openapi.close()
+        await self.limiter.close()
         for upstream in self.upstreams.values():
             await upstream.close()
 
@@ -198,7 +199,7 @@ class Gateway:
             except Unauthorized as exc:
                 if self.limits_on:
                     # failed attempts cost the caller's address, so guessing is bounded too
-                    outcome = self.limiter.hit([(self.ip_policy, "ip:" + ip)])
+                    outcome = await self.limiter.take([(self.ip_policy, "ip:" + ip)])
                     if not outcome.allowed:
                         return self._too_many(outcome, instance, rid)
                 return from_error(exc, instance=instance, request_id=rid)
@@ -218,7 +219,7 @@ class Gateway:
                 )
         limit_headers: dict[str, str] | None = None
         if self.limits_on:
-            outcome = self.limiter.hit(checks)
+            outcome = await self.limiter.take(checks)
             if not outcome.allowed:
                 return self._too_many(outcome, instance, rid)
             limit_headers = outcome.headers()

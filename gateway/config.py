@@ -43,8 +43,9 @@ class Settings(BaseSettings):
     circuit_open_seconds: float = 5.0
 
     # Rate limits: token buckets of `quota` requests refilled over `window` seconds.
-    # Held in this process: with N gateway replicas a client gets up to N times the quota
-    # unless the buckets move to a shared store (Redis, a GCRA script); see gateway/ratelimit.py.
+    # Held in this process unless `redis_url` is set: then every replica draws from the same
+    # buckets in Redis (gateway/ratelimit.py), so N replicas still give one quota.
+    redis_url: str | None = Field(default=None, repr=False)
     rate_limit_enabled: bool = True
     rate_limit_window_seconds: int = 60
     rate_limit_tenant: int = 3000

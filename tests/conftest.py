@@ -5,7 +5,8 @@
   (tests/fixtures) use it without any service process.
 - `stack` / `seed`: every service and the gateway as real processes on free loopback
   ports, on that same database, with the demo network seeded through the APIs. A test that
-  uses them is marked `e2e` automatically (`make test-fast` leaves those out).
+  uses them (or starts gateway processes) is marked `e2e` automatically; `make test-fast`
+  leaves those out.
 """
 
 from __future__ import annotations
@@ -20,9 +21,10 @@ from tools.run import prepare_database, start_services
 from tools.seed import SeedContext
 from tools.stack import Stack, make_stack
 
-pytest_plugins = ["tests.fixtures.database"]
+pytest_plugins = ["tests.fixtures.database", "tests.fixtures.auth", "tests.fixtures.app"]
 
-_E2E_FIXTURES = {"stack_and_seed"}
+# Fixtures that start real processes: every service (the stack) or gateway processes.
+_E2E_FIXTURES = {"stack_and_seed", "gw_proc", "gw_low_proc"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -127,11 +127,11 @@ class Stack:
         asyncio.run(bootstrap_database(self))
 
     def migrate(self) -> None:
-        from libs.common.migrations import upgrade
+        """Every implemented service's schema: its Alembic tree, then the job tables."""
+        from tools.migrate import migrate_service
 
         for spec in implemented():
-            if spec.migrations_dir.exists():
-                upgrade(spec.migrations_dir, self.service_dsn(spec.name))
+            migrate_service(spec, self.service_dsn(spec.name))
 
     def bootstrap_operator(self) -> None:
         """Create the platform operator and its first admin (idempotent), via identity's CLI."""

@@ -13,11 +13,12 @@ from libs.common.auth import JWKSCache, TokenVerifier
 from libs.common.db import Database
 from libs.common.errors import install_error_handlers
 from libs.common.health import router as health_router
+from libs.common.housekeeping import kit_jobs
 from libs.common.idempotency import IdempotencyMiddleware
 from libs.common.jobs import JobRegistry, JobRunner
 from libs.common.logs import configure_logging
 from libs.common.middleware import RequestContextMiddleware
-from libs.common.relay import relay_lifespan
+from libs.common.relay import RelayOptions, relay_lifespan
 from libs.common.settings import ServiceSettings
 from libs.openapi.service import service_openapi
 
@@ -39,51 +40,63 @@ def create_service_app(
     extra_lifespans: Sequence[Lifespan] = (),
     on_startup: Sequence[Callable[[FastAPI], Awaitable[None]]] = (),
     jobs: JobRegistry | None = None,
+    relay: RelayOptions | None = None,
     version: str = "0.1.0",
 ) -> FastAPI:
-    """The service's FastAPI app. `jobs`: the service's job declarations; when given, a
-    procrastinate worker runs in this process on the service's own schema and queue
-    (`app.state.jobs`), unless `jobs_worker_enabled` is off (then jobs are only deferred)."""
+    """The service's FastAPI app.
+
+    - `jobs`: the service's job declarations. A job runner (`app.state.jobs`) runs them and
+      the kit's own scheduled jobs (libs.common.housekeeping) in this process, on the
+      service's own schema and queue; with `jobs_worker_enabled` off it only prepares the
+      schema (jobs are still deferred, and run by another process).
+    - `relay`: start the outbox relay (libs.common.relay) with these options; a service with
+      an outbox passes it, sync (which stores its events directly) does not.
+    """
     configure_logging(settings.service_name, settings.log_level)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.settings = settings
-        app.state.db = Database(
-            settings.database_url,
-            schema=settings.db_schema,
-            pool_size=settings.db_pool_size,
-            max_overflow=settings.db_max_overflow,
-        )
-        app.state.verifier = TokenVerifier(
-            JWKSCache(settings.jwks_url),
-            issuer=settings.jwt_issuer,
-            audience=settings.jwt_audience,
-            leeway=settings.jwt_leeway_seconds,
-        )
+        # A test may hand in its own database (one rolled-back transaction) and verifier.
+        own_db = getattr(app.state, "db", None) is None
+        if own_db:
+            app.state.db = Database(
+                settings.database_url,
+                schema=settings.db_schema,
+                pool_size=settings.db_pool_size,
+                max_overflow=settings.db_max_overflow,
+            )
+        if getattr(app.state, "verifier", None) is None:
+            app.state.verifier = TokenVerifier(
+                JWKSCache(settings.jwks_url),
+                issuer=settings.jwt_issuer,
+                audience=settings.jwt_audience,
+                leeway=settings.jwt_leeway_seconds,
+            )
         for hook in on_startup:
             await hook(app)
         async with AsyncExitStack() as stack:
-            if jobs:
+            if settings.jobs_enabled:
                 runner = JobRunner(
-                    jobs,
+                    JobRegistry.combine(kit_jobs, jobs or JobRegistry()),
                     app.state.db,
                     database_url=settings.database_url,
                     state=app.state,
                     concurrency=settings.jobs_concurrency,
                     poll_seconds=settings.jobs_poll_seconds,
                     worker=settings.jobs_worker_enabled,
+                    schedules=settings.job_schedules,
                 )
                 await runner.start()
                 stack.push_async_callback(runner.stop)
                 app.state.jobs = runner
             for extra in extra_lifespans:
                 await stack.enter_async_context(extra(app))
-            # Every service with an outbox table relays it to sync (sync itself stores directly)
-            if settings.relay_enabled and settings.service_name != "sync":
-                await stack.enter_async_context(relay_lifespan()(app))
+            if relay is not None:
+                await stack.enter_async_context(relay_lifespan(relay)(app))
             yield
-        await app.state.db.dispose()
+        if own_db:
+            await app.state.db.dispose()
 
     app = FastAPI(
         title=title,

@@ -22,7 +22,8 @@ worker, `LISTEN/NOTIFY` wakes the worker at commit, several replicas share the q
 
     # in a service, inside the request's transaction:
     job_id = await render_report.defer(session, tenant_id=principal.tenant_id, report_id=...)
-    # and where the user waits: get_job(session, tenant_id, job_id) / list_jobs(...)
+    # job_id is a UUID; where the user waits: get_job(session, tenant_id, job_id) (raise
+    # JobNotFound on None) / list_jobs(session, tenant_id, page)
 
 `defer` writes the job in the request's own transaction (through procrastinate's SQL
 function `procrastinate_defer_jobs_v1`), like the outbox: the job exists if and only if the
@@ -41,7 +42,7 @@ import importlib.resources
 import logging
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -54,12 +55,15 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from libs.common.db import Database, rls_policy_sql
+from libs.common.errors import NotFound
+from libs.common.ids import new_id
 from libs.common.pagination import PageParams, decode_cursor, encode_cursor
 
 log = logging.getLogger("weft.jobs")
 
 JobFunction = Callable[..., Awaitable[Any]]
 _TENANT_ARG = "_weft_tenant_id"
+_JOB_ARG = "_weft_job_id"
 _PROCRASTINATE_VERSION = importlib.metadata.version("procrastinate")
 _SCHEMA_MARK = "weft: procrastinate "
 
@@ -81,7 +85,7 @@ STATUS_SQL = """
 class JobStatus(BaseModel):
     """What a user waiting for a job reads (`GET .../jobs/{id}`)."""
 
-    id: int
+    id: uuid.UUID
     task: str
     status: str  # queued, running, retrying, succeeded, failed, cancelled
     attempts: int
@@ -106,7 +110,6 @@ class Job:
     retries: int
     backoff: int
     cron: str | None = None
-    registry: JobRegistry | None = field(default=None, repr=False)
 
     async def defer(
         self,
@@ -116,21 +119,23 @@ class Job:
         queueing_lock: str | None = None,
         run_at: datetime | None = None,
         **kwargs: Any,
-    ) -> int:
-        """Enqueue this job in `session`'s transaction; returns the job id.
+    ) -> uuid.UUID:
+        """Enqueue this job in `session`'s transaction; returns the job's id.
 
         The job is visible to the worker at commit, and never if the transaction rolls back.
         `tenant_id` is the tenant the job acts for (its transactions set it; its progress is
-        readable by that tenant only); None for system work. `queueing_lock`: at most one
+        readable by that tenant only); None for system work (readable in system sessions). `queueing_lock`: at most one
         queued job with this lock at a time (a second defer raises `JobAlreadyQueued`).
         """
         queue = await _queue_of(session)
+        public_id = new_id()
         args = dict(kwargs)
+        args[_JOB_ARG] = str(public_id)
         if tenant_id is not None:
             args[_TENANT_ARG] = str(tenant_id)
         try:
             async with session.begin_nested():
-                job_id = (
+                queued_id = (
                     await session.execute(
                         _DEFER,
                         {
@@ -147,14 +152,20 @@ class Job:
             if "procrastinate_jobs_queueing_lock_idx" in str(exc):
                 raise JobAlreadyQueued(self.name, queueing_lock) from None
             raise
-        if tenant_id is not None:
-            await session.execute(
-                _INSERT_JOB, {"id": job_id, "tenant_id": tenant_id, "task": self.name}
-            )
-        return int(job_id)
+        await session.execute(
+            _INSERT_JOB,
+            {"id": public_id, "job_id": queued_id, "tenant_id": tenant_id, "task": self.name},
+        )
+        return public_id
 
     async def __call__(self, ctx: JobContext, **kwargs: Any) -> Any:
         return await self.fn(ctx, **kwargs)
+
+
+class JobNotFound(NotFound):
+    """For a service's `GET .../jobs/{id}`: no such job for this tenant."""
+
+    code, title = "job_not_found", "Job not found"
 
 
 class JobAlreadyQueued(Exception):
@@ -187,7 +198,6 @@ class JobRegistry:
                 fn=fn,
                 retries=retries,
                 backoff=backoff,
-                registry=self,
             )
             self.jobs[name] = job
             return job
@@ -209,8 +219,15 @@ class JobRegistry:
 
         return decorator
 
-    def __bool__(self) -> bool:
-        return bool(self.jobs)
+    @classmethod
+    def combine(cls, *registries: JobRegistry) -> JobRegistry:
+        out = cls()
+        for registry in registries:
+            for name, job in registry.jobs.items():
+                if name in out.jobs:
+                    raise ValueError(f"job {name!r} declared twice")
+                out.jobs[name] = job
+        return out
 
 
 # --- inside a running job -------------------------------------------------------------
@@ -220,7 +237,7 @@ class JobRegistry:
 class JobContext:
     """What a job function gets: who it runs for, the database, progress reporting."""
 
-    job_id: int
+    job_id: uuid.UUID | None  # None for a tick of a periodic job (no progress to read)
     task: str
     attempt: int  # 0 on the first run
     tenant_id: uuid.UUID | None
@@ -237,6 +254,8 @@ class JobContext:
         self, done: int, total: int | None = None, message: str | None = None
     ) -> None:
         """Record progress, committed at once so a user polling the job sees it."""
+        if self.job_id is None:
+            return
         async with self.db.transaction(None, system=True) as s:
             await s.execute(
                 _PROGRESS, {"id": self.job_id, "done": done, "total": total, "message": message}
@@ -259,8 +278,10 @@ class JobRunner:
         concurrency: int = 2,
         poll_seconds: float = 5.0,
         worker: bool = True,
+        schedules: dict[str, str] | None = None,
     ) -> None:
         self.registry = registry
+        self.schedules = schedules or {}
         self.db = db
         self.schema = db.schema
         self.queue = db.schema
@@ -280,6 +301,7 @@ class JobRunner:
         for job in registry.jobs.values():
             self._register(job)
         self._worker_task: asyncio.Task[None] | None = None
+        self._opened = False
 
     def _register(self, job: Job) -> None:
         retry: RetryStrategy | bool = False
@@ -291,15 +313,17 @@ class JobRunner:
             return await runner._run(job, pctx, kwargs)
 
         task = self.app.task(name=job.name, queue=self.queue, retry=retry, pass_context=True)(run)
-        if job.cron is not None:
+        cron = self.schedules.get(job.name, job.cron)
+        if cron:  # an override of "" turns a schedule off
             # periodic jobs get the tick's `timestamp` as a keyword (dropped in _run)
-            self.app.periodic(cron=job.cron, periodic_id=job.name)(task)  # type: ignore[arg-type]
+            self.app.periodic(cron=cron, periodic_id=job.name)(task)  # type: ignore[arg-type]
 
     async def _run(self, job: Job, pctx: ProcrastinateContext, kwargs: dict[str, Any]) -> Any:
         if job.cron is not None:
             kwargs.pop("timestamp", None)  # procrastinate passes the tick to periodic jobs
         tenant = kwargs.pop(_TENANT_ARG, None)
-        job_id = int(pctx.job.id or 0)
+        public = kwargs.pop(_JOB_ARG, None)
+        job_id = uuid.UUID(public) if public else None
         ctx = JobContext(
             job_id=job_id,
             task=job.name,
@@ -316,7 +340,11 @@ class JobRunner:
         await self._record(job_id, result=result)
         return result
 
-    async def _record(self, job_id: int, *, result: Any = None, error: str | None = None) -> None:
+    async def _record(
+        self, job_id: uuid.UUID | None, *, result: Any = None, error: str | None = None
+    ) -> None:
+        if job_id is None:
+            return
         try:
             async with self.db.transaction(None, system=True) as s:
                 await s.execute(
@@ -332,8 +360,9 @@ class JobRunner:
 
     async def start(self) -> None:
         await ensure_jobs_schema(self.db.engine, self.schema)
-        await self.app.open_async()
         if self.run_worker:
+            await self.app.open_async()
+            self._opened = True
             self._worker_task = asyncio.create_task(
                 self.app.run_worker_async(
                     queues=[self.queue],
@@ -352,13 +381,17 @@ class JobRunner:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._worker_task
             self._worker_task = None
-        await self.app.close_async()
+        if self._opened:
+            await self.app.close_async()
+            self._opened = False
 
 
 # --- reading jobs -----------------------------------------------------------------------
 
 
-async def get_job(session: AsyncSession, tenant_id: uuid.UUID, job_id: int) -> JobStatus | None:
+async def get_job(
+    session: AsyncSession, tenant_id: uuid.UUID, job_id: uuid.UUID
+) -> JobStatus | None:
     """The job, if it is the tenant's (the `jobs` row is under row-level security too)."""
     row = (
         (await session.execute(_SELECT.bindparams(tenant_id=tenant_id), {"id": job_id}))
@@ -376,7 +409,7 @@ async def list_jobs(
     task: str | None = None,
 ) -> tuple[list[JobStatus], str | None]:
     """The tenant's jobs, newest first, one keyset page at a time."""
-    before = decode_cursor(params.cursor, [int])[0] if params.cursor else None
+    before = decode_cursor(params.cursor, [uuid.UUID])[0] if params.cursor else None
     rows = (
         (
             await session.execute(
@@ -411,11 +444,22 @@ async def ensure_jobs_schema(engine: AsyncEngine, schema: str) -> None:
             await raw.execute(f'SET LOCAL search_path TO "{schema}"')
             await raw.execute("SELECT pg_advisory_xact_lock(hashtext($1))", f"weft.jobs.{schema}")
             await _ensure_procrastinate(raw, schema)
-            if not await raw.fetchval("SELECT to_regclass('jobs') IS NOT NULL"):
-                await raw.execute(_CREATE_JOBS)
-                for stmt in rls_policy_sql(schema, "jobs"):
-                    await raw.execute(stmt)
+            await _ensure_jobs_table(raw, schema)
         await conn.close()
+
+
+async def _ensure_jobs_table(raw: Any, schema: str) -> None:
+    if await raw.fetchval("SELECT to_regclass('jobs') IS NOT NULL"):
+        comment = await raw.fetchval("SELECT obj_description('jobs'::regclass)")
+        if comment == _JOBS_MARK:
+            return
+        # the first shape (bigint ids, one hour on main before any release): progress only
+        log.warning("replacing the jobs table of an older kit", extra={"schema": schema})
+        await raw.execute("DROP TABLE jobs")
+    await raw.execute(_CREATE_JOBS)
+    for stmt in rls_policy_sql(schema, "jobs"):
+        await raw.execute(stmt)
+    await raw.execute(f"COMMENT ON TABLE jobs IS '{_JOBS_MARK}'")
 
 
 async def _ensure_procrastinate(raw: Any, schema: str) -> None:
@@ -450,10 +494,12 @@ async def _queue_of(session: AsyncSession) -> str:
     return str((await session.execute(text("SELECT current_schema()"))).scalar_one())
 
 
+_JOBS_MARK = "weft: jobs v2"
 _CREATE_JOBS = """
 CREATE TABLE jobs (
-    id bigint PRIMARY KEY,
-    tenant_id uuid NOT NULL,
+    id uuid PRIMARY KEY,
+    job_id bigint NOT NULL UNIQUE,
+    tenant_id uuid,
     task text NOT NULL,
     progress_done integer NOT NULL DEFAULT 0,
     progress_total integer,
@@ -473,7 +519,9 @@ _DEFER = text(
     ]::procrastinate_job_to_defer_v1[]))
     """
 )
-_INSERT_JOB = text("INSERT INTO jobs (id, tenant_id, task) VALUES (:id, :tenant_id, :task)")
+_INSERT_JOB = text(
+    "INSERT INTO jobs (id, job_id, tenant_id, task) VALUES (:id, :job_id, :tenant_id, :task)"
+)
 _PROGRESS = text(
     "UPDATE jobs SET progress_done = :done, progress_total = COALESCE(:total, progress_total), "
     "message = COALESCE(:message, message), updated_at = now() WHERE id = :id"
@@ -488,14 +536,14 @@ _COLUMNS = f"""
     j.updated_at
 """
 _SELECT = text(
-    f"SELECT {_COLUMNS} FROM jobs j LEFT JOIN procrastinate_jobs p ON p.id = j.id "
+    f"SELECT {_COLUMNS} FROM jobs j LEFT JOIN procrastinate_jobs p ON p.id = j.job_id "
     "WHERE j.id = :id AND j.tenant_id = :tenant_id"
 )
 _LIST = text(
-    f"SELECT {_COLUMNS} FROM jobs j LEFT JOIN procrastinate_jobs p ON p.id = j.id "
+    f"SELECT {_COLUMNS} FROM jobs j LEFT JOIN procrastinate_jobs p ON p.id = j.job_id "
     "WHERE j.tenant_id = :tenant_id "
     "AND (CAST(:task AS text) IS NULL OR j.task = :task) "
-    "AND (CAST(:before AS bigint) IS NULL OR j.id < :before) "
+    "AND (CAST(:before AS uuid) IS NULL OR j.id < :before) "
     "ORDER BY j.id DESC LIMIT :limit"
 )
 
@@ -504,6 +552,7 @@ __all__ = [
     "Job",
     "JobAlreadyQueued",
     "JobContext",
+    "JobNotFound",
     "JobRegistry",
     "JobRunner",
     "JobStatus",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import command, context, op
@@ -27,6 +28,16 @@ def alembic_config(migrations_dir: Path, database_url: str) -> Config:
     return cfg
 
 
+def include_object(
+    obj: Any, name: str | None, type_: str, reflected: bool, _compare_to: Any
+) -> bool:
+    """Autogenerate leaves alone what the kit creates outside Alembic: the job runner's
+    tables (procrastinate's and `jobs`, libs.common.jobs.ensure_jobs_schema)."""
+    if type_ == "table" and reflected and name is not None:
+        return not (name.startswith("procrastinate_") or name == "jobs")
+    return True
+
+
 def upgrade(migrations_dir: Path, database_url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(migrations_dir, database_url), revision)
 
@@ -44,6 +55,7 @@ def run_env(metadata: MetaData, schema: str) -> None:
             version_table_schema=schema,
             include_schemas=True,
             include_name=lambda name, type_, _parent: type_ != "schema" or name == schema,
+            include_object=include_object,
             compare_type=True,
         )
         with context.begin_transaction():

@@ -51,16 +51,19 @@ class ServiceSettings(BaseSettings):
     service_secret: str = Field(default="", repr=False)
     # Where the relay sends outbox batches (sync's ingest endpoint)
     sync_ingest_url: str = "http://127.0.0.1:8106/internal/events"
-    # The outbox relay (libs.common.relay), started by create_service_app when the schema
-    # has an outbox table
+    # The outbox relay (libs.common.relay), started by create_service_app(relay=...) when
+    # the schema has an outbox table
     relay_enabled: bool = True
     relay_poll_seconds: float = 0.2
     relay_batch_size: int = 100
 
-    # Background jobs (libs.common.jobs): the worker inside the service process
+    # Background jobs (libs.common.jobs): the runner and its worker inside the process
+    jobs_enabled: bool = True
     jobs_worker_enabled: bool = True
     jobs_concurrency: int = 2
     jobs_poll_seconds: float = 5.0  # LISTEN/NOTIFY wakes it sooner; polling covers a lost one
+    # Cron overrides per scheduled job name ("" switches a schedule off)
+    job_schedules: dict[str, str] = Field(default_factory=dict)
 
     # Secrets a service must never run with a placeholder for, outside development.
     secret_fields: ClassVar[tuple[str, ...]] = ("service_secret",)

@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from libs.common.app import create_service_app
+from libs.common.relay import RelayOptions
 from services.identity.api_clients.endpoints import router as api_clients_router
 from services.identity.audit.endpoints import router as audit_router
 from services.identity.auth.endpoints import router as auth_router
@@ -16,7 +17,7 @@ from services.identity.config import Settings
 from services.identity.elevations.endpoints import router as elevations_router
 from services.identity.invites.endpoints import router as invites_router
 from services.identity.keys import KeyStore
-from services.identity.outbox_relay import outbox_lifespan
+from services.identity.mail import mail_channel
 from services.identity.passwords.endpoints import router as passwords_router
 from services.identity.roles.endpoints import router as roles_router
 from services.identity.signing.endpoints import router as signing_router
@@ -93,7 +94,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             elevations_router,
         ],
         on_startup=[_load_keys],
-        extra_lifespans=[outbox_lifespan(), _plant_directory],
+        extra_lifespans=[_plant_directory],
+        relay=RelayOptions(mail=mail_channel(settings.mail_dir)),
     )
     _with_oauth2_scheme(app)
     return app

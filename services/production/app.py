@@ -7,6 +7,7 @@ from fastapi import FastAPI
 
 from libs.common.app import create_service_app
 from libs.contracts import subscriptions_lifespan
+from libs.common.relay import RelayOptions
 from services.production.config import Settings
 from services.production.identity import identity_lifespan
 from services.production.inventory.endpoints import router as inventory_router
@@ -49,4 +50,5 @@ def create_app() -> FastAPI:
             tenants_router,
         ],
         extra_lifespans=[identity_lifespan, subscriptions_lifespan(SUBSCRIPTIONS)],
+        relay=RelayOptions(),
     )

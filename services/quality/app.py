@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from libs.common.app import create_service_app
+from libs.common.relay import RelayOptions
 from libs.contracts import subscriptions_lifespan
 from services.quality.checklists.endpoints import router as checklists_router
 from services.quality.config import Settings
@@ -55,4 +56,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         on_startup=[_evidence],
         extra_lifespans=[subscriptions_lifespan(SUBSCRIPTIONS), feed_lifespan],
         jobs=jobs,
+        relay=RelayOptions(),
     )

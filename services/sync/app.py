@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -13,7 +11,7 @@ from fastapi import FastAPI
 
 from libs.common.app import create_service_app
 from libs.contracts import add_webhooks
-from services.sync.cleanup import cleanup_loop
+from services.sync.cleanup import jobs
 from services.sync.config import Settings
 from services.sync.consumers.endpoints import router as consumers_router
 from services.sync.delivery.worker import DeliveryWorker
@@ -36,16 +34,12 @@ async def delivery_lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.worker = worker
     if settings.delivery_enabled:
         await worker.start()
-    cleanup = asyncio.create_task(cleanup_loop(app.state.db, settings))
     # Start-up objects (modules, metadata, routes) never die: keep them out of the cyclic
     # GC's full passes, which otherwise stall the delivery loop for tens of milliseconds.
     gc.freeze()
     try:
         yield
     finally:
-        cleanup.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await cleanup
         if settings.delivery_enabled:
             await worker.stop()
 
@@ -64,6 +58,7 @@ def create_app() -> FastAPI:
             events_router,
         ],
         extra_lifespans=[delivery_lifespan],
+        jobs=jobs,
     )
     with_webhooks(app)
     return app

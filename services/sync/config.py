@@ -26,9 +26,9 @@ class Settings(ServiceSettings):
     # SSRF guard: refuse private, loopback, link-local... addresses unless this is on (dev/test)
     allow_private_urls: bool = False
 
-    # Events are kept this long (published), then removed by the cleanup job
+    # Events are kept this long (published), then removed by the scheduled job
+    # sync.prune_events (services/sync/cleanup.py; its cron: job_schedules)
     event_retention_days: int = 30
-    cleanup_interval_seconds: float = 3600
 
     # Delivery
     retry_schedule: list[float] = Field(default_factory=lambda: list(DEFAULT_RETRY_SCHEDULE))

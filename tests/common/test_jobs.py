@@ -52,7 +52,7 @@ async def runner_for(schema: ScratchSchema) -> AsyncIterator[RunnerFactory]:
 
 
 async def wait_for(
-    db: Database, tenant: uuid.UUID, job_id: int, pred: Callable[[JobStatus], bool]
+    db: Database, tenant: uuid.UUID, job_id: uuid.UUID, pred: Callable[[JobStatus], bool]
 ) -> JobStatus:
     deadline = time.monotonic() + 15
     last: JobStatus | None = None
@@ -126,15 +126,15 @@ async def test_a_job_deferred_in_a_rolled_back_transaction_never_runs(
     runner_for: RunnerFactory,
 ) -> None:
     registry = JobRegistry()
-    ran: list[int] = []
+    ran: list[str] = []
 
     @registry.job("test.never")
     async def never(ctx: JobContext) -> None:
-        ran.append(ctx.job_id)
+        ran.append("never")
 
     @registry.job("test.marker")
     async def marker(ctx: JobContext) -> None:
-        ran.append(-1)
+        ran.append("marker")
 
     _, db = await runner_for(registry)
     tenant = uuid.uuid4()
@@ -145,7 +145,7 @@ async def test_a_job_deferred_in_a_rolled_back_transaction_never_runs(
     async with db.transaction(tenant) as s:
         marker_id = await marker.defer(s, tenant_id=tenant)
     await wait_for(db, tenant, marker_id, lambda j: j.status == "succeeded")
-    assert ran == [-1]
+    assert ran == ["marker"]
     async with db.transaction(tenant) as s:
         items, _ = await list_jobs(s, tenant, PageParams(limit=10))
     assert [j.task for j in items] == ["test.marker"]
@@ -261,7 +261,7 @@ async def test_list_jobs_pages_newest_first(runner_for: RunnerFactory) -> None:
     tenant = uuid.uuid4()
     async with db.transaction(tenant) as s:
         ids = [await noop.defer(s, tenant_id=tenant, n=n) for n in range(5)]
-    seen: list[int] = []
+    seen: list[uuid.UUID] = []
     cursor = None
     async with db.transaction(tenant) as s:
         while True:
@@ -269,4 +269,28 @@ async def test_list_jobs_pages_newest_first(runner_for: RunnerFactory) -> None:
             seen += [j.id for j in items]
             if cursor is None:
                 break
-    assert seen == sorted(ids, reverse=True)
+    assert seen == sorted(ids, reverse=True)  # UUIDv7: newest first
+    assert all(isinstance(i, uuid.UUID) for i in ids)
+
+
+async def test_a_jobs_table_of_the_first_shape_is_replaced(schema: ScratchSchema) -> None:
+    db = Database(schema.url, schema=schema.schema)
+    try:
+        async with db.engine.begin() as conn:
+            await conn.execute(text("CREATE TABLE jobs (id bigint PRIMARY KEY, task text)"))
+        await ensure_jobs_schema(db.engine, schema.schema)
+        async with db.engine.connect() as conn:
+            columns = set(
+                (
+                    await conn.execute(
+                        text(
+                            "SELECT column_name FROM information_schema.columns "
+                            "WHERE table_schema = :s AND table_name = 'jobs'"
+                        ),
+                        {"s": schema.schema},
+                    )
+                ).scalars()
+            )
+    finally:
+        await db.dispose()
+    assert {"id", "job_id", "tenant_id", "progress_done"} <= columns

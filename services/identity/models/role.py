@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from sqlalchemy import Boolean, String, UniqueConstraint
+import uuid
+
+from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint, Uuid
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -13,6 +15,13 @@ class Role(IdMixin, TenantMixin, TimestampMixin, VersionMixin, Base):
 
     __tablename__ = "roles"
     __table_args__ = (UniqueConstraint("tenant_id", "name"),)
+
+    # a tenant's roles and users go only with it (the FK the first migration made)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid,
+        ForeignKey("identity.tenants.id", name="fk_roles_tenant_id_tenants"),
+        index=True,
+    )
 
     name: Mapped[str] = mapped_column(String(64), nullable=False)
     space: Mapped[str] = mapped_column(String(16), nullable=False)

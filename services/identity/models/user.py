@@ -1,8 +1,9 @@
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
-from sqlalchemy import DateTime, Index, String, func
+from sqlalchemy import DateTime, ForeignKey, Index, String, Uuid, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from libs.common.models import IdMixin, TenantMixin, TimestampMixin, VersionMixin
@@ -14,6 +15,13 @@ class User(IdMixin, TenantMixin, TimestampMixin, VersionMixin, Base):
     __table_args__ = (
         # email is unique per tenant, case-insensitively
         Index("uq_users_tenant_id_email", "tenant_id", func.lower("email"), unique=True),
+    )
+
+    # a tenant's roles and users go only with it (the FK the first migration made)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid,
+        ForeignKey("identity.tenants.id", name="fk_users_tenant_id_tenants"),
+        index=True,
     )
 
     email: Mapped[str] = mapped_column(String(320), nullable=False)

@@ -1,0 +1,52 @@
+"""Identity's mail: welcome and invite messages, written from the outbox by the relay's
+mail channel. `identity.mail.*` rows carry one-time links, so they never leave identity:
+the channel writes them to the mail folder and scrubs the link from the row once written."""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+from typing import Any
+
+from libs.common.relay import MailChannel
+
+MAIL_PREFIX = "identity.mail."
+
+SUBJECTS = {
+    "identity.mail.welcome": "Welcome to Weft: set your password for {tenant}",
+    "identity.mail.invite": "You are invited to {tenant} on Weft",
+    "identity.mail.password_reset": "Reset your Weft password for {tenant}",
+}
+
+
+def render_mail(row: Any) -> EmailMessage:
+    data = dict(row.data)
+    msg = EmailMessage()
+    msg["To"] = data.get("to", "")
+    msg["From"] = "Weft <no-reply@weft.local>"
+    msg["Subject"] = SUBJECTS.get(row.type, "Weft").format(tenant=data.get("tenant", "Weft"))
+    msg["Message-ID"] = f"<{row.id}@weft.local>"
+    lines = [f"Hello {data.get('name') or ''}".rstrip() + ",", ""]
+    if row.type == "identity.mail.invite":
+        lines.append(
+            f"You are invited to {data.get('tenant')} with the roles "
+            f"{', '.join(data.get('roles') or [])}."
+        )
+    elif row.type == "identity.mail.password_reset":
+        lines.append(f"Someone asked to reset your password for {data.get('tenant')}.")
+        lines.append("If it was not you, ignore this message: your password stays as it is.")
+    else:
+        lines.append(f"Your Weft tenant {data.get('tenant')} is ready.")
+    lines += [
+        "",
+        f"Set your password here (the link works once and expires {data.get('expires_at')}):",
+        str(data.get("accept_url", "")),
+        "",
+    ]
+    msg.set_content("\n".join(lines))
+    return msg
+
+
+def mail_channel(mail_dir: str) -> MailChannel:
+    return MailChannel(
+        prefix=MAIL_PREFIX, render=render_mail, directory=mail_dir, scrub=("accept_url",)
+    )
