@@ -20,12 +20,12 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import Principal, Space
 from libs.common.db import Database
-from libs.common.deps import CurrentPrincipal, require
+from libs.common.deps import CurrentPrincipal
 from libs.common.errors import AUTH_ERRORS, Forbidden, problem_responses
 from services.catalog.models import Organisation
 
@@ -76,18 +76,15 @@ class NotLinked(Forbidden):
     title = "No organisation is linked to this tenant"
 
 
-_SET_PARENT = text("SELECT set_config('weft.parent_tenant_id', :ptid, true)")
-
-
 async def _reader_session(
     request: Request, principal: CurrentPrincipal
 ) -> AsyncIterator[tuple[AsyncSession, Principal]]:
     db: Database = request.app.state.db
-    async with db.transaction(principal.tenant_id) as session:
-        if principal.parent_tenant_id is not None:
-            # both halves of the client rule: the row's tenant is our parent (policy) and our
-            # tenant is linked to one of its organisations (client_links)
-            await session.execute(_SET_PARENT, {"ptid": str(principal.parent_tenant_id)})
+    # both halves of the client rule: the row's tenant is our parent (weft.parent_tenant_id)
+    # and our tenant is linked to one of its organisations (client_links)
+    async with db.transaction(
+        principal.tenant_id, parent_tenant_id=principal.parent_tenant_id
+    ) as session:
         yield session, principal
 
 
@@ -127,10 +124,6 @@ def reader_access(catalog: bool = True) -> Any:
 
     dependency.__name__ = f"reader_{perm.replace(':', '_')}"
     return Depends(dependency)
-
-
-def provider_require(perm: str) -> Any:
-    return Depends(require(Space.PROVIDER, perm=perm))
 
 
 # Money and quantities travel as decimal strings; numbers are accepted on input.
