@@ -8,12 +8,16 @@ from fastapi import FastAPI
 from libs.common.app import create_service_app
 from services.catalog.channels.endpoints import router as channels_router
 from services.catalog.config import Settings
+from services.catalog.coverage import escalation  # declares catalog.escalate_overdue
 from services.catalog.coverage.endpoints import public_router as qr_router
 from services.catalog.coverage.endpoints import router as coverage_router
-from services.catalog.coverage.escalation import jobs
+from services.catalog.jobs import jobs
 from services.catalog.orgs.endpoints import router as orgs_router
 from services.catalog.pricing.endpoints import router as pricing_router
 from services.catalog.products.endpoints import router as products_router
+from services.catalog.stats.endpoints import router as stats_router
+from services.catalog.transfer import jobs as transfer_jobs  # declares catalog.import
+from services.catalog.transfer.endpoints import router as transfer_router
 
 DESCRIPTION = """
 The manufacturer network's commercial side. Organisations (manufacturers, distributors,
@@ -30,6 +34,9 @@ currency.
 """
 
 
+JOB_MODULES = (escalation, transfer_jobs)
+
+
 def create_app() -> FastAPI:
     settings = Settings()
     return create_service_app(
@@ -43,6 +50,8 @@ def create_app() -> FastAPI:
             pricing_router,
             coverage_router,
             qr_router,
+            stats_router,
+            transfer_router,
         ],
         jobs=jobs,
     )

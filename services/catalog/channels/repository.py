@@ -149,3 +149,23 @@ async def published_for(
     if channel_id is not None:
         stmt = stmt.where(ChannelCatalog.channel_id == channel_id)
     return [(c, v) for c, v in (await session.execute(stmt)).all()]
+
+
+async def published_all(
+    session: AsyncSession, tenant_id: uuid.UUID, channel_id: uuid.UUID | None
+) -> list[tuple[ChannelCatalog, CatalogVersion]]:
+    """The current published version of every catalog of the tenant."""
+    stmt = (
+        select(ChannelCatalog, CatalogVersion)
+        .join(
+            CatalogVersion,
+            and_(
+                CatalogVersion.catalog_id == ChannelCatalog.id,
+                CatalogVersion.number == ChannelCatalog.current_version,
+            ),
+        )
+        .where(ChannelCatalog.tenant_id == tenant_id, CatalogVersion.tenant_id == tenant_id)
+    )
+    if channel_id is not None:
+        stmt = stmt.where(ChannelCatalog.channel_id == channel_id)
+    return [(c, v) for c, v in (await session.execute(stmt)).all()]

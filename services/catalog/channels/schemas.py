@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from libs.common.freejson import FreeJson
 from services.catalog.web import Body, Schema
 
 ChannelType = Literal["direct", "distributor", "dealer", "online"]
@@ -50,7 +51,7 @@ class ItemConstraints(BaseModel):
     territories: list[str] = Field(
         default=[], description="The audience must cover one of these (ISO 3166 codes)"
     )
-    extra: dict[str, Any] = {}
+    extra: FreeJson = {}
 
 
 class DraftItem(Schema):

@@ -15,15 +15,15 @@ from datetime import UTC, datetime
 from typing import cast
 
 from libs.common.db import Database
-from libs.common.jobs import JobContext, JobRegistry
+from libs.common.jobs import JobContext
 from services.catalog.coverage import repository as repo
 from services.catalog.coverage.schemas import EscalationStep, PolicyRules, Severity
 from services.catalog.coverage.service import due_dates
 from services.catalog.events import TicketEscalated, emit
+from services.catalog.jobs import jobs
 from services.catalog.models import Ticket, TicketEscalation
 
 log = logging.getLogger("weft.catalog.escalation")
-jobs = JobRegistry()
 
 
 def _breached(ticket: Ticket, step: EscalationStep, now: datetime) -> str | None:

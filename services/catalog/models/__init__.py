@@ -11,6 +11,7 @@ from services.catalog.models.coverage import Engineer, ServicePolicy, Ticket, Ti
 from services.catalog.models.org import Organisation, OrgRelationship
 from services.catalog.models.pricing import Agreement, PriceBook, PriceRule
 from services.catalog.models.product import Equipment, Offering, Product, Sku
+from services.catalog.models.transfer import Import
 
 idempotency_keys = idempotency_table(Base.metadata)
 outbox = outbox_table(Base.metadata)
@@ -24,6 +25,7 @@ __all__ = [
     "ChannelCatalog",
     "Engineer",
     "Equipment",
+    "Import",
     "Offering",
     "OrgRelationship",
     "Organisation",

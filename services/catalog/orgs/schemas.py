@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from libs.common.freejson import FreeJson
 from services.catalog.web import Body, Schema
 
 OrgType = Literal[
@@ -118,8 +119,8 @@ class OrganisationCreate(Body):
     addresses: list[Address] = []
     regions: list[str] = Field(default=[], description="Territories (ISO 3166 codes)")
     certifications: list[str] = []
-    profile: dict[str, Any] = Field(default={}, description="The inputs of the org's type")
-    metadata: dict[str, Any] = {}
+    profile: FreeJson = Field(default={}, description="The inputs of the org's type")
+    metadata: FreeJson = {}
     client_tenant_id: uuid.UUID | None = Field(
         default=None, description="The client tenant whose users act as this organisation"
     )
@@ -141,8 +142,8 @@ class OrganisationUpdate(Body):
     addresses: list[Address] | None = None
     regions: list[str] | None = None
     certifications: list[str] | None = None
-    profile: dict[str, Any] | None = None
-    metadata: dict[str, Any] | None = None
+    profile: FreeJson | None = None
+    metadata: FreeJson | None = None
     client_tenant_id: uuid.UUID | None = None
 
 

@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
+from libs.common.freejson import FreeJson
 from services.catalog.web import Amount, Body, Schema
 
 Lifecycle = Literal["draft", "active", "discontinued"]
@@ -33,14 +34,14 @@ class ProductCreate(Body):
     code: str = Field(min_length=1, max_length=120, examples=["P-A"])
     name: str = Field(min_length=1, max_length=255)
     category: str | None = Field(default=None, max_length=120)
-    attributes: dict[str, Any] = {}
+    attributes: FreeJson = {}
     lifecycle_status: Lifecycle = "active"
 
 
 class ProductUpdate(Body):
     name: str | None = Field(default=None, min_length=1, max_length=255)
     category: str | None = Field(default=None, max_length=120)
-    attributes: dict[str, Any] | None = None
+    attributes: FreeJson | None = None
     lifecycle_status: Lifecycle | None = None
 
 
@@ -63,7 +64,7 @@ class SkuCreate(Body):
     product_id: uuid.UUID
     sku_code: str = Field(min_length=1, max_length=120, examples=["S-A1"])
     name: str | None = Field(default=None, max_length=255)
-    attributes: dict[str, Any] = {}
+    attributes: FreeJson = {}
     status: SkuStatus = "active"
     cost: Amount | None = Field(default=None, ge=0, description="Unit cost, for margin rules")
     cost_currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$", examples=["EUR"])
@@ -77,7 +78,7 @@ class SkuCreate(Body):
 
 class SkuUpdate(Body):
     name: str | None = Field(default=None, max_length=255)
-    attributes: dict[str, Any] | None = None
+    attributes: FreeJson | None = None
     status: SkuStatus | None = None
     cost: Amount | None = Field(default=None, ge=0)
     cost_currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$", examples=["EUR"])
@@ -99,7 +100,7 @@ class OfferingCreate(Body):
     offer_type: Literal["sale", "subscription", "rental"]
     term: str | None = Field(default=None, max_length=40, examples=["P12M"])
     service_level: str | None = Field(default=None, max_length=80)
-    conditions: dict[str, Any] = {}
+    conditions: FreeJson = {}
 
 
 class Equipment(Schema):
@@ -122,7 +123,7 @@ class EquipmentCreate(Body):
         default=None, description="Defaults to the SKU's manufacturer"
     )
     owner_org_id: uuid.UUID | None = None
-    site: dict[str, Any] = {}
+    site: FreeJson = {}
     region: str | None = Field(default=None, pattern=r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$")
     qr_code: str = Field(
         default_factory=lambda: secrets.token_urlsafe(18),
