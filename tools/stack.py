@@ -313,6 +313,8 @@ async def bootstrap_database(stack: Stack) -> None:
             await conn.execute(f'GRANT CONNECT ON DATABASE "{DATABASE_NAME}" TO {role}')
             await conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{spec.name}" AUTHORIZATION {role}')
             await conn.execute(f'ALTER ROLE {role} SET search_path = "{spec.name}"')
+        # catalog's exclusion constraints need btree_gist, which only an administrator creates
+        await conn.execute('CREATE EXTENSION IF NOT EXISTS btree_gist WITH SCHEMA "catalog"')
     finally:
         await conn.close()
 

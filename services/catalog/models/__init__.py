@@ -1,0 +1,41 @@
+from libs.common.idempotency import idempotency_table
+from libs.common.outbox import outbox_table
+from services.catalog.models.base import Base
+from services.catalog.models.channel import (
+    CatalogDraftItem,
+    CatalogVersion,
+    Channel,
+    ChannelCatalog,
+)
+from services.catalog.models.coverage import Engineer, ServicePolicy, Ticket, TicketEscalation
+from services.catalog.models.org import Organisation, OrgRelationship
+from services.catalog.models.pricing import Agreement, PriceBook, PriceRule
+from services.catalog.models.product import Equipment, Offering, Product, Sku
+from services.catalog.models.transfer import Import
+
+idempotency_keys = idempotency_table(Base.metadata)
+outbox = outbox_table(Base.metadata)
+
+__all__ = [
+    "Agreement",
+    "Base",
+    "CatalogDraftItem",
+    "CatalogVersion",
+    "Channel",
+    "ChannelCatalog",
+    "Engineer",
+    "Equipment",
+    "Import",
+    "Offering",
+    "OrgRelationship",
+    "Organisation",
+    "PriceBook",
+    "PriceRule",
+    "Product",
+    "ServicePolicy",
+    "Sku",
+    "Ticket",
+    "TicketEscalation",
+    "idempotency_keys",
+    "outbox",
+]

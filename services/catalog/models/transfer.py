@@ -1,0 +1,32 @@
+"""An uploaded import file and what applying it did."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, DateTime, Integer, String, Text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from libs.common.models import IdMixin, TenantMixin, utcnow
+from services.catalog.models.base import Base
+
+
+class Import(IdMixin, TenantMixin, Base):
+    __tablename__ = "imports"
+
+    kind: Mapped[str] = mapped_column(String(30))
+    format: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(20), default="queued")
+    content: Mapped[str] = mapped_column(Text)
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    job_id: Mapped[int | None] = mapped_column(BigInteger)
+    total_rows: Mapped[int | None] = mapped_column(Integer)
+    created: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    errors: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
+    created_by: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

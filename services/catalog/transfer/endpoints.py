@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import StreamingResponse
+
+from libs.common.auth import Principal
+from libs.common.deps import TenantSession
+from libs.common.errors import AppError, PayloadTooLarge
+from libs.common.jobs import get_job
+from libs.common.pagination import Page, PageQuery
+from services.catalog.transfer import service
+from services.catalog.transfer.schemas import Format, ImportStatus, Kind
+from services.catalog.web import errors, provider
+
+router = APIRouter(tags=["import and export"])
+Reader = Annotated[Principal, provider("catalog:read")]
+Writer = Annotated[Principal, provider("catalog:write")]
+MAX_BYTES = 50 * 1024 * 1024
+MEDIA = {"csv": "text/csv", "json": "application/json"}
+
+
+def _status(imp: object, progress: tuple[int | None, int | None] = (None, None)) -> ImportStatus:
+    out = ImportStatus.model_validate(imp)
+    out.progress_done, out.progress_total = progress
+    return out
+
+
+@router.post(
+    "/imports",
+    status_code=202,
+    response_model=ImportStatus,
+    responses=errors(413, 422),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "text/csv": {"schema": {"type": "string"}},
+                "application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
+            },
+        }
+    },
+)
+async def create_import(
+    request: Request,
+    session: TenantSession,
+    principal: Writer,
+    kind: Kind,
+    format: Annotated[Format, Query(description="csv (a header row) or json (a list)")],
+) -> ImportStatus:
+    """Upload a file (the body); a background job validates every row, then applies the
+    whole file in one transaction or nothing. Poll `GET /imports/{id}` for progress;
+    columns per kind: organisations, relationships, skus (see `GET /exports/{kind}`)."""
+    body = await request.body()
+    if len(body) > MAX_BYTES:
+        raise PayloadTooLarge(f"At most {MAX_BYTES // (1024 * 1024)} MB per import")
+    try:
+        content = body.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise AppError("The file is not UTF-8", code="invalid_encoding") from None
+    imp = await service.create_import(
+        session, principal.tenant_id, kind, format, content, principal.subject
+    )
+    return _status(imp)
+
+
+@router.get("/imports", response_model=Page[ImportStatus], responses=errors())
+async def list_imports(
+    session: TenantSession, page: PageQuery, principal: Reader
+) -> Page[ImportStatus]:
+    rows, cursor = await service.list_imports(session, principal.tenant_id, page)
+    return Page[ImportStatus](items=[_status(r) for r in rows], next_cursor=cursor)
+
+
+@router.get("/imports/{import_id}", response_model=ImportStatus, responses=errors(404))
+async def get_import(
+    import_id: uuid.UUID, session: TenantSession, principal: Reader
+) -> ImportStatus:
+    imp = await service.get_import(session, principal.tenant_id, import_id)
+    job = await get_job(session, principal.tenant_id, imp.job_id) if imp.job_id else None
+    return _status(imp, (job.progress_done, job.progress_total) if job else (None, None))
+
+
+@router.get(
+    "/imports/{import_id}/errors.csv",
+    responses={**errors(404), 200: {"content": {"text/csv": {}}}},
+    response_class=Response,
+)
+async def get_import_errors(
+    import_id: uuid.UUID, session: TenantSession, principal: Reader
+) -> Response:
+    """The error report: one line per bad row and field."""
+    imp = await service.get_import(session, principal.tenant_id, import_id)
+    return Response(
+        service.error_report(imp),
+        media_type="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="import-{imp.id}-errors.csv"'},
+    )
+
+
+@router.get(
+    "/exports/{kind}",
+    responses={**errors(), 200: {"content": {"text/csv": {}, "application/json": {}}}},
+    response_class=StreamingResponse,
+)
+async def export_catalog(
+    kind: Kind,
+    request: Request,
+    principal: Reader,
+    format: Format = "csv",
+) -> StreamingResponse:
+    """Every row of a kind, streamed; the file imports back unchanged."""
+    rows = service.export_rows(request.app.state.db, principal.tenant_id, kind)
+    return StreamingResponse(
+        service.render(kind, format, rows),
+        media_type=MEDIA[format],
+        headers={"Content-Disposition": f'attachment; filename="{kind}.{format}"'},
+    )
