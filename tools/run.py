@@ -13,9 +13,19 @@ from tools.services import ROOT, implemented
 from tools.stack import Stack, make_stack
 
 
-def bring_up(stack: Stack, *, seed: bool = True) -> SeedContext | None:
+def prepare_database(stack: Stack) -> None:
+    """PostgreSQL up, a schema and a role per service, every schema migrated."""
     stack.start_database()
     stack.migrate()
+
+
+def bring_up(stack: Stack, *, seed: bool = True) -> SeedContext | None:
+    prepare_database(stack)
+    return start_services(stack, seed=seed)
+
+
+def start_services(stack: Stack, *, seed: bool = True) -> SeedContext | None:
+    """Every process on a prepared database, then (optionally) the demo network."""
     stack.bootstrap_operator()
     stack.start_processes()
     if not seed:

@@ -15,6 +15,7 @@ from libs.common.db import Database
 from libs.common.errors import Problem, install_error_handlers
 from libs.common.health import router as health_router
 from libs.common.idempotency import IdempotencyMiddleware
+from libs.common.jobs import JobRegistry, JobRunner
 from libs.common.logs import configure_logging
 from libs.common.middleware import RequestContextMiddleware
 from libs.common.relay import relay_lifespan
@@ -37,8 +38,12 @@ def create_service_app(
     routers: Sequence[APIRouter],
     extra_lifespans: Sequence[Lifespan] = (),
     on_startup: Sequence[Callable[[FastAPI], Awaitable[None]]] = (),
+    jobs: JobRegistry | None = None,
     version: str = "0.1.0",
 ) -> FastAPI:
+    """The service's FastAPI app. `jobs`: the service's job declarations; when given, a
+    procrastinate worker runs in this process on the service's own schema and queue
+    (`app.state.jobs`), unless `jobs_worker_enabled` is off (then jobs are only deferred)."""
     configure_logging(settings.service_name, settings.log_level)
 
     @asynccontextmanager
@@ -59,6 +64,19 @@ def create_service_app(
         for hook in on_startup:
             await hook(app)
         async with AsyncExitStack() as stack:
+            if jobs:
+                runner = JobRunner(
+                    jobs,
+                    app.state.db,
+                    database_url=settings.database_url,
+                    state=app.state,
+                    concurrency=settings.jobs_concurrency,
+                    poll_seconds=settings.jobs_poll_seconds,
+                    worker=settings.jobs_worker_enabled,
+                )
+                await runner.start()
+                stack.push_async_callback(runner.stop)
+                app.state.jobs = runner
             for extra in extra_lifespans:
                 await stack.enter_async_context(extra(app))
             # Every service with an outbox table relays it to sync (sync itself stores directly)

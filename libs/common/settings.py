@@ -53,6 +53,11 @@ class ServiceSettings(BaseSettings):
     relay_poll_seconds: float = 0.2
     relay_batch_size: int = 100
 
+    # Background jobs (libs.common.jobs): the worker inside the service process
+    jobs_worker_enabled: bool = True
+    jobs_concurrency: int = 2
+    jobs_poll_seconds: float = 5.0  # LISTEN/NOTIFY wakes it sooner; polling covers a lost one
+
     # Secrets a service must never run with a placeholder for, outside development.
     secret_fields: ClassVar[tuple[str, ...]] = ("service_secret",)
 
