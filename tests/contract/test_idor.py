@@ -17,6 +17,7 @@ import json
 import re
 import uuid
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -375,7 +376,7 @@ def sweep(
             for route in routes(spec):
                 if left_out(route):
                     continue
-                for url, query, body, sent in _attempts(spec, route, foreign, own, created):
+                for url, query, make_body, sent in _attempts(spec, route, foreign, own, created):
                     result.routes.add(route.label)
                     prefix = f"/v1/{route.service}"
                     bases = {
@@ -383,6 +384,7 @@ def sweep(
                         "direct": (stack.service_url(route.service), url.removeprefix(prefix)),
                     }
                     for where, (base, path) in bases.items():
+                        body = make_body()  # fresh per call: unique numbers do not collide
                         c.headers["Authorization"] = f"Bearer {login.token}"
                         resp = call(c, route, base, path, query, body)
                         result.calls += 1
@@ -408,12 +410,12 @@ def _attempts(
     foreign: dict[str, set[str]],
     own: dict[str, set[str]],
     created: set[str],
-) -> list[tuple[str, dict[str, str], Any, set[str]]]:
-    out: list[tuple[str, dict[str, str], Any, set[str]]] = []
+) -> list[tuple[str, dict[str, str], Callable[[], Any], set[str]]]:
+    out: list[tuple[str, dict[str, str], Callable[[], Any], set[str]]] = []
     ids = [p for p in route.path_params if p not in NOT_IDS]
     fixed = {p: NOT_IDS[p][0] or "" for p in route.path_params if p in NOT_IDS}
 
-    def fresh() -> Any:  # a body per attempt: unique names and numbers do not collide
+    def fresh() -> Any:  # a body per call: unique names and numbers do not collide
         return request_body(spec, route, own, created)
 
     if ids:
@@ -426,21 +428,24 @@ def _attempts(
                     break
                 values[p] = chosen[i]
             else:
-                out.append((fill(route, {**fixed, **values}), {}, fresh(), set(values.values())))
+                out.append((fill(route, {**fixed, **values}), {}, fresh, set(values.values())))
         # a nested route: the attacker's own parent, a foreign child
         if len(ids) > 1 and all(own.get(p) for p in ids[:-1]) and foreign.get(ids[-1]):
             values = {p: pick(own[p], created, 1)[0] for p in ids[:-1]}
             values[ids[-1]] = pick(foreign[ids[-1]], created, 1)[0]
-            out.append((fill(route, {**fixed, **values}), {}, fresh(), {values[ids[-1]]}))
+            out.append((fill(route, {**fixed, **values}), {}, fresh, {values[ids[-1]]}))
         return out
     for name in route.query_ids:
         for value in pick(foreign.get(kind(name), set()), created, 1):
-            out.append((route.path, {name: value}, fresh(), {value}))
+            out.append((route.path, {name: value}, fresh, {value}))
     for name in route.body_ids:
         for value in pick(foreign.get(kind(name), set()), created, 1):
-            body = fresh()
-            if isinstance(body, dict):
-                out.append((route.path, {}, {**body, name: value}, {value}))
+            if isinstance(fresh(), dict):
+
+                def with_foreign(name: str = name, value: str = value) -> Any:
+                    return {**fresh(), name: value}
+
+                out.append((route.path, {}, with_foreign, {value}))
     return out
 
 

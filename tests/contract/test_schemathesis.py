@@ -33,8 +33,9 @@ from tests.contract.conftest import Login, Network
 from tools.stack import Stack
 
 # Examples per operation, per generation mode (valid / invalid input), per token: about
-# 100 operations x 2 modes x 2 tokens x 8 stays well under three minutes on two cores.
-MAX_EXAMPLES = 8
+# 100 operations x 2 modes x 2 tokens x 5 keeps the guard near three minutes on two cores
+# shared with other work (the provider's writes that succeed are the slow part).
+MAX_EXAMPLES = 5
 
 # Operations left out, with the reason. Nothing is left out silently: the test prints this.
 # (None today: the tokens belong to the guards' own tenants, so the operations that log out,
