@@ -85,6 +85,8 @@ class Stack:
                 {s.name: self.secrets[f"service_secret_{s.name}"] for s in SERVICES}
             ),
         }
+        if spec.name == "production":
+            env[f"{p}IDENTITY_URL"] = identity
         if spec.name == "identity":
             env[f"{p}KEY_ENCRYPTION_KEY"] = self.secrets["identity_key_encryption_key"]
             env[f"{p}MAIL_DIR"] = str(self.config.state_dir / "mail")

@@ -53,7 +53,9 @@ async def _tenant_session(
     request: Request, principal: CurrentPrincipal
 ) -> AsyncIterator[AsyncSession]:
     db: Database = request.app.state.db
-    async with db.transaction(principal.tenant_id) as session:
+    async with db.transaction(
+        principal.tenant_id, parent_tenant_id=principal.parent_tenant_id
+    ) as session:
         yield session
 
 

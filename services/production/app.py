@@ -7,12 +7,14 @@ from fastapi import FastAPI
 
 from libs.common.app import create_service_app
 from services.production.config import Settings
+from services.production.identity import identity_lifespan
 from services.production.inventory.endpoints import router as inventory_router
 from services.production.lots.endpoints import router as lots_router
 from services.production.mrp.endpoints import router as mrp_router
 from services.production.orders.endpoints import router as orders_router
 from services.production.plants.endpoints import router as plants_router
 from services.production.products.endpoints import router as products_router
+from services.production.tenants.endpoints import router as tenants_router
 from services.production.work.endpoints import router as work_router
 
 DESCRIPTION = """
@@ -21,7 +23,9 @@ products with multi-level BOMs and process stages, customer orders made for clie
 tenants (brands), atomic allocation of stock, MRP net requirements, production orders
 with stage executions and labour, and lots moving through quality gates.
 
-Brands (CLIENT space) read the orders and lots made for them and nothing else.
+Brands (CLIENT space) read the orders and lots their provider made for them and nothing
+else. API clients (DEVELOPER space) read what their scopes allow and create customer
+orders with `orders:write`. Roles granted for one plant act at that plant only.
 Quantities and money are decimal strings; money comes with an ISO 4217 currency.
 """
 
@@ -40,5 +44,7 @@ def create_app() -> FastAPI:
             work_router,
             lots_router,
             mrp_router,
+            tenants_router,
         ],
+        extra_lifespans=[identity_lifespan],
     )

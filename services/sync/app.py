@@ -7,13 +7,15 @@ import contextlib
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 
 from libs.common.app import create_service_app
+from libs.contracts import add_webhooks
 from services.sync.cleanup import cleanup_loop
 from services.sync.config import Settings
-from services.sync.delivery.internal import register_internal_subscribers
+from services.sync.consumers.endpoints import router as consumers_router
 from services.sync.delivery.worker import DeliveryWorker
 from services.sync.endpoints.endpoints import router as endpoints_router
 from services.sync.events.endpoints import router as events_router
@@ -30,7 +32,6 @@ then dead-lettered and recoverable. Receivers should deduplicate by `webhook-id`
 @asynccontextmanager
 async def delivery_lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
-    await register_internal_subscribers(app.state.db, settings)
     worker = DeliveryWorker(app.state.db, settings)
     app.state.worker = worker
     if settings.delivery_enabled:
@@ -51,10 +52,30 @@ async def delivery_lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 def create_app() -> FastAPI:
     settings = Settings()
-    return create_service_app(
+    app = create_service_app(
         settings=settings,
         title="Weft sync",
         description=DESCRIPTION,
-        routers=[ingest_router, endpoints_router, messages_router, events_router],
+        routers=[
+            ingest_router,
+            consumers_router,
+            endpoints_router,
+            messages_router,
+            events_router,
+        ],
         extra_lifespans=[delivery_lifespan],
     )
+    with_webhooks(app)
+    return app
+
+
+def with_webhooks(app: FastAPI) -> None:
+    """Sync's spec documents every event type as an OpenAPI 3.1 webhook (libs.contracts)."""
+    base = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None or "webhooks" not in app.openapi_schema:
+            app.openapi_schema = add_webhooks(base())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -33,9 +33,16 @@ async def test_forgotten_filter_returns_nothing_of_another_tenant(stack: Stack) 
         for sql in rls_policy_sql(schema, "lots", read_also=customer_read_sql()):
             await conn.execute(sql)
 
-        async def in_tenant(tenant: uuid.UUID, query: str, *args: object) -> list[asyncpg.Record]:
+        async def in_tenant(
+            tenant: uuid.UUID, query: str, *args: object, parent: uuid.UUID | None = None
+        ) -> list[asyncpg.Record]:
             async with conn.transaction():
-                await conn.execute("SELECT set_config('weft.tenant_id', $1, true)", str(tenant))
+                await conn.execute(
+                    "SELECT set_config('weft.tenant_id', $1, true),"
+                    " set_config('weft.parent_tenant_id', $2, true)",
+                    str(tenant),
+                    str(parent) if parent else "",
+                )
                 return await conn.fetch(query, *args)
 
         await in_tenant(
@@ -50,11 +57,17 @@ async def test_forgotten_filter_returns_nothing_of_another_tenant(stack: Stack) 
         assert [r["name"] for r in rows] == ["a1"]
         rows = await in_tenant(b, f"SELECT name FROM {schema}.lots")
         assert [r["name"] for r in rows] == ["b1"]
-        # the brand reads what is made for it, and nothing else
-        rows = await in_tenant(brand, f"SELECT name FROM {schema}.lots")
+        # the brand reads what its parent made for it, and nothing else
+        rows = await in_tenant(brand, f"SELECT name FROM {schema}.lots", parent=a)
         assert [r["name"] for r in rows] == ["a1"]
+        # both halves: a row naming the brand but owned by another than its parent is hidden,
+        # and so is everything when the parent is not set
+        assert await in_tenant(brand, f"SELECT name FROM {schema}.lots", parent=b) == []
+        assert await in_tenant(brand, f"SELECT name FROM {schema}.lots") == []
         # ... but may not write it
-        updated = await in_tenant(brand, f"UPDATE {schema}.lots SET name = 'x' RETURNING id")
+        updated = await in_tenant(
+            brand, f"UPDATE {schema}.lots SET name = 'x' RETURNING id", parent=a
+        )
         assert updated == []
         # no tenant set at all: nothing
         async with conn.transaction():

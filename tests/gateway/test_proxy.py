@@ -220,7 +220,7 @@ async def test_bad_tokens_are_refused_before_forwarding(
     [
         ("production", "PROVIDER", True),
         ("production", "CLIENT", True),
-        ("production", "DEVELOPER", False),
+        ("production", "DEVELOPER", True),  # API clients read by scope (issue 7)
         ("production", "ACCOUNTING", False),
         ("partner", "CLIENT", False),
         ("catalog", "ACCOUNTING", True),

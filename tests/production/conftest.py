@@ -16,6 +16,7 @@ from tools.seed.identity import login
 from tools.stack import Stack
 
 USERS = {
+    "admin": ("admin@paco.example", "paco"),
     "ops": ("ops@paco.example", "paco"),
     "operator": ("operator@paco.example", "paco"),
     "inspector": ("inspector@paco.example", "paco"),
@@ -153,3 +154,51 @@ class Factory:
 @pytest.fixture
 def factory(prod: httpx.AsyncClient, tokens: Tokens, seed: SeedContext) -> Factory:
     return Factory(prod, tokens, seed)
+
+
+class OtherProvider:
+    """A second provider (registered by the operator) with its own client tenant."""
+
+    def __init__(self, tenant_id: str, brand_id: str, token: str) -> None:
+        self.tenant_id = tenant_id
+        self.brand_id = brand_id
+        self.token = token
+
+    @property
+    def h(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+@pytest.fixture(scope="session")
+def other_provider(seed: SeedContext, stack: Stack) -> OtherProvider:
+    from tools.seed import DEMO_PASSWORD
+    from tools.seed.identity import OPERATOR
+
+    slug = f"other-{uuid.uuid4().hex[:8]}"
+    op = {"Authorization": f"Bearer {login(seed, *OPERATOR)}"}
+    with httpx.Client(base_url=stack.service_url("identity"), timeout=30) as c:
+        reg = c.post(
+            "/tenants/register",
+            headers=op,
+            json={
+                "name": "Other Packaging",
+                "slug": slug,
+                "plan": "growth",
+                "industry": "electronics",
+                "external_customer_id": f"cus_{slug}",
+                "owner_email": f"owner@{slug}.example",
+                "owner_name": "Other owner",
+            },
+        )
+        assert reg.status_code == 201, reg.text
+        owner = reg.json()["owner"]["id"]
+        r = c.put(f"/users/{owner}/password", headers=op, json={"password": DEMO_PASSWORD})
+        assert r.status_code == 204, r.text
+        token = login(seed, f"owner@{slug}.example", slug)
+        brand = c.post(
+            "/tenants",
+            headers={"Authorization": f"Bearer {token}"},
+            json={"name": "Other brand", "slug": f"{slug}-brand"},
+        )
+        assert brand.status_code == 201, brand.text
+    return OtherProvider(reg.json()["tenant"]["id"], brand.json()["id"], token)

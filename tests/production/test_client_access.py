@@ -28,7 +28,7 @@ async def test_brand_viewer_sees_only_its_own(factory: Factory) -> None:
     # filters work for the brand too
     pending = ok(
         await c.get(
-            "/orders", params={"status": "pending", "plant_id": mine["plant_id"]}, headers=lbx
+            "/orders", params={"status": "allocated", "plant_id": mine["plant_id"]}, headers=lbx
         )
     )["items"]
     assert [o["id"] for o in pending] == [mine["id"]]
@@ -90,11 +90,29 @@ async def test_rls_hides_other_brands_rows_even_without_a_filter(
     await make_order(factory, "maison-y")
     await make_order(factory, "luxury-brand-x")
     lbx = uuid.UUID(factory.seed.data["tenants"]["luxury-brand-x"])
+    paco = factory.seed.data["tenants"]["paco"]
     dsn = stack.service_dsn("production", driver="postgresql")
     conn = await asyncpg.connect(dsn)
     try:
+        # both halves: the brand's rows are its parent's only; with another parent (or none)
+        # the brand reads nothing
+        for parent in (str(uuid.uuid4()), ""):
+            async with conn.transaction():
+                await conn.execute(
+                    "SELECT set_config('weft.tenant_id', $1, true),"
+                    " set_config('weft.parent_tenant_id', $2, true)",
+                    str(lbx),
+                    parent,
+                )
+                assert await conn.fetchval("SELECT count(*) FROM orders") == 0
+                assert await conn.fetchval("SELECT count(*) FROM lots") == 0
         async with conn.transaction():
-            await conn.execute("SELECT set_config('weft.tenant_id', $1, true)", str(lbx))
+            await conn.execute(
+                "SELECT set_config('weft.tenant_id', $1, true),"
+                " set_config('weft.parent_tenant_id', $2, true)",
+                str(lbx),
+                paco,
+            )
             tenants = await conn.fetch("SELECT DISTINCT customer_tenant_id FROM orders")
             assert [r[0] for r in tenants] == [lbx]
             assert await conn.fetchval("SELECT count(*) FROM inventory_items") == 0

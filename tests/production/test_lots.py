@@ -31,11 +31,19 @@ ROUTE = {
 }
 
 
-async def make_order(factory: Factory, customer: str | None = "luxury-brand-x") -> dict:
+async def make_order(
+    factory: Factory, customer: str | None = "luxury-brand-x", *, allocate: bool = True
+) -> dict:
+    """An order of 1000 with its stock reserved (lots may go into production)."""
     plant = await factory.plant()
     n = uuid.uuid4().hex[:6]
-    p = await factory.product(factory.sku(f"L{n}"), [{"sku": factory.sku("X"), "quantity": 1}])
-    return await factory.order(plant["id"], p["id"], 100, customer=customer)
+    x = factory.sku(f"X{n}")
+    await factory.item(plant["id"], x, "1000")
+    p = await factory.product(factory.sku(f"L{n}"), [{"sku": x, "quantity": 1}])
+    order = await factory.order(plant["id"], p["id"], 1000, customer=customer)
+    if allocate:
+        order = ok(await factory.c.post(f"/orders/{order['id']}/allocate", headers=factory.h))
+    return order
 
 
 async def lot_at(factory: Factory, order: dict, gate: str) -> dict:

@@ -106,7 +106,7 @@ async def test_order_needs_released_version_and_unique_number(factory: Factory) 
     assert r.status_code == 422 and r.json()["code"] == "version_not_released"
     p = await factory.product(factory.sku("R"), [{"sku": "X", "quantity": 1}])
     first = await factory.order(plant["id"], p["id"], 1, number=factory.sku("SO"))
-    assert first["unit_price"] == "9.90" and first["total_price"] == "9.90"
+    assert first["unit_price"] == "9.9000" and first["total_price"] == "9.9000"
     r = await c.post(
         "/orders",
         headers=h,
@@ -120,4 +120,4 @@ async def test_order_needs_released_version_and_unique_number(factory: Factory) 
             "due_date": "2026-12-31",
         },
     )
-    assert r.status_code == 409
+    assert r.status_code == 409 and r.json()["code"] == "order_number_taken"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncpg
 
 from tests.production.conftest import Factory, ok
+from tests.production.test_domain_rules import user_id
 from tools.stack import Stack
 
 STAGES = [
@@ -39,9 +40,10 @@ async def test_production_order_runs_stage_by_stage(factory: Factory, stack: Sta
     assert r.status_code == 409 and r.json()["code"] == "stage_out_of_order"
     r = await c.post(f"{base}/{s1['id']}/assign", json={"operator": "someone"}, headers=op)
     assert r.status_code == 403  # assigning is planning work (production:write)
-    ok(await c.post(f"{base}/{s1['id']}/assign", json={"operator": "op-1"}, headers=h))
+    op_1 = await user_id(stack, tokens["operator"])
+    ok(await c.post(f"{base}/{s1['id']}/assign", json={"operator": op_1}, headers=h))
     started = ok(await c.post(f"{base}/{s1['id']}/start", headers=op))
-    assert started["status"] == "active" and started["assigned_to"] == "op-1"
+    assert started["status"] == "active" and started["assigned_to"] == op_1
     assert ok(await c.get(f"/orders/{order['id']}", headers=h))["status"] == "production"
 
     ok(await c.post(f"{base}/{s1['id']}/clock-in", headers=op), 201)

@@ -46,7 +46,9 @@ async def test_endpoint_failing_for_five_days_is_disabled(
         )
     ).json()["items"]
     assert any(
-        e["data"] == {"endpoint_id": ep["id"], "url": ep["url"], "reason": "failing"} for e in told
+        e["data"]
+        == {"schema_version": 1, "endpoint_id": ep["id"], "url": ep["url"], "reason": "failing"}
+        for e in told
     )
     # enabling it again starts afresh
     resp = await gateway.patch(

@@ -11,6 +11,7 @@ import orjson
 import pytest
 
 from libs.common.webhooks import generate_secret, signed_headers
+from libs.contracts.events.production import LotGateReached
 from tests.sync.conftest import ingest, make_event, signed_batch, topic
 from tools.stack import Stack
 
@@ -76,7 +77,19 @@ async def test_quality_records_once_per_event(stack: Stack, tenants: dict[str, s
     event = make_event(
         "production.lot.gate_reached",
         tenants["paco"],
-        data={"gate": "qa_pending", "lot_id": lot, "quantity": 3},
+        subject=f"lots/{lot}",
+        data=LotGateReached(
+            lot_id=uuid.UUID(lot),
+            lot_number="L-1",
+            order_id=uuid.uuid4(),
+            order_number="O-1",
+            from_gate="in_production",
+            to_gate="qa_pending",
+            plant_id=uuid.uuid4(),
+            quantity=3,
+            product_sku="SKU-1",
+            actor="user/1",
+        ).payload(),
     )
     body = orjson.dumps(event)
     results = []

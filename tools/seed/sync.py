@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import httpx
 
+from libs.contracts import known_types_matching
 from tools.seed import SeedContext
 from tools.seed.identity import login
 
@@ -30,7 +31,9 @@ def seed(ctx: SeedContext) -> None:
                 "/endpoints",
                 json={
                     "url": DEMO_ERP_URL,
-                    "event_types": ["production.lot.*", "quality.*"],
+                    "event_types": [
+                        p for p in ("production.lot.*", "quality.*") if known_types_matching(p)
+                    ],
                     "description": "Paco ERP (demo, disabled)",
                     "enabled": False,
                 },

@@ -11,6 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from libs.common.auth import Principal
 from libs.common.errors import Conflict, Forbidden, NotFound, Unprocessable
 from libs.common.outbox import emit_event
+from libs.contracts import emit_event as emit_typed_event
+from libs.contracts.events.identity import TenantCreated, TenantUpdated
 from services.identity import security
 from services.identity.audit.service import record
 from services.identity.config import Settings
@@ -25,27 +27,29 @@ CHILD_KIND = {"operator": "provider", "provider": "client"}
 
 
 async def _tenant_event(
-    session: AsyncSession, type_: str, tenant: Tenant, principal: Principal
+    session: AsyncSession,
+    model: type[TenantCreated] | type[TenantUpdated],
+    tenant: Tenant,
+    principal: Principal,
 ) -> None:
     """identity.tenant.* for services that keep a copy (name, slug, logo, parent).
     The event belongs to the acting tenant (the parent) and names the child as customer."""
     child = tenant.id != principal.tenant_id
-    await emit_event(
+    await emit_typed_event(
         session,
         outbox,
-        type=type_,
+        event=model(
+            id=tenant.id,
+            parent_id=tenant.parent_id,
+            kind=tenant.kind,
+            name=tenant.name,
+            slug=tenant.slug,
+            logo_url=tenant.logo_url,
+            version=tenant.version,
+        ),
         tenant_id=principal.tenant_id,
         customer_tenant_id=tenant.id if child else None,
         subject=f"tenant/{tenant.id}",
-        data={
-            "id": str(tenant.id),
-            "parent_id": str(tenant.parent_id) if tenant.parent_id else None,
-            "kind": tenant.kind,
-            "name": tenant.name,
-            "slug": tenant.slug,
-            "logo_url": tenant.logo_url,
-            "version": tenant.version,
-        },
     )
 
 
@@ -112,7 +116,7 @@ async def create_child(session: AsyncSession, principal: Principal, data: Tenant
     session.add(tenant)
     await session.flush()
     roles = await seed_roles(session, tenant)
-    await _tenant_event(session, "identity.tenant.created", tenant, principal)
+    await _tenant_event(session, TenantCreated, tenant, principal)
     for t in {parent.id, tenant.id}:
         await record(
             session,
@@ -139,7 +143,7 @@ async def update_child(
             raise Unprocessable(f"{field} cannot be null", code="field_required")
         setattr(tenant, field, value)
     await session.flush()
-    await _tenant_event(session, "identity.tenant.updated", tenant, principal)
+    await _tenant_event(session, TenantUpdated, tenant, principal)
     await record(
         session,
         tenant_id=tenant.id,
@@ -208,7 +212,7 @@ async def register(
         },
     )
     roles = await seed_roles(session, tenant, template)
-    await _tenant_event(session, "identity.tenant.created", tenant, principal)
+    await _tenant_event(session, TenantCreated, tenant, principal)
     await _step(
         session,
         operator,

@@ -7,77 +7,87 @@ from fastapi import APIRouter, Query, Request, Response
 
 from libs.common.auth import Principal
 from libs.common.deps import TenantSession
+from libs.common.errors import PreconditionFailed
 from libs.common.etag import check_if_match, set_etag
-from libs.common.pagination import Page, PageQuery, paginate
-from services.production.inventory import repository as repo
+from libs.common.pagination import Page, PageQuery
+from services.production.access import PlantNotPermitted, errors, provider, reader
 from services.production.inventory import service
+from services.production.inventory.errors import InsufficientStock, ItemNotFound, SkuTaken
 from services.production.inventory.schemas import (
     InventoryItem,
     InventoryItemCreate,
     InventoryItemUpdate,
+    ItemFilters,
     LedgerEntry,
     MovementCreate,
 )
-from services.production.models import InventoryItem as ItemModel
-from services.production.models import LedgerEntry as LedgerModel
-from services.production.web import errors, if_match_version, provider
+from services.production.plants.errors import PlantNotFound
 
 router = APIRouter(prefix="/inventory", tags=["inventory"])
 
+Reader = Annotated[Principal, reader("inventory:read")]
+Writer = Annotated[Principal, provider("inventory:write")]
 
-@router.get("/items", response_model=Page[InventoryItem], responses=errors())
+
+@router.get("/items", response_model=Page[InventoryItem], responses=errors(400))
 async def list_inventory_items(
     session: TenantSession,
     page: PageQuery,
-    principal: Annotated[Principal, provider("inventory:read")],
+    principal: Reader,
     plant_id: uuid.UUID | None = None,
     sku: Annotated[str | None, Query(max_length=100)] = None,
     below_reorder_level: bool | None = None,
 ) -> Page[InventoryItem]:
-    stmt = repo.list_stmt(
-        principal.tenant_id, plant_id=plant_id, sku=sku, below_reorder_level=below_reorder_level
-    )
-    rows, cursor = await paginate(session, stmt, page, keys=[ItemModel.id])
+    """Stock at the plants the caller may read."""
+    filters = ItemFilters(plant_id=plant_id, sku=sku, below_reorder_level=below_reorder_level)
+    rows, cursor = await service.list_items(session, principal, page, filters)
     return Page[InventoryItem](
         items=[InventoryItem.model_validate(r) for r in rows], next_cursor=cursor
     )
 
 
-@router.post("/items", status_code=201, response_model=InventoryItem, responses=errors(404, 409))
+@router.post(
+    "/items",
+    status_code=201,
+    response_model=InventoryItem,
+    responses=errors(PlantNotFound, PlantNotPermitted, SkuTaken),
+)
 async def create_inventory_item(
-    body: InventoryItemCreate,
-    session: TenantSession,
-    response: Response,
-    principal: Annotated[Principal, provider("inventory:write")],
+    body: InventoryItemCreate, session: TenantSession, response: Response, principal: Writer
 ) -> InventoryItem:
-    item = await service.create_item(session, principal.tenant_id, body, actor=principal.subject)
+    item = await service.create_item(session, principal, body)
     set_etag(response, item.version)
     return InventoryItem.model_validate(item)
 
 
-@router.get("/items/{item_id}", response_model=InventoryItem, responses=errors(404))
+@router.get(
+    "/items/{item_id}",
+    response_model=InventoryItem,
+    responses=errors(ItemNotFound, PlantNotPermitted),
+)
 async def get_inventory_item(
-    item_id: uuid.UUID,
-    session: TenantSession,
-    response: Response,
-    principal: Annotated[Principal, provider("inventory:read")],
+    item_id: uuid.UUID, session: TenantSession, response: Response, principal: Reader
 ) -> InventoryItem:
-    item = await service.get_item(session, principal.tenant_id, item_id)
+    item = await service.get_item(session, principal, item_id)
     set_etag(response, item.version)
     return InventoryItem.model_validate(item)
 
 
-@router.patch("/items/{item_id}", response_model=InventoryItem, responses=errors(404, 412))
+@router.patch(
+    "/items/{item_id}",
+    response_model=InventoryItem,
+    responses=errors(ItemNotFound, PlantNotPermitted, PreconditionFailed),
+)
 async def update_inventory_item(
     item_id: uuid.UUID,
     body: InventoryItemUpdate,
     request: Request,
     response: Response,
     session: TenantSession,
-    principal: Annotated[Principal, provider("inventory:write")],
+    principal: Writer,
 ) -> InventoryItem:
     """Master data only; stock figures change through movements."""
-    item = await service.get_item(session, principal.tenant_id, item_id)
+    item = await service.get_item(session, principal, item_id, perm="inventory:write")
     check_if_match(request, item.version)
     item = await service.update_item(session, item, body)
     set_etag(response, item.version)
@@ -88,7 +98,7 @@ async def update_inventory_item(
     "/items/{item_id}/movements",
     status_code=201,
     response_model=LedgerEntry,
-    responses=errors(404, 409, 412),
+    responses=errors(ItemNotFound, PlantNotPermitted, InsufficientStock, PreconditionFailed),
 )
 async def record_inventory_movement(
     item_id: uuid.UUID,
@@ -96,37 +106,40 @@ async def record_inventory_movement(
     request: Request,
     response: Response,
     session: TenantSession,
-    principal: Annotated[Principal, provider("inventory:write")],
+    principal: Writer,
 ) -> LedgerEntry:
     """A receipt, issue, adjustment or return: one ledger row, the item's figures updated
     under a row lock. An issue or a negative adjustment larger than what is available
     (on hand minus allocated) is refused with 409 `insufficient_stock`."""
+    item = await service.get_item(session, principal, item_id, perm="inventory:write")
+    check_if_match(request, item.version)
     row = await service.record_movement(
         session,
-        principal.tenant_id,
-        item_id,
+        principal,
+        item,
         body,
-        actor=principal.subject,
-        expected_version=if_match_version(request.headers.get("if-match")),
+        expected_version=(
+            item.version if request.headers.get("if-match", "*").strip() != "*" else None
+        ),
     )
-    item = await service.get_item(session, principal.tenant_id, item_id, fresh=True)
+    item = await service.get_item(session, principal, item_id, perm=None, fresh=True)
     set_etag(response, item.version)
     return LedgerEntry.model_validate(row)
 
 
-@router.get("/items/{item_id}/ledger", response_model=Page[LedgerEntry], responses=errors(404))
+@router.get(
+    "/items/{item_id}/ledger",
+    response_model=Page[LedgerEntry],
+    responses=errors(ItemNotFound, PlantNotPermitted),
+)
 async def list_inventory_ledger(
     item_id: uuid.UUID,
     session: TenantSession,
     page: PageQuery,
-    principal: Annotated[Principal, provider("inventory:read")],
-    kind: str | None = None,
+    principal: Reader,
+    kind: Annotated[str | None, Query(max_length=20)] = None,
 ) -> Page[LedgerEntry]:
-    await service.get_item(session, principal.tenant_id, item_id)
-    stmt = repo.ledger_stmt(principal.tenant_id, item_id)
-    if kind:
-        stmt = stmt.where(LedgerModel.kind == kind)
-    rows, cursor = await paginate(session, stmt, page, keys=[LedgerModel.id])
+    rows, cursor = await service.list_ledger(session, principal, item_id, page, kind=kind)
     return Page[LedgerEntry](
         items=[LedgerEntry.model_validate(r) for r in rows], next_cursor=cursor
     )

@@ -206,18 +206,17 @@ async def apply_movements(
         ):
             await events.emit(
                 session,
-                events.BELOW_REORDER_LEVEL,
+                events.InventoryBelowReorderLevel(
+                    item_id=item_id,
+                    plant_id=row.plant_id,
+                    sku=row.sku,
+                    on_hand=on_hand,
+                    allocated=allocated,
+                    available=on_hand - allocated,
+                    reorder_level=level,
+                    reorder_quantity=row.reorder_quantity,
+                ),
                 tenant_id=tenant_id,
                 subject=f"inventory_items/{item_id}",
-                data={
-                    "item_id": item_id,
-                    "plant_id": row.plant_id,
-                    "sku": row.sku,
-                    "on_hand": on_hand,
-                    "allocated": allocated,
-                    "available": on_hand - allocated,
-                    "reorder_level": level,
-                    "reorder_quantity": row.reorder_quantity,
-                },
             )
     return ledger

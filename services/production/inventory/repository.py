@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from libs.common.pagination import PageParams, paginate
 from services.production.models import InventoryItem, LedgerEntry
 
 
@@ -26,6 +28,36 @@ def list_stmt(
             InventoryItem.on_hand - InventoryItem.allocated < InventoryItem.reorder_level,
         )
     return stmt
+
+
+async def list_page(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    page: PageParams,
+    *,
+    plants: Collection[uuid.UUID] | None = None,
+    plant_id: uuid.UUID | None = None,
+    sku: str | None = None,
+    below_reorder_level: bool | None = None,
+) -> tuple[list[InventoryItem], str | None]:
+    stmt = list_stmt(tenant_id, plant_id=plant_id, sku=sku, below_reorder_level=below_reorder_level)
+    if plants is not None:
+        stmt = stmt.where(InventoryItem.plant_id.in_(plants))
+    return await paginate(session, stmt, page, keys=[InventoryItem.id])
+
+
+async def ledger_page(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    item_id: uuid.UUID,
+    page: PageParams,
+    *,
+    kind: str | None = None,
+) -> tuple[list[LedgerEntry], str | None]:
+    stmt = ledger_stmt(tenant_id, item_id)
+    if kind:
+        stmt = stmt.where(LedgerEntry.kind == kind)
+    return await paginate(session, stmt, page, keys=[LedgerEntry.id])
 
 
 async def get(
@@ -69,3 +101,32 @@ async def item_ids_by_sku(
         )
     )
     return {r.sku: r.id for r in rows}
+
+
+async def item_units_by_sku(
+    session: AsyncSession, tenant_id: uuid.UUID, plant_id: uuid.UUID, skus: list[str]
+) -> dict[str, tuple[uuid.UUID, str]]:
+    """SKU -> (item id, stock unit) at one plant."""
+    rows = await session.execute(
+        select(InventoryItem.sku, InventoryItem.id, InventoryItem.unit).where(
+            InventoryItem.tenant_id == tenant_id,
+            InventoryItem.plant_id == plant_id,
+            InventoryItem.sku.in_(skus),
+        )
+    )
+    return {r.sku: (r.id, r.unit) for r in rows}
+
+
+async def stock_units(
+    session: AsyncSession, tenant_id: uuid.UUID, skus: list[str]
+) -> dict[str, set[str]]:
+    """SKU -> every unit it is stocked in, across the tenant's plants."""
+    rows = await session.execute(
+        select(InventoryItem.sku, InventoryItem.unit)
+        .where(InventoryItem.tenant_id == tenant_id, InventoryItem.sku.in_(skus))
+        .distinct()
+    )
+    out: dict[str, set[str]] = {}
+    for r in rows:
+        out.setdefault(r.sku, set()).add(r.unit)
+    return out

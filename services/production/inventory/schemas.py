@@ -7,9 +7,10 @@ from typing import Literal
 
 from pydantic import Field, computed_field, model_validator
 
-from services.production.web import (
+from services.production.schemas import (
     Body,
     Currency,
+    Money,
     MoneyAmount,
     NonNegQty,
     Schema,
@@ -27,7 +28,7 @@ class InventoryItem(Schema):
     allocated: Decimal
     reorder_level: Decimal
     reorder_quantity: Decimal
-    unit_cost: Decimal = Field(description="Decimal string, in `currency`")
+    unit_cost: Money = Field(description="Decimal string, in `currency`")
     currency: str
     location: str | None
     version: int
@@ -107,3 +108,9 @@ class LedgerEntry(Schema):
     reference: str | None
     note: str | None
     created_at: datetime | None = None
+
+
+class ItemFilters(Body):
+    plant_id: uuid.UUID | None = None
+    sku: str | None = Field(default=None, max_length=100)
+    below_reorder_level: bool | None = None

@@ -8,18 +8,32 @@ from fastapi import APIRouter, Query, Request, Response
 
 from libs.common.auth import Principal
 from libs.common.deps import TenantSession
+from libs.common.errors import PreconditionFailed
 from libs.common.etag import check_if_match, set_etag
-from libs.common.pagination import Page, PageQuery, paginate
-from services.production.lots import repository as repo
+from libs.common.pagination import Page, PageQuery
+from services.production.access import PlantNotPermitted, customer_reader, errors, provider
 from services.production.lots import service
-from services.production.lots.schemas import Lot, LotCreate, LotGate, LotGateHistory, LotGateMove
-from services.production.models import Lot as LotModel
-from services.production.models import LotGateHistory as HistoryModel
-from services.production.web import errors, provider, provider_or_client
+from services.production.lots.errors import (
+    InvalidGateMove,
+    LotNotFound,
+    LotNumberTaken,
+    LotQuantityExceedsOrder,
+    OrderClosedForLots,
+    OrderNotInProduction,
+)
+from services.production.lots.schemas import (
+    Lot,
+    LotCreate,
+    LotFilters,
+    LotGate,
+    LotGateHistory,
+    LotGateMove,
+)
+from services.production.orders.errors import OrderNotFound
 
 router = APIRouter(prefix="/lots", tags=["lots"])
 
-Reader = Annotated[Principal, provider_or_client("lots:read")]
+Reader = Annotated[Principal, customer_reader("lots:read")]
 Writer = Annotated[Principal, provider("lots:write")]
 
 
@@ -34,29 +48,42 @@ async def list_lots(
     created_from: datetime | None = None,
     created_to: datetime | None = None,
 ) -> Page[Lot]:
-    """The provider's lots, or, for a brand (CLIENT space), the lots made for it."""
-    stmt = repo.list_stmt(
-        principal,
-        gate=list(gate) if gate else None,
+    """The provider's lots (at the plants the caller may read), or, for a brand (CLIENT
+    space), the lots made for it."""
+    filters = LotFilters(
+        gate=gate,
         plant_id=plant_id,
         order_id=order_id,
         created_from=created_from,
         created_to=created_to,
     )
-    rows, cursor = await paginate(session, stmt, page, keys=[LotModel.id])
+    rows, cursor = await service.list_lots(session, principal, page, filters)
     return Page[Lot](items=[Lot.model_validate(r) for r in rows], next_cursor=cursor)
 
 
-@router.post("", status_code=201, response_model=Lot, responses=errors(404, 409))
+@router.post(
+    "",
+    status_code=201,
+    response_model=Lot,
+    responses=errors(
+        OrderNotFound,
+        PlantNotPermitted,
+        LotNumberTaken,
+        OrderClosedForLots,
+        LotQuantityExceedsOrder,
+    ),
+)
 async def create_lot(
     body: LotCreate, session: TenantSession, response: Response, principal: Writer
 ) -> Lot:
+    """A lot of an order. The order's lots together hold at most the order's quantity
+    (422 `lot_quantity_exceeds_order`)."""
     lot = await service.create_lot(session, principal, body)
     set_etag(response, lot.version)
     return Lot.model_validate(lot)
 
 
-@router.get("/{lot_id}", response_model=Lot, responses=errors(404))
+@router.get("/{lot_id}", response_model=Lot, responses=errors(LotNotFound, PlantNotPermitted))
 async def get_lot(
     lot_id: uuid.UUID, session: TenantSession, response: Response, principal: Reader
 ) -> Lot:
@@ -65,7 +92,13 @@ async def get_lot(
     return Lot.model_validate(lot)
 
 
-@router.post("/{lot_id}/gate", response_model=Lot, responses=errors(404, 409, 412))
+@router.post(
+    "/{lot_id}/gate",
+    response_model=Lot,
+    responses=errors(
+        LotNotFound, PlantNotPermitted, InvalidGateMove, OrderNotInProduction, PreconditionFailed
+    ),
+)
 async def move_lot_gate(
     lot_id: uuid.UUID,
     body: LotGateMove,
@@ -76,24 +109,27 @@ async def move_lot_gate(
 ) -> Lot:
     """created -> in_production -> qa_pending -> approved | rejected; approved -> packed ->
     shipped; rejected -> in_production (rework). Moves need `lots:write`; approved and
-    rejected need `lots:approve` instead.
-    Send If-Match with the lot's ETag; other moves are 409 `invalid_transition`."""
-    lot = await service.get_lot(session, principal, lot_id, for_update=True)
+    rejected need `lots:approve` instead (tenant-wide or at the lot's plant).
+    A lot goes into production only when its order is allocated or further (409
+    `order_not_in_production`). Send If-Match with the lot's ETag; other moves are 409
+    `invalid_transition`."""
+    lot = await service.get_lot(session, principal, lot_id, perm=None, for_update=True)
     check_if_match(request, lot.version)
     lot = await service.move_gate(session, principal, lot, body.to, note=body.note)
     set_etag(response, lot.version)
     return Lot.model_validate(lot)
 
 
-@router.get("/{lot_id}/history", response_model=Page[LotGateHistory], responses=errors(404))
+@router.get(
+    "/{lot_id}/history",
+    response_model=Page[LotGateHistory],
+    responses=errors(LotNotFound, PlantNotPermitted),
+)
 async def list_lot_gate_history(
     lot_id: uuid.UUID, session: TenantSession, page: PageQuery, principal: Reader
 ) -> Page[LotGateHistory]:
     """Every gate the lot reached: who moved it and when (oldest first)."""
-    lot = await service.get_lot(session, principal, lot_id)
-    rows, cursor = await paginate(
-        session, repo.history_stmt(lot.id), page, keys=[HistoryModel.id], descending=False
-    )
+    rows, cursor = await service.list_history(session, principal, lot_id, page)
     return Page[LotGateHistory](
         items=[LotGateHistory.model_validate(r) for r in rows], next_cursor=cursor
     )

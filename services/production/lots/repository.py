@@ -1,32 +1,37 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import Principal
+from libs.common.pagination import PageParams, paginate
+from libs.common.visibility import visible
 from services.production.models import Lot, LotGateHistory
-from services.production.web import is_client
 
 
-def scoped(principal: Principal) -> Select[Lot]:
-    if is_client(principal):
-        return select(Lot).where(Lot.customer_tenant_id == principal.tenant_id)
-    return select(Lot).where(Lot.tenant_id == principal.tenant_id)
+def readable(principal: Principal) -> Select[Lot]:
+    return select(Lot).where(visible(principal, Lot.tenant_id, Lot.customer_tenant_id))
 
 
-def list_stmt(
+async def list_page(
+    session: AsyncSession,
     principal: Principal,
+    page: PageParams,
     *,
+    plants: Collection[uuid.UUID] | None = None,
     gate: list[str] | None = None,
     plant_id: uuid.UUID | None = None,
     order_id: uuid.UUID | None = None,
     created_from: datetime | None = None,
     created_to: datetime | None = None,
-) -> Select[Lot]:
-    stmt = scoped(principal)
+) -> tuple[list[Lot], str | None]:
+    stmt = readable(principal)
+    if plants is not None:
+        stmt = stmt.where(Lot.plant_id.in_(plants))
     if gate:
         stmt = stmt.where(Lot.gate.in_(gate))
     if plant_id:
@@ -37,13 +42,13 @@ def list_stmt(
         stmt = stmt.where(Lot.created_at >= created_from)
     if created_to:
         stmt = stmt.where(Lot.created_at < created_to)
-    return stmt
+    return await paginate(session, stmt, page, keys=[Lot.id])
 
 
 async def get(
     session: AsyncSession, principal: Principal, lot_id: uuid.UUID, *, for_update: bool = False
 ) -> Lot | None:
-    stmt = scoped(principal).where(Lot.id == lot_id)
+    stmt = readable(principal).where(Lot.id == lot_id)
     if for_update:
         stmt = stmt.with_for_update().execution_options(populate_existing=True)
     return await session.scalar(stmt)
@@ -53,5 +58,18 @@ async def count_for_order(session: AsyncSession, order_id: uuid.UUID) -> int:
     return int(await session.scalar(select(func.count()).where(Lot.order_id == order_id)) or 0)
 
 
-def history_stmt(lot_id: uuid.UUID) -> Select[LotGateHistory]:
-    return select(LotGateHistory).where(LotGateHistory.lot_id == lot_id)
+async def quantity_for_order(session: AsyncSession, order_id: uuid.UUID) -> int:
+    total = await session.scalar(
+        select(func.coalesce(func.sum(Lot.quantity), 0)).where(Lot.order_id == order_id)
+    )
+    return int(total or 0)
+
+
+async def history_page(
+    session: AsyncSession, principal: Principal, lot_id: uuid.UUID, page: PageParams
+) -> tuple[list[LotGateHistory], str | None]:
+    stmt = select(LotGateHistory).where(
+        LotGateHistory.lot_id == lot_id,
+        visible(principal, LotGateHistory.tenant_id, LotGateHistory.customer_tenant_id),
+    )
+    return await paginate(session, stmt, page, keys=[LotGateHistory.id], descending=False)

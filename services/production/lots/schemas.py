@@ -2,15 +2,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Literal
 
 from pydantic import Field
 
-from services.production.web import Body, Schema
+from services.production.lots.gates import LotGate
+from services.production.schemas import Body, Schema
 
-LotGate = Literal[
-    "created", "in_production", "qa_pending", "approved", "rejected", "packed", "shipped"
-]
+__all__ = ["Lot", "LotCreate", "LotFilters", "LotGate", "LotGateHistory", "LotGateMove"]
 
 
 class Lot(Schema):
@@ -55,3 +53,11 @@ class LotGateHistory(Schema):
     actor: str
     note: str | None
     created_at: datetime
+
+
+class LotFilters(Body):
+    gate: list[LotGate] | None = None
+    plant_id: uuid.UUID | None = None
+    order_id: uuid.UUID | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None

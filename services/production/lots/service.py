@@ -6,33 +6,63 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import Principal
-from libs.common.errors import Conflict, NotFound
+from libs.common.db import flush_or_conflict
+from libs.common.pagination import PageParams
 from services.production import events
+from services.production.access import plant_scope, require_plant
 from services.production.lots import repository as repo
-from services.production.lots.schemas import LotCreate
+from services.production.lots.errors import (
+    InvalidGateMove,
+    LotNotFound,
+    LotNumberTaken,
+    LotQuantityExceedsOrder,
+    OrderClosedForLots,
+    OrderNotInProduction,
+)
+from services.production.lots.gates import APPROVAL_GATES, MOVES, ORDER_NOT_READY_FOR_PRODUCTION
+from services.production.lots.schemas import LotCreate, LotFilters
 from services.production.models import Lot, LotGateHistory
 from services.production.orders.service import get_order
 from services.production.plants.service import get_plant
 
-GATES: dict[str, frozenset[str]] = {
-    "created": frozenset({"in_production"}),
-    "in_production": frozenset({"qa_pending"}),
-    "qa_pending": frozenset({"approved", "rejected"}),
-    "approved": frozenset({"packed"}),
-    "rejected": frozenset({"in_production"}),  # rework
-    "packed": frozenset({"shipped"}),
-    "shipped": frozenset(),
-}
-APPROVAL_GATES = frozenset({"approved", "rejected"})
+
+async def list_lots(
+    session: AsyncSession, principal: Principal, page: PageParams, filters: LotFilters
+) -> tuple[list[Lot], str | None]:
+    return await repo.list_page(
+        session,
+        principal,
+        page,
+        plants=plant_scope(principal, "lots:read"),
+        gate=list(filters.gate) if filters.gate else None,
+        plant_id=filters.plant_id,
+        order_id=filters.order_id,
+        created_from=filters.created_from,
+        created_to=filters.created_to,
+    )
 
 
 async def get_lot(
-    session: AsyncSession, principal: Principal, lot_id: uuid.UUID, *, for_update: bool = False
+    session: AsyncSession,
+    principal: Principal,
+    lot_id: uuid.UUID,
+    *,
+    perm: str | None = "lots:read",
+    for_update: bool = False,
 ) -> Lot:
     lot = await repo.get(session, principal, lot_id, for_update=for_update)
     if lot is None:
-        raise NotFound("Lot not found", code="lot_not_found")
+        raise LotNotFound("Lot not found")
+    if perm is not None:
+        require_plant(principal, perm, lot.plant_id)
     return lot
+
+
+async def list_history(
+    session: AsyncSession, principal: Principal, lot_id: uuid.UUID, page: PageParams
+) -> tuple[list[LotGateHistory], str | None]:
+    lot = await get_lot(session, principal, lot_id)
+    return await repo.history_page(session, principal, lot.id, page)
 
 
 async def _record(
@@ -56,33 +86,45 @@ async def _record(
     )
     await events.emit(
         session,
-        events.LOT_GATE_REACHED,
+        events.LotGateReached(
+            lot_id=lot.id,
+            lot_number=lot.number,
+            order_id=lot.order_id,
+            order_number=lot.order_number,
+            from_gate=from_gate,
+            to_gate=to_gate,
+            plant_id=lot.plant_id,
+            quantity=lot.quantity,
+            product_sku=lot.product_sku,
+            actor=actor,
+            note=note,
+        ),
         tenant_id=lot.tenant_id,
         subject=f"lots/{lot.id}",
         customer_tenant_id=lot.customer_tenant_id,
-        data={
-            "lot_id": lot.id,
-            "lot_number": lot.number,
-            "order_id": lot.order_id,
-            "order_number": lot.order_number,
-            "from": from_gate,
-            "to": to_gate,
-            "plant_id": lot.plant_id,
-            "quantity": lot.quantity,
-            "product_sku": lot.product_sku,
-            "actor": actor,
-            "note": note,
-        },
     )
 
 
 async def create_lot(session: AsyncSession, principal: Principal, body: LotCreate) -> Lot:
-    order = await get_order(session, principal, body.order_id)
+    # The order row lock serializes lot creation per order, so the quantity check holds.
+    order = await get_order(session, principal, body.order_id, perm="lots:write", for_update=True)
     if order.status == "cancelled":
-        raise Conflict("A cancelled order gets no lots", code="order_closed")
+        raise OrderClosedForLots("A cancelled order gets no lots")
+    made = await repo.quantity_for_order(session, order.id)
+    if made + body.quantity > order.quantity:
+        raise LotQuantityExceedsOrder(
+            f"The order is for {order.quantity}; its lots hold {made} already, so a lot of "
+            f"{body.quantity} would exceed it",
+            extra={
+                "order_quantity": order.quantity,
+                "in_lots": made,
+                "remaining": order.quantity - made,
+            },
+        )
     plant_id = order.plant_id
     if body.plant_id is not None:
         plant_id = (await get_plant(session, principal.tenant_id, body.plant_id)).id
+        require_plant(principal, "lots:write", plant_id)
     number = (
         body.number or f"{order.number}-L{await repo.count_for_order(session, order.id) + 1:02d}"
     )
@@ -99,7 +141,14 @@ async def create_lot(session: AsyncSession, principal: Principal, body: LotCreat
         gate_changed_by=principal.subject,
     )
     session.add(lot)
-    await session.flush()
+    await flush_or_conflict(
+        session,
+        {
+            "uq_lots_tenant_id_number": LotNumberTaken(
+                f"Lot number {number!r} is taken", extra={"field": "number"}
+            )
+        },
+    )
     await _record(session, lot, None, "created", principal.subject, None)
     await session.flush()
     return lot
@@ -109,13 +158,20 @@ async def move_gate(
     session: AsyncSession, principal: Principal, lot: Lot, to: str, *, note: str | None = None
 ) -> Lot:
     current = lot.gate
-    if to not in GATES[current]:
-        raise Conflict(
+    if to not in MOVES[current]:
+        raise InvalidGateMove(
             f"A lot cannot go from {current} to {to}",
-            code="invalid_transition",
-            extra={"from": current, "to": to, "allowed": sorted(GATES[current])},
+            extra={"from": current, "to": to, "allowed": sorted(MOVES[current])},
         )
-    principal.require_permission("lots:approve" if to in APPROVAL_GATES else "lots:write")
+    require_plant(principal, "lots:approve" if to in APPROVAL_GATES else "lots:write", lot.plant_id)
+    if to == "in_production":
+        order = await get_order(session, principal, lot.order_id, perm=None)
+        if order.status in ORDER_NOT_READY_FOR_PRODUCTION:
+            raise OrderNotInProduction(
+                f"The lot's order is {order.status}: allocate it before its lots go into "
+                "production",
+                extra={"order_id": str(order.id), "order_status": order.status},
+            )
     lot.gate = to
     lot.gate_changed_at = datetime.now(UTC)
     lot.gate_changed_by = principal.subject

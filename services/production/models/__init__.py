@@ -12,6 +12,7 @@ from services.production.models.production_order import (
     ProductionOrder,
     StageExecution,
 )
+from services.production.models.tenant import TenantCopy
 
 __all__ = [
     "Base",
@@ -30,6 +31,7 @@ __all__ = [
     "ProductVersion",
     "ProductionOrder",
     "StageExecution",
+    "TenantCopy",
     "idempotency_keys",
     "outbox",
 ]

@@ -19,18 +19,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from libs.common.models import IdMixin, TenantMixin, TimestampMixin, VersionMixin
+from services.production.lots.gates import LOT_GATES
 from services.production.models.base import Base
 
-LOT_GATES = (
-    "created",
-    "in_production",
-    "qa_pending",
-    "approved",
-    "rejected",
-    "packed",
-    "shipped",
-)
-_GATES_SQL = "('created','in_production','qa_pending','approved','rejected','packed','shipped')"
+_GATES_SQL = "(" + ",".join(f"'{g}'" for g in LOT_GATES) + ")"
 
 
 class Lot(IdMixin, TenantMixin, TimestampMixin, VersionMixin, Base):

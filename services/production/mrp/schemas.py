@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from pydantic import Field
 
-from services.production.web import Body
+from services.production.schemas import Body
 
 
 class MrpLine(Body):

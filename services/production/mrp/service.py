@@ -10,18 +10,86 @@ from __future__ import annotations
 import time
 import uuid
 from collections import defaultdict
+from collections.abc import Collection
 from datetime import UTC, datetime
 from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.production.models import InventoryItem, Order
+from libs.common.auth import Principal
+from libs.common.errors import NotFound
+from services.production.access import plant_scope, require_plant
+from services.production.models import MrpRun as RunModel
 from services.production.models.base import QTY, ZERO
+from services.production.mrp import repository as repo
+from services.production.mrp.schemas import MrpPlan, MrpRun
+from services.production.plants.service import get_plant
 from services.production.products.bom import load_graph
+from services.production.units import convert
 
-OPEN = ("pending", "allocated")
+
+class MrpRunNotFound(NotFound):
+    code, title = "mrp_run_not_found", "MRP run not found"
+
+
+async def _scoped_plan(
+    session: AsyncSession,
+    principal: Principal,
+    plant_id: uuid.UUID | None,
+    perm: str,
+    blocked_listed: int,
+) -> MrpPlan:
+    """The plan over the plants the caller holds `perm` for (or the one it names)."""
+    if plant_id is not None:
+        await get_plant(session, principal.tenant_id, plant_id)
+        require_plant(principal, perm, plant_id)
+    plan = await compute_plan(
+        session,
+        principal.tenant_id,
+        plant_id=plant_id,
+        plants=plant_scope(principal, perm),
+        blocked_listed=blocked_listed,
+    )
+    return MrpPlan.model_validate(plan)
+
+
+async def get_plan(
+    session: AsyncSession, principal: Principal, plant_id: uuid.UUID | None, blocked_listed: int
+) -> MrpPlan:
+    return await _scoped_plan(session, principal, plant_id, "mrp:read", blocked_listed)
+
+
+async def create_run(
+    session: AsyncSession, principal: Principal, plant_id: uuid.UUID | None, blocked_listed: int
+) -> MrpRun:
+    plan = await _scoped_plan(session, principal, plant_id, "mrp:run", blocked_listed)
+    run = await repo.add_run(
+        session,
+        RunModel(
+            tenant_id=principal.tenant_id,
+            plant_id=plant_id,
+            created_by=principal.subject,
+            open_orders=plan.summary.open_orders,
+            duration_ms=plan.duration_ms,
+            result=plan.model_dump(mode="json"),
+        ),
+    )
+    return MrpRun(id=run.id, created_by=run.created_by, created_at=run.created_at, plan=plan)
+
+
+async def get_run(session: AsyncSession, principal: Principal, run_id: uuid.UUID) -> MrpRun:
+    run = await repo.get_run(session, principal.tenant_id, run_id)
+    if run is None or (
+        run.plant_id is not None and not principal.has_permission("mrp:read", run.plant_id)
+    ):
+        raise MrpRunNotFound("MRP run not found")
+    return MrpRun(
+        id=run.id,
+        created_by=run.created_by,
+        created_at=run.created_at,
+        plan=MrpPlan.model_validate(run.result),
+    )
 
 
 def _q(x: Decimal) -> Decimal:
@@ -44,30 +112,15 @@ async def compute_plan(
     tenant_id: uuid.UUID,
     *,
     plant_id: uuid.UUID | None = None,
+    plants: Collection[uuid.UUID] | None = None,
     blocked_listed: int = 50,
 ) -> dict[str, Any]:
     started = time.perf_counter()
-    item_q = select(
-        InventoryItem.id,
-        InventoryItem.plant_id,
-        InventoryItem.sku,
-        InventoryItem.name,
-        InventoryItem.unit,
-        InventoryItem.on_hand,
-        InventoryItem.allocated,
-        InventoryItem.reorder_level,
-        InventoryItem.reorder_quantity,
-    ).where(InventoryItem.tenant_id == tenant_id)
-    order_q = (
-        select(Order.id, Order.plant_id, Order.product_version_id, Order.quantity, Order.status)
-        .where(Order.tenant_id == tenant_id, Order.status.in_(OPEN))
-        .order_by(Order.due_date, Order.id)
-    )
-    if plant_id is not None:
-        item_q = item_q.where(InventoryItem.plant_id == plant_id)
-        order_q = order_q.where(Order.plant_id == plant_id)
-    items = {(r.plant_id, r.sku): r for r in await session.execute(item_q)}
-    orders = (await session.execute(order_q)).all()
+    items = {
+        (r.plant_id, r.sku): r
+        for r in await repo.items(session, tenant_id, plant_id=plant_id, plants=plants)
+    }
+    orders = await repo.open_orders(session, tenant_id, plant_id=plant_id, plants=plants)
     graph = await load_graph(session, tenant_id)
 
     gross: dict[tuple[uuid.UUID, str], Decimal] = defaultdict(Decimal)
@@ -81,9 +134,10 @@ async def compute_plan(
         qty = Decimal(o.quantity)
         is_pending = o.status == "pending"
         pending += is_pending
-        for sku, per in graph.flat(o.product_version_id).items():
+        for (sku, unit), per in graph.flat(o.product_version_id).items():
             key = (o.plant_id, sku)
-            need = per * qty
+            item = items.get(key)
+            need = convert(per, unit, item.unit if item else None, sku=sku) * qty
             gross[key] += need
             if not is_pending:
                 continue

@@ -8,7 +8,8 @@ ones see what the earlier ones took. No two orders can reserve the same stock.
 
 from __future__ import annotations
 
-from decimal import ROUND_CEILING
+from collections import defaultdict
+from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,18 +21,24 @@ from services.production.models import Order, OrderAllocation
 from services.production.models.base import QTY
 from services.production.orders import repository as repo
 from services.production.products.bom import load_graph
+from services.production.units import convert
 
 
 async def allocate(session: AsyncSession, order: Order, *, actor: str) -> list[OrderAllocation]:
     """Caller holds the order row lock and has checked the transition."""
     tenant_id = order.tenant_id
     graph = await load_graph(session, tenant_id, [order.product_version_id])
-    need = {
-        sku: qty.quantize(QTY, rounding=ROUND_CEILING)
-        for sku, qty in graph.requirements(order.product_version_id, order.quantity).items()
-        if qty > 0
-    }
-    ids = await inv_repo.item_ids_by_sku(session, tenant_id, order.plant_id, list(need))
+    wanted = graph.requirements(order.product_version_id, order.quantity)
+    stocked = await inv_repo.item_units_by_sku(
+        session, tenant_id, order.plant_id, list({sku for sku, _ in wanted})
+    )
+    # Every need in the unit its item is stocked in (50 cm of a foil stocked in m: 0.5 m).
+    exact: dict[str, Decimal] = defaultdict(Decimal)
+    for (sku, unit), qty in wanted.items():
+        stock_unit = stocked[sku][1] if sku in stocked else None
+        exact[sku] += convert(qty, unit, stock_unit, sku=sku)
+    need = {sku: qty.quantize(QTY, rounding=ROUND_CEILING) for sku, qty in exact.items() if qty > 0}
+    ids = {sku: stocked[sku][0] for sku in need if sku in stocked}
     missing: list[dict[str, Any]] = [
         {"item_id": None, "sku": sku, "required": str(q), "available": "0.000", "short": str(q)}
         for sku, q in sorted(need.items())

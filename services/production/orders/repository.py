@@ -1,26 +1,30 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from datetime import date, datetime
 
 from sqlalchemy import Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import Principal
+from libs.common.pagination import PageParams, paginate
+from libs.common.visibility import visible
 from services.production.models import Order, OrderAllocation
-from services.production.web import is_client
 
 
-def scoped(principal: Principal) -> Select[Order]:
-    """Orders a principal may read: its own tenant's, or (a brand) those made for it."""
-    if is_client(principal):
-        return select(Order).where(Order.customer_tenant_id == principal.tenant_id)
-    return select(Order).where(Order.tenant_id == principal.tenant_id)
+def readable(principal: Principal) -> Select[Order]:
+    """Orders a principal may read: its own tenant's, or (a brand) those its provider made
+    for it."""
+    return select(Order).where(visible(principal, Order.tenant_id, Order.customer_tenant_id))
 
 
-def list_stmt(
+async def list_page(
+    session: AsyncSession,
     principal: Principal,
+    page: PageParams,
     *,
+    plants: Collection[uuid.UUID] | None = None,
     status: list[str] | None = None,
     plant_id: uuid.UUID | None = None,
     product_id: uuid.UUID | None = None,
@@ -29,8 +33,10 @@ def list_stmt(
     created_to: datetime | None = None,
     due_from: date | None = None,
     due_to: date | None = None,
-) -> Select[Order]:
-    stmt = scoped(principal)
+) -> tuple[list[Order], str | None]:
+    stmt = readable(principal)
+    if plants is not None:
+        stmt = stmt.where(Order.plant_id.in_(plants))
     if status:
         stmt = stmt.where(Order.status.in_(status))
     if plant_id:
@@ -47,13 +53,13 @@ def list_stmt(
         stmt = stmt.where(Order.due_date >= due_from)
     if due_to:
         stmt = stmt.where(Order.due_date <= due_to)
-    return stmt
+    return await paginate(session, stmt, page, keys=[Order.id])
 
 
 async def get(
     session: AsyncSession, principal: Principal, order_id: uuid.UUID, *, for_update: bool = False
 ) -> Order | None:
-    stmt = scoped(principal).where(Order.id == order_id)
+    stmt = readable(principal).where(Order.id == order_id)
     if for_update:
         stmt = stmt.with_for_update().execution_options(populate_existing=True)
     return await session.scalar(stmt)

@@ -7,7 +7,8 @@ from typing import Literal
 
 from pydantic import Field, computed_field
 
-from services.production.web import Body, Currency, MoneyAmount, Schema
+from libs.common.money import money
+from services.production.schemas import Body, Currency, Money, MoneyAmount, Schema
 
 OrderStatus = Literal["pending", "allocated", "production", "qa", "packing", "done", "cancelled"]
 
@@ -23,7 +24,7 @@ class Order(Schema):
     product_sku: str
     product_name: str
     quantity: int
-    unit_price: Decimal = Field(description="Decimal string, in `currency`")
+    unit_price: Money = Field(description="Decimal string, in `currency`")
     currency: str
     due_date: date
     status: OrderStatus
@@ -37,8 +38,8 @@ class Order(Schema):
 
     @computed_field  # type: ignore[prop-decorator]
     @property
-    def total_price(self) -> Decimal:
-        return (self.unit_price * self.quantity).quantize(Decimal("0.01"))
+    def total_price(self) -> Money:
+        return money(self.unit_price * self.quantity)
 
 
 class OrderCreate(Body):
@@ -88,3 +89,14 @@ class Shortage(Body):
     required: Decimal
     available: Decimal
     short: Decimal
+
+
+class OrderFilters(Body):
+    status: list[OrderStatus] | None = None
+    plant_id: uuid.UUID | None = None
+    product_id: uuid.UUID | None = None
+    customer_tenant_id: uuid.UUID | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    due_from: date | None = None
+    due_to: date | None = None

@@ -6,15 +6,27 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import Principal
-from libs.common.errors import Conflict, NotFound, Unprocessable
+from libs.common.db import flush_or_conflict
+from libs.common.pagination import PageParams
+from libs.common.visibility import is_customer
 from services.production import events
-from services.production.models import Order
+from services.production.access import plant_scope, require_plant
+from services.production.identity import IdentityClient
+from services.production.models import Order, OrderAllocation
 from services.production.orders import allocation
 from services.production.orders import repository as repo
-from services.production.orders.schemas import OrderCreate, OrderUpdate
+from services.production.orders.errors import (
+    InvalidOrderTransition,
+    OrderClosed,
+    OrderNotFound,
+    OrderNumberTaken,
+    VersionNotReleased,
+)
+from services.production.orders.schemas import OrderCreate, OrderFilters, OrderUpdate
 from services.production.plants.service import resolve_plant
 from services.production.products import repository as products_repo
 from services.production.products.service import get_product, get_version
+from services.production.tenants.service import client_of
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     "pending": frozenset({"allocated", "cancelled"}),
@@ -30,37 +42,81 @@ PROGRESS = {"pending": 0, "allocated": 10, "production": 25, "qa": 75, "packing"
 
 def check_transition(current: str, to: str) -> None:
     if to not in TRANSITIONS[current]:
-        raise Conflict(
+        raise InvalidOrderTransition(
             f"An order cannot go from {current} to {to}",
-            code="invalid_transition",
             extra={"from": current, "to": to, "allowed": sorted(TRANSITIONS[current])},
         )
 
 
+async def list_orders(
+    session: AsyncSession, principal: Principal, page: PageParams, filters: OrderFilters
+) -> tuple[list[Order], str | None]:
+    """The provider's orders at the plants the caller may read, or, for a brand, the orders
+    its provider made for it."""
+    return await repo.list_page(
+        session,
+        principal,
+        page,
+        plants=plant_scope(principal, "orders:read"),
+        status=list(filters.status) if filters.status else None,
+        plant_id=filters.plant_id,
+        product_id=filters.product_id,
+        customer_tenant_id=None if is_customer(principal) else filters.customer_tenant_id,
+        created_from=filters.created_from,
+        created_to=filters.created_to,
+        due_from=filters.due_from,
+        due_to=filters.due_to,
+    )
+
+
 async def get_order(
-    session: AsyncSession, principal: Principal, order_id: uuid.UUID, *, for_update: bool = False
+    session: AsyncSession,
+    principal: Principal,
+    order_id: uuid.UUID,
+    *,
+    perm: str | None = "orders:read",
+    for_update: bool = False,
 ) -> Order:
+    """The order, when the caller may see it and holds `perm` at its plant (None: the
+    caller checked a permission on a row of the order already)."""
     order = await repo.get(session, principal, order_id, for_update=for_update)
     if order is None:
-        raise NotFound("Order not found", code="order_not_found")
+        raise OrderNotFound("Order not found")
+    if perm is not None:
+        require_plant(principal, perm, order.plant_id)
     return order
 
 
-async def create_order(session: AsyncSession, principal: Principal, body: OrderCreate) -> Order:
+async def list_allocations(
+    session: AsyncSession, principal: Principal, order_id: uuid.UUID
+) -> list[OrderAllocation]:
+    order = await get_order(session, principal, order_id)
+    return await repo.allocations(session, order.id)
+
+
+async def create_order(
+    session: AsyncSession,
+    principal: Principal,
+    body: OrderCreate,
+    *,
+    identity: IdentityClient,
+    token: str,
+) -> Order:
     tenant_id = principal.tenant_id
     plant = await resolve_plant(session, tenant_id, body.plant_id)
+    require_plant(principal, "orders:write", plant.id)
+    if body.customer_tenant_id is not None:
+        await client_of(session, principal, body.customer_tenant_id, identity=identity, token=token)
     product = await get_product(session, tenant_id, body.product_id)
     if body.product_version_id is not None:
         version = await get_version(session, tenant_id, product.id, body.product_version_id)
     else:
         latest = await products_repo.latest_version(session, tenant_id, product.id, released=True)
         if latest is None:
-            raise Unprocessable("The product has no released version", code="version_not_released")
+            raise VersionNotReleased("The product has no released version")
         version = latest
     if version.status != "released":
-        raise Unprocessable(
-            "Orders are made of released product versions", code="version_not_released"
-        )
+        raise VersionNotReleased("Orders are made of released product versions")
     order = Order(
         tenant_id=tenant_id,
         number=body.number,
@@ -81,13 +137,20 @@ async def create_order(session: AsyncSession, principal: Principal, body: OrderC
         created_by=principal.subject,
     )
     session.add(order)
-    await session.flush()
+    await flush_or_conflict(
+        session,
+        {
+            "uq_orders_tenant_id_number": OrderNumberTaken(
+                f"Order number {body.number!r} is taken", extra={"field": "number"}
+            )
+        },
+    )
     return order
 
 
 async def update_order(session: AsyncSession, order: Order, body: OrderUpdate) -> Order:
     if order.status in ("done", "cancelled"):
-        raise Conflict(f"A {order.status} order cannot change", code="order_closed")
+        raise OrderClosed(f"A {order.status} order cannot change")
     for f, value in body.model_dump(exclude_unset=True).items():
         if value is not None or f != "due_date":
             setattr(order, f, value)
@@ -108,6 +171,8 @@ async def transition(
     allocated reserves, cancelled releases, qa consumes the reserved materials."""
     current = order.status
     check_transition(current, to)
+    if to == "allocated":
+        require_plant(principal, "allocations:write", order.plant_id)
     actor = principal.subject
     if to == "allocated":
         await allocation.allocate(session, order, actor=actor)
@@ -125,22 +190,21 @@ async def transition(
     await session.refresh(order)
     await events.emit(
         session,
-        events.ORDER_STATUS_CHANGED,
+        events.OrderStatusChanged(
+            order_id=order.id,
+            number=order.number,
+            from_status=current,
+            to_status=to,
+            plant_id=order.plant_id,
+            product_id=order.product_id,
+            quantity=order.quantity,
+            progress=order.progress,
+            reason=reason,
+            actor=actor,
+        ),
         tenant_id=order.tenant_id,
         subject=f"orders/{order.id}",
         customer_tenant_id=order.customer_tenant_id,
-        data={
-            "order_id": order.id,
-            "number": order.number,
-            "from": current,
-            "to": to,
-            "plant_id": order.plant_id,
-            "product_id": order.product_id,
-            "quantity": order.quantity,
-            "progress": order.progress,
-            "reason": reason,
-            "actor": actor,
-        },
     )
     return order
 

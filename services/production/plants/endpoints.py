@@ -7,13 +7,13 @@ from fastapi import APIRouter, Request, Response
 
 from libs.common.auth import Principal
 from libs.common.deps import TenantSession
+from libs.common.errors import PreconditionFailed
 from libs.common.etag import check_if_match, set_etag
-from libs.common.pagination import Page, PageQuery, paginate
-from services.production.models import Plant as PlantModel
-from services.production.plants import repository as repo
+from libs.common.pagination import Page, PageQuery
+from services.production.access import errors, provider, reader
 from services.production.plants import service
+from services.production.plants.errors import PlantCodeTaken, PlantNotFound
 from services.production.plants.schemas import Plant, PlantCreate, PlantUpdate
-from services.production.web import errors, provider
 
 router = APIRouter(prefix="/plants", tags=["plants"])
 
@@ -22,15 +22,13 @@ router = APIRouter(prefix="/plants", tags=["plants"])
 async def list_plants(
     session: TenantSession,
     page: PageQuery,
-    principal: Annotated[Principal, provider("plants:read")],
+    principal: Annotated[Principal, reader("plants:read")],
 ) -> Page[Plant]:
-    rows, cursor = await paginate(
-        session, repo.list_stmt(principal.tenant_id), page, keys=[PlantModel.id]
-    )
+    rows, cursor = await service.list_plants(session, principal.tenant_id, page)
     return Page[Plant](items=[Plant.model_validate(r) for r in rows], next_cursor=cursor)
 
 
-@router.post("", status_code=201, response_model=Plant, responses=errors(409))
+@router.post("", status_code=201, response_model=Plant, responses=errors(PlantCodeTaken))
 async def create_plant(
     body: PlantCreate,
     session: TenantSession,
@@ -42,19 +40,21 @@ async def create_plant(
     return Plant.model_validate(plant)
 
 
-@router.get("/{plant_id}", response_model=Plant, responses=errors(404))
+@router.get("/{plant_id}", response_model=Plant, responses=errors(PlantNotFound))
 async def get_plant(
     plant_id: uuid.UUID,
     session: TenantSession,
     response: Response,
-    principal: Annotated[Principal, provider("plants:read")],
+    principal: Annotated[Principal, reader("plants:read")],
 ) -> Plant:
     plant = await service.get_plant(session, principal.tenant_id, plant_id)
     set_etag(response, plant.version)
     return Plant.model_validate(plant)
 
 
-@router.patch("/{plant_id}", response_model=Plant, responses=errors(404, 412))
+@router.patch(
+    "/{plant_id}", response_model=Plant, responses=errors(PlantNotFound, PreconditionFailed)
+)
 async def update_plant(
     plant_id: uuid.UUID,
     body: PlantUpdate,

@@ -5,11 +5,18 @@ import uuid
 from sqlalchemy import Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from libs.common.pagination import PageParams, paginate
 from services.production.models import Plant
 
 
 def list_stmt(tenant_id: uuid.UUID) -> Select[Plant]:
     return select(Plant).where(Plant.tenant_id == tenant_id)
+
+
+async def list_page(
+    session: AsyncSession, tenant_id: uuid.UUID, page: PageParams
+) -> tuple[list[Plant], str | None]:
+    return await paginate(session, list_stmt(tenant_id), page, keys=[Plant.id])
 
 
 async def get(session: AsyncSession, tenant_id: uuid.UUID, plant_id: uuid.UUID) -> Plant | None:

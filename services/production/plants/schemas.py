@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import Field
 
-from services.production.web import Body, Schema
+from services.production.schemas import Body, Schema
 
 
 class Plant(Schema):

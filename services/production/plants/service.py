@@ -4,16 +4,31 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from libs.common.errors import NotFound
+from libs.common.db import flush_or_conflict
+from libs.common.pagination import PageParams
 from services.production.models import Plant
 from services.production.plants import repository as repo
+from services.production.plants.errors import PlantCodeTaken, PlantNotFound
 from services.production.plants.schemas import PlantCreate, PlantUpdate
+
+
+async def list_plants(
+    session: AsyncSession, tenant_id: uuid.UUID, page: PageParams
+) -> tuple[list[Plant], str | None]:
+    return await repo.list_page(session, tenant_id, page)
 
 
 async def create_plant(session: AsyncSession, tenant_id: uuid.UUID, body: PlantCreate) -> Plant:
     plant = Plant(tenant_id=tenant_id, **body.model_dump())
     session.add(plant)
-    await session.flush()
+    await flush_or_conflict(
+        session,
+        {
+            "uq_plants_tenant_id_code": PlantCodeTaken(
+                f"Plant code {body.code!r} is taken", extra={"field": "code"}
+            )
+        },
+    )
     if plant.is_default:
         await repo.clear_default(session, tenant_id, plant.id)
     return plant
@@ -22,7 +37,7 @@ async def create_plant(session: AsyncSession, tenant_id: uuid.UUID, body: PlantC
 async def get_plant(session: AsyncSession, tenant_id: uuid.UUID, plant_id: uuid.UUID) -> Plant:
     plant = await repo.get(session, tenant_id, plant_id)
     if plant is None:
-        raise NotFound("Plant not found", code="plant_not_found")
+        raise PlantNotFound("Plant not found")
     return plant
 
 
@@ -34,7 +49,7 @@ async def resolve_plant(
         return await get_plant(session, tenant_id, plant_id)
     plant = await repo.get_default(session, tenant_id)
     if plant is None:
-        raise NotFound("The tenant has no plant yet", code="plant_not_found")
+        raise PlantNotFound("The tenant has no plant yet")
     return plant
 
 

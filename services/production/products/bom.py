@@ -19,7 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from libs.common.errors import Unprocessable
 from services.production.models import BomLine, ProductVersion
 
-Line = tuple[str | None, uuid.UUID | None, Decimal]
+# sku, component product, quantity per parent unit, unit the quantity is written in
+Line = tuple[str | None, uuid.UUID | None, Decimal, str | None]
+# A leaf need: the SKU and the unit its quantity is in (None: the item's stock unit)
+Need = tuple[str, str | None]
 
 
 class BomCycleError(Unprocessable):
@@ -30,22 +33,23 @@ class BomCycleError(Unprocessable):
 class BomGraph:
     lines: dict[uuid.UUID, list[Line]]
     effective: dict[uuid.UUID, uuid.UUID]  # product id -> version id used as a component
-    _flat: dict[uuid.UUID, dict[str, Decimal]] = field(default_factory=dict)
+    _flat: dict[uuid.UUID, dict[Need, Decimal]] = field(default_factory=dict)
 
-    def flat(self, version_id: uuid.UUID) -> dict[str, Decimal]:
-        """Leaf SKU -> quantity for one unit of this version (memoized)."""
+    def flat(self, version_id: uuid.UUID) -> dict[Need, Decimal]:
+        """(leaf SKU, unit) -> quantity for one unit of this version (memoized). Units are
+        converted to the stock unit by whoever knows the item (allocation, MRP)."""
         return self._explode(version_id, ())
 
-    def _explode(self, version_id: uuid.UUID, stack: tuple[uuid.UUID, ...]) -> dict[str, Decimal]:
+    def _explode(self, version_id: uuid.UUID, stack: tuple[uuid.UUID, ...]) -> dict[Need, Decimal]:
         done = self._flat.get(version_id)
         if done is not None:
             return done
         if version_id in stack:
             raise BomCycleError("The BOM contains a cycle", code="bom_cycle")
-        acc: dict[str, Decimal] = defaultdict(Decimal)
-        for sku, product_id, qty in self.lines.get(version_id, ()):
+        acc: dict[Need, Decimal] = defaultdict(Decimal)
+        for sku, product_id, qty, unit in self.lines.get(version_id, ()):
             if sku is not None:
-                acc[sku] += qty
+                acc[(sku, unit)] += qty
                 continue
             assert product_id is not None
             sub_version = self.effective.get(product_id)
@@ -53,15 +57,15 @@ class BomGraph:
                 raise Unprocessable(
                     f"Component product {product_id} has no version", code="bom_invalid"
                 )
-            for sub_sku, sub_qty in self._explode(sub_version, (*stack, version_id)).items():
-                acc[sub_sku] += qty * sub_qty
+            for need, sub_qty in self._explode(sub_version, (*stack, version_id)).items():
+                acc[need] += qty * sub_qty
         out = dict(acc)
         self._flat[version_id] = out
         return out
 
-    def requirements(self, version_id: uuid.UUID, quantity: Decimal | int) -> dict[str, Decimal]:
+    def requirements(self, version_id: uuid.UUID, quantity: Decimal | int) -> dict[Need, Decimal]:
         q = Decimal(quantity)
-        return {sku: per * q for sku, per in self.flat(version_id).items()}
+        return {need: per * q for need, per in self.flat(version_id).items()}
 
 
 async def effective_versions(
@@ -91,6 +95,7 @@ async def load_graph(
         BomLine.component_sku,
         BomLine.component_product_id,
         BomLine.quantity,
+        BomLine.unit,
     )
     base = (
         select(*cols)
@@ -100,7 +105,7 @@ async def load_graph(
     if roots is None:
         for r in await session.execute(base):
             lines[r.product_version_id].append(
-                (r.component_sku, r.component_product_id, r.quantity)
+                (r.component_sku, r.component_product_id, r.quantity, r.unit)
             )
         return BomGraph(dict(lines), effective)
     seen: set[uuid.UUID] = set()
@@ -111,7 +116,7 @@ async def load_graph(
         nxt: set[uuid.UUID] = set()
         for r in rows:
             lines[r.product_version_id].append(
-                (r.component_sku, r.component_product_id, r.quantity)
+                (r.component_sku, r.component_product_id, r.quantity, r.unit)
             )
             if r.component_product_id is not None:
                 sub = effective.get(r.component_product_id)

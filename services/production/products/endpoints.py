@@ -5,64 +5,28 @@ from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import Principal
 from libs.common.deps import TenantSession
 from libs.common.etag import check_if_match, set_etag
-from libs.common.pagination import Page, PageQuery, paginate
-from services.production.models import Product as ProductModel
-from services.production.models import ProductVersion as VersionModel
-from services.production.products import repository as repo
+from libs.common.pagination import Page, PageQuery
+from services.production.access import errors, provider, reader
 from services.production.products import service
 from services.production.products.schemas import (
-    BomLine,
     Explosion,
     Product,
     ProductCreate,
     ProductUpdate,
     ProductVersion,
     ProductVersionCreate,
-    ProductVersionSummary,
     ProductVersionUpdate,
-    Stage,
 )
-from services.production.web import errors, provider
+from services.production.units import IncompatibleUnits
 
 router = APIRouter(prefix="/products", tags=["products"])
 
-Reader = Annotated[Principal, provider("products:read")]
+Reader = Annotated[Principal, reader("products:read")]
 Writer = Annotated[Principal, provider("products:write")]
-
-
-async def _products_out(
-    session: AsyncSession, tenant_id: uuid.UUID, products: list[ProductModel]
-) -> list[Product]:
-    versions = await repo.versions(session, tenant_id, [p.id for p in products])
-    by_product: dict[uuid.UUID, list[VersionModel]] = {}
-    for v in versions:
-        by_product.setdefault(v.product_id, []).append(v)
-    return [
-        Product.model_validate(p).model_copy(
-            update={
-                "versions": [
-                    ProductVersionSummary.model_validate(v) for v in by_product.get(p.id, [])
-                ]
-            }
-        )
-        for p in products
-    ]
-
-
-async def _version_out(session: AsyncSession, version: VersionModel) -> ProductVersion:
-    lines = await repo.lines_of(session, version.id)
-    stages = await repo.stages_of(session, version.id)
-    return ProductVersion.model_validate(version).model_copy(
-        update={
-            "bom": [BomLine.model_validate(x) for x in lines],
-            "stages": [Stage.model_validate(x) for x in stages],
-        }
-    )
 
 
 @router.get("", response_model=Page[Product], responses=errors())
@@ -73,20 +37,25 @@ async def list_products(
     sku: Annotated[str | None, Query(max_length=100)] = None,
     category: Annotated[str | None, Query(max_length=100)] = None,
 ) -> Page[Product]:
-    stmt = repo.list_stmt(principal.tenant_id, sku=sku, category=category)
-    rows, cursor = await paginate(session, stmt, page, keys=[ProductModel.id])
-    items = await _products_out(session, principal.tenant_id, rows)
+    items, cursor = await service.list_products(
+        session, principal.tenant_id, page, sku=sku, category=category
+    )
     return Page[Product](items=items, next_cursor=cursor)
 
 
-@router.post("", status_code=201, response_model=Product, responses=errors(409, 422))
+@router.post(
+    "",
+    status_code=201,
+    response_model=Product,
+    responses=errors(service.ProductSkuTaken, IncompatibleUnits, 422),
+)
 async def create_product(
     body: ProductCreate, session: TenantSession, response: Response, principal: Writer
 ) -> Product:
     """Creates the product and its draft version 1 (BOM and stages)."""
     product, _ = await service.create_product(session, principal.tenant_id, body)
     set_etag(response, product.version)
-    return (await _products_out(session, principal.tenant_id, [product]))[0]
+    return (await service.present_products(session, principal.tenant_id, [product]))[0]
 
 
 @router.get("/{product_id}", response_model=Product, responses=errors(404))
@@ -95,7 +64,7 @@ async def get_product(
 ) -> Product:
     product = await service.get_product(session, principal.tenant_id, product_id)
     set_etag(response, product.version)
-    return (await _products_out(session, principal.tenant_id, [product]))[0]
+    return (await service.present_products(session, principal.tenant_id, [product]))[0]
 
 
 @router.patch("/{product_id}", response_model=Product, responses=errors(404, 412))
@@ -111,7 +80,7 @@ async def update_product(
     check_if_match(request, product.version)
     product = await service.update_product(session, product, body)
     set_etag(response, product.version)
-    return (await _products_out(session, principal.tenant_id, [product]))[0]
+    return (await service.present_products(session, principal.tenant_id, [product]))[0]
 
 
 @router.post(
@@ -131,7 +100,7 @@ async def create_product_version(
     product = await service.get_product(session, principal.tenant_id, product_id)
     version = await service.create_version(session, principal.tenant_id, product, body)
     set_etag(response, version.version)
-    return await _version_out(session, version)
+    return await service.present_version(session, version)
 
 
 @router.get(
@@ -146,7 +115,7 @@ async def get_product_version(
 ) -> ProductVersion:
     version = await service.get_version(session, principal.tenant_id, product_id, version_id)
     set_etag(response, version.version)
-    return await _version_out(session, version)
+    return await service.present_version(session, version)
 
 
 @router.put(
@@ -170,7 +139,7 @@ async def update_product_version(
     check_if_match(request, version.version)
     version = await service.update_version(session, principal.tenant_id, product, version, body)
     set_etag(response, version.version)
-    return await _version_out(session, version)
+    return await service.present_version(session, version)
 
 
 @router.post(
@@ -191,7 +160,7 @@ async def release_product_version(
     check_if_match(request, version.version)
     version = await service.release_version(session, version, actor=principal.subject)
     set_etag(response, version.version)
-    return await _version_out(session, version)
+    return await service.present_version(session, version)
 
 
 @router.get(

@@ -5,7 +5,21 @@ import uuid
 from sqlalchemy import Select, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from libs.common.pagination import PageParams, paginate
 from services.production.models import BomLine, InventoryItem, ProcessStage, Product, ProductVersion
+
+
+async def list_page(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    page: PageParams,
+    *,
+    sku: str | None = None,
+    category: str | None = None,
+) -> tuple[list[Product], str | None]:
+    return await paginate(
+        session, list_stmt(tenant_id, sku=sku, category=category), page, keys=[Product.id]
+    )
 
 
 def list_stmt(

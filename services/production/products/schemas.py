@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import Field, model_validator
 
-from services.production.web import Body, PositiveQty, Schema
+from services.production.schemas import Body, PositiveQty, Schema
 
 
 class ParameterTarget(Body):
@@ -129,6 +129,9 @@ class Product(Schema):
 
 class ExplosionLine(Body):
     sku: str
+    unit: str | None = Field(
+        default=None, description="The SKU's stock unit (the BOM's unit when not stocked)"
+    )
     quantity_per_unit: Decimal
     quantity: Decimal
 

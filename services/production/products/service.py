@@ -1,16 +1,21 @@
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
 from datetime import UTC, datetime
 from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from libs.common.db import flush_or_conflict
 from libs.common.errors import Conflict, NotFound, Unprocessable
+from libs.common.pagination import PageParams
+from services.production.inventory import repository as inv_repo
 from services.production.models import BomLine, ProcessStage, Product, ProductVersion
 from services.production.models.base import QTY
 from services.production.products import repository as repo
 from services.production.products.bom import check_no_cycle, load_graph
+from services.production.products.schemas import BomLine as BomLineOut
 from services.production.products.schemas import (
     BomLineIn,
     Explosion,
@@ -18,9 +23,60 @@ from services.production.products.schemas import (
     ProductCreate,
     ProductUpdate,
     ProductVersionCreate,
+    ProductVersionSummary,
     ProductVersionUpdate,
+    Stage,
     StageIn,
 )
+from services.production.products.schemas import Product as ProductOut
+from services.production.products.schemas import ProductVersion as ProductVersionOut
+from services.production.units import check, convert
+
+
+class ProductSkuTaken(Conflict):
+    code, title = "sku_taken", "SKU taken"
+
+
+async def list_products(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    page: PageParams,
+    *,
+    sku: str | None = None,
+    category: str | None = None,
+) -> tuple[list[ProductOut], str | None]:
+    rows, cursor = await repo.list_page(session, tenant_id, page, sku=sku, category=category)
+    return await present_products(session, tenant_id, rows), cursor
+
+
+async def present_products(
+    session: AsyncSession, tenant_id: uuid.UUID, products: list[Product]
+) -> list[ProductOut]:
+    versions = await repo.versions(session, tenant_id, [p.id for p in products])
+    by_product: dict[uuid.UUID, list[ProductVersion]] = {}
+    for v in versions:
+        by_product.setdefault(v.product_id, []).append(v)
+    return [
+        ProductOut.model_validate(p).model_copy(
+            update={
+                "versions": [
+                    ProductVersionSummary.model_validate(v) for v in by_product.get(p.id, [])
+                ]
+            }
+        )
+        for p in products
+    ]
+
+
+async def present_version(session: AsyncSession, version: ProductVersion) -> ProductVersionOut:
+    lines = await repo.lines_of(session, version.id)
+    stages = await repo.stages_of(session, version.id)
+    return ProductVersionOut.model_validate(version).model_copy(
+        update={
+            "bom": [BomLineOut.model_validate(x) for x in lines],
+            "stages": [Stage.model_validate(x) for x in stages],
+        }
+    )
 
 
 async def get_product(
@@ -41,6 +97,10 @@ async def get_version(
     return version
 
 
+def _sku_of(line: BomLineIn, skus: dict[uuid.UUID, str]) -> str | None:
+    return line.sku or (skus[line.item_id] if line.item_id else None)
+
+
 async def _write_contents(
     session: AsyncSession,
     tenant_id: uuid.UUID,
@@ -56,6 +116,14 @@ async def _write_contents(
         skus = await repo.item_skus(session, tenant_id, item_ids)
         if item_ids - skus.keys():
             raise Unprocessable("A BOM line names an unknown inventory item", code="bom_invalid")
+        stock = await inv_repo.stock_units(
+            session, tenant_id, sorted({s for s in (_sku_of(ln, skus) for ln in bom) if s})
+        )
+        for line in bom:
+            sku = _sku_of(line, skus)
+            if sku is not None and line.unit:
+                for stock_unit in stock.get(sku, ()):
+                    check(line.unit, stock_unit, sku=sku)
         comps = {line.product_id for line in bom if line.product_id}
         if comps - await repo.existing_products(session, tenant_id, comps):
             raise Unprocessable("A BOM line names an unknown product", code="bom_invalid")
@@ -112,7 +180,14 @@ async def create_product(
         unit=body.unit,
     )
     session.add(product)
-    await session.flush()
+    await flush_or_conflict(
+        session,
+        {
+            "uq_products_tenant_id_sku": ProductSkuTaken(
+                f"SKU {body.sku!r} is taken", extra={"field": "sku"}
+            )
+        },
+    )
     version = ProductVersion(
         tenant_id=tenant_id, product_id=product.id, number=1, status="draft", notes=body.notes
     )
@@ -220,12 +295,24 @@ async def explode(
     session: AsyncSession, tenant_id: uuid.UUID, version: ProductVersion, quantity: Decimal
 ) -> Explosion:
     graph = await load_graph(session, tenant_id, [version.id])
-    per_unit = graph.flat(version.id)
+    per_need = graph.flat(version.id)
+    units = await inv_repo.stock_units(session, tenant_id, sorted({sku for sku, _ in per_need}))
+    # In the unit the SKU is stocked in (the first, if plants differ), else as written.
+    per_sku: dict[str, Decimal] = defaultdict(Decimal)
+    unit_of: dict[str, str | None] = {}
+    for (sku, unit), per in per_need.items():
+        stock_unit = min(units[sku]) if units.get(sku) else None
+        target = stock_unit or unit_of.get(sku) or unit
+        per_sku[sku] += convert(per, unit, target, sku=sku)
+        unit_of[sku] = target
     lines = [
         ExplosionLine(
-            sku=sku, quantity_per_unit=per.quantize(QTY), quantity=(per * quantity).quantize(QTY)
+            sku=sku,
+            unit=unit_of[sku],
+            quantity_per_unit=per.quantize(QTY),
+            quantity=(per * quantity).quantize(QTY),
         )
-        for sku, per in sorted(per_unit.items())
+        for sku, per in sorted(per_sku.items())
     ]
     return Explosion(
         product_id=version.product_id,

@@ -8,18 +8,39 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import Principal
 from libs.common.deps import TenantSession
+from libs.common.errors import PreconditionFailed
 from libs.common.etag import check_if_match, set_etag
-from libs.common.pagination import Page, PageQuery, paginate
+from libs.common.pagination import Page, PageQuery
+from services.production.access import (
+    CallerToken,
+    Identity,
+    PlantNotPermitted,
+    errors,
+    provider,
+    reader,
+)
 from services.production.models import ProductionOrder as POModel
 from services.production.models import StageExecution as StageModel
-from services.production.web import errors, provider
-from services.production.work import repository as repo
+from services.production.orders.errors import OrderNotFound
 from services.production.work import service
+from services.production.work.errors import (
+    AlreadyClockedIn,
+    InvalidStageMove,
+    NotClockedIn,
+    OrderNotAllocated,
+    ProductionOrderExists,
+    ProductionOrderNotFound,
+    StageNotActive,
+    StageNotFound,
+    StageOutOfOrder,
+    UnknownOperator,
+)
 from services.production.work.schemas import (
     LabourEntry,
     LabourSummary,
     ProductionOrder,
     ProductionOrderCreate,
+    ProductionOrderFilters,
     StageAssign,
     StageBlock,
     StageExecution,
@@ -29,22 +50,17 @@ from services.production.work.schemas import (
 
 router = APIRouter(prefix="/production-orders", tags=["production orders"])
 
-Reader = Annotated[Principal, provider("production:read")]
+Reader = Annotated[Principal, reader("production:read")]
 Planner = Annotated[Principal, provider("production:write")]
 Operator = Annotated[Principal, provider("production:execute")]
 STAGE = "/{production_order_id}/stages/{stage_id}"
-
-
-async def _out(session: AsyncSession, pos: list[POModel]) -> list[ProductionOrder]:
-    stages: dict[uuid.UUID, list[StageModel]] = {}
-    for st in await repo.stages(session, [p.id for p in pos]):
-        stages.setdefault(st.production_order_id, []).append(st)
-    return [
-        ProductionOrder.model_validate(p).model_copy(
-            update={"stages": [StageExecution.model_validate(s) for s in stages.get(p.id, [])]}
-        )
-        for p in pos
-    ]
+STAGE_ERRORS = (
+    ProductionOrderNotFound,
+    StageNotFound,
+    PlantNotPermitted,
+    InvalidStageMove,
+    PreconditionFailed,
+)
 
 
 async def _stage(
@@ -53,8 +69,9 @@ async def _stage(
     request: Request,
     po_id: uuid.UUID,
     stage_id: uuid.UUID,
+    perm: str = "production:execute",
 ) -> tuple[POModel, StageModel]:
-    po = await service.get_production_order(session, principal.tenant_id, po_id, for_update=True)
+    po = await service.get_production_order(session, principal, po_id, perm=perm, for_update=True)
     stage = await service.get_stage(session, po, stage_id)
     check_if_match(request, stage.version)
     return po, stage
@@ -63,13 +80,12 @@ async def _stage(
 async def _stage_out(
     session: AsyncSession, stage: StageModel, response: Response
 ) -> StageExecution:
-    await session.flush()
-    await session.refresh(stage)
+    await service.saved(session, stage)
     set_etag(response, stage.version)
     return StageExecution.model_validate(stage)
 
 
-@router.get("", response_model=Page[ProductionOrder], responses=errors())
+@router.get("", response_model=Page[ProductionOrder], responses=errors(400))
 async def list_production_orders(
     session: TenantSession,
     page: PageQuery,
@@ -78,12 +94,18 @@ async def list_production_orders(
     plant_id: uuid.UUID | None = None,
     order_id: uuid.UUID | None = None,
 ) -> Page[ProductionOrder]:
-    stmt = repo.list_stmt(principal.tenant_id, status=status, plant_id=plant_id, order_id=order_id)
-    rows, cursor = await paginate(session, stmt, page, keys=[POModel.id])
-    return Page[ProductionOrder](items=await _out(session, rows), next_cursor=cursor)
+    """Production orders at the plants the caller may read."""
+    filters = ProductionOrderFilters(status=status, plant_id=plant_id, order_id=order_id)
+    items, cursor = await service.list_production_orders(session, principal, page, filters)
+    return Page[ProductionOrder](items=items, next_cursor=cursor)
 
 
-@router.post("", status_code=201, response_model=ProductionOrder, responses=errors(404, 409))
+@router.post(
+    "",
+    status_code=201,
+    response_model=ProductionOrder,
+    responses=errors(OrderNotFound, PlantNotPermitted, OrderNotAllocated, ProductionOrderExists),
+)
 async def create_production_order(
     body: ProductionOrderCreate, session: TenantSession, response: Response, principal: Planner
 ) -> ProductionOrder:
@@ -91,19 +113,27 @@ async def create_production_order(
     product version, with the stage's target parameters."""
     po = await service.create_production_order(session, principal, body.order_id)
     set_etag(response, po.version)
-    return (await _out(session, [po]))[0]
+    return (await service.present(session, [po]))[0]
 
 
-@router.get("/{production_order_id}", response_model=ProductionOrder, responses=errors(404))
+@router.get(
+    "/{production_order_id}",
+    response_model=ProductionOrder,
+    responses=errors(ProductionOrderNotFound, PlantNotPermitted),
+)
 async def get_production_order(
     production_order_id: uuid.UUID, session: TenantSession, response: Response, principal: Reader
 ) -> ProductionOrder:
-    po = await service.get_production_order(session, principal.tenant_id, production_order_id)
+    po = await service.get_production_order(session, principal, production_order_id)
     set_etag(response, po.version)
-    return (await _out(session, [po]))[0]
+    return (await service.present(session, [po]))[0]
 
 
-@router.post(STAGE + "/assign", response_model=StageExecution, responses=errors(404, 409, 412))
+@router.post(
+    STAGE + "/assign",
+    response_model=StageExecution,
+    responses=errors(*STAGE_ERRORS, UnknownOperator),
+)
 async def assign_stage(
     production_order_id: uuid.UUID,
     stage_id: uuid.UUID,
@@ -112,13 +142,22 @@ async def assign_stage(
     response: Response,
     session: TenantSession,
     principal: Planner,
+    identity: Identity,
+    token: CallerToken,
 ) -> StageExecution:
-    _, stage = await _stage(session, principal, request, production_order_id, stage_id)
-    await service.assign_stage(stage, body.operator)
+    """Assign the stage to a user of the caller's tenant (422 `unknown_operator`)."""
+    _, stage = await _stage(
+        session, principal, request, production_order_id, stage_id, perm="production:write"
+    )
+    await service.assign_stage(principal, stage, body.operator, identity=identity, token=token)
     return await _stage_out(session, stage, response)
 
 
-@router.post(STAGE + "/start", response_model=StageExecution, responses=errors(404, 409, 412))
+@router.post(
+    STAGE + "/start",
+    response_model=StageExecution,
+    responses=errors(*STAGE_ERRORS, StageOutOfOrder),
+)
 async def start_stage(
     production_order_id: uuid.UUID,
     stage_id: uuid.UUID,
@@ -133,7 +172,7 @@ async def start_stage(
     return await _stage_out(session, stage, response)
 
 
-@router.post(STAGE + "/parameters", response_model=StageExecution, responses=errors(404, 409, 412))
+@router.post(STAGE + "/parameters", response_model=StageExecution, responses=errors(*STAGE_ERRORS))
 async def record_stage_parameters(
     production_order_id: uuid.UUID,
     stage_id: uuid.UUID,
@@ -149,7 +188,7 @@ async def record_stage_parameters(
     return await _stage_out(session, stage, response)
 
 
-@router.post(STAGE + "/complete", response_model=StageExecution, responses=errors(404, 409, 412))
+@router.post(STAGE + "/complete", response_model=StageExecution, responses=errors(*STAGE_ERRORS))
 async def complete_stage(
     production_order_id: uuid.UUID,
     stage_id: uuid.UUID,
@@ -164,7 +203,7 @@ async def complete_stage(
     return await _stage_out(session, stage, response)
 
 
-@router.post(STAGE + "/block", response_model=StageExecution, responses=errors(404, 409, 412))
+@router.post(STAGE + "/block", response_model=StageExecution, responses=errors(*STAGE_ERRORS))
 async def block_stage(
     production_order_id: uuid.UUID,
     stage_id: uuid.UUID,
@@ -179,7 +218,7 @@ async def block_stage(
     return await _stage_out(session, stage, response)
 
 
-@router.post(STAGE + "/resume", response_model=StageExecution, responses=errors(404, 409, 412))
+@router.post(STAGE + "/resume", response_model=StageExecution, responses=errors(*STAGE_ERRORS))
 async def resume_stage(
     production_order_id: uuid.UUID,
     stage_id: uuid.UUID,
@@ -194,7 +233,12 @@ async def resume_stage(
 
 
 @router.post(
-    STAGE + "/clock-in", status_code=201, response_model=LabourEntry, responses=errors(404, 409)
+    STAGE + "/clock-in",
+    status_code=201,
+    response_model=LabourEntry,
+    responses=errors(
+        ProductionOrderNotFound, StageNotFound, PlantNotPermitted, StageNotActive, AlreadyClockedIn
+    ),
 )
 async def clock_in_stage(
     production_order_id: uuid.UUID,
@@ -202,29 +246,41 @@ async def clock_in_stage(
     session: TenantSession,
     principal: Operator,
 ) -> LabourEntry:
-    po = await service.get_production_order(session, principal.tenant_id, production_order_id)
+    po = await service.get_production_order(
+        session, principal, production_order_id, perm="production:execute"
+    )
     stage = await service.get_stage(session, po, stage_id)
     entry = await service.clock_in(session, po, stage, principal.subject)
     return LabourEntry.model_validate(entry)
 
 
-@router.post(STAGE + "/clock-out", response_model=LabourEntry, responses=errors(404, 409))
+@router.post(
+    STAGE + "/clock-out",
+    response_model=LabourEntry,
+    responses=errors(ProductionOrderNotFound, StageNotFound, PlantNotPermitted, NotClockedIn),
+)
 async def clock_out_stage(
     production_order_id: uuid.UUID,
     stage_id: uuid.UUID,
     session: TenantSession,
     principal: Operator,
 ) -> LabourEntry:
-    po = await service.get_production_order(session, principal.tenant_id, production_order_id)
+    po = await service.get_production_order(
+        session, principal, production_order_id, perm="production:execute"
+    )
     stage = await service.get_stage(session, po, stage_id)
     entry = await service.clock_out(session, stage, principal.subject)
     return LabourEntry.model_validate(entry)
 
 
-@router.get("/{production_order_id}/labour", response_model=LabourSummary, responses=errors(404))
+@router.get(
+    "/{production_order_id}/labour",
+    response_model=LabourSummary,
+    responses=errors(ProductionOrderNotFound, PlantNotPermitted),
+)
 async def get_labour_summary(
     production_order_id: uuid.UUID, session: TenantSession, principal: Reader
 ) -> LabourSummary:
     """Labour minutes per stage and per operator (open clocks count up to now)."""
-    po = await service.get_production_order(session, principal.tenant_id, production_order_id)
+    po = await service.get_production_order(session, principal, production_order_id)
     return await service.labour_summary(session, po)

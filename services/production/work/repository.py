@@ -1,13 +1,31 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from libs.common.pagination import PageParams, paginate
 from services.production.models import LabourEntry, ProductionOrder, StageExecution
+
+
+async def list_page(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    page: PageParams,
+    *,
+    plants: Collection[uuid.UUID] | None = None,
+    status: str | None = None,
+    plant_id: uuid.UUID | None = None,
+    order_id: uuid.UUID | None = None,
+) -> tuple[list[ProductionOrder], str | None]:
+    stmt = list_stmt(tenant_id, status=status, plant_id=plant_id, order_id=order_id)
+    if plants is not None:
+        stmt = stmt.where(ProductionOrder.plant_id.in_(plants))
+    return await paginate(session, stmt, page, keys=[ProductionOrder.id])
 
 
 def list_stmt(

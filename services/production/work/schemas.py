@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from services.production.web import Body, Schema
+from services.production.schemas import Body, Schema
 
 WorkStatus = Literal["pending", "active", "blocked", "completed"]
 
@@ -91,3 +91,9 @@ class LabourSummary(Body):
     open_entries: int
     by_stage: list[LabourByStage]
     by_operator: list[LabourByOperator]
+
+
+class ProductionOrderFilters(Body):
+    status: WorkStatus | None = None
+    plant_id: uuid.UUID | None = None
+    order_id: uuid.UUID | None = None

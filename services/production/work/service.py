@@ -10,17 +10,39 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import Principal
-from libs.common.errors import Conflict, NotFound
+from libs.common.db import flush_or_conflict
+from libs.common.pagination import PageParams
 from services.production import events
+from services.production.access import plant_scope, require_plant
+from services.production.identity import IdentityClient
 from services.production.models import LabourEntry, ProductionOrder, StageExecution
 from services.production.orders import service as orders
 from services.production.products import repository as products_repo
 from services.production.work import repository as repo
+from services.production.work.errors import (
+    AlreadyClockedIn,
+    InvalidStageMove,
+    NotClockedIn,
+    OrderNotAllocated,
+    ProductionOrderExists,
+    ProductionOrderNotFound,
+    StageNotActive,
+    StageNotFound,
+    StageOutOfOrder,
+    UnknownOperator,
+)
 from services.production.work.schemas import (
     LabourByOperator,
     LabourByStage,
     LabourSummary,
+    ProductionOrderFilters,
     StageParameters,
+)
+from services.production.work.schemas import (
+    ProductionOrder as ProductionOrderOut,
+)
+from services.production.work.schemas import (
+    StageExecution as StageExecutionOut,
 )
 
 STAGE_MOVES: dict[str, frozenset[str]] = {
@@ -31,27 +53,72 @@ STAGE_MOVES: dict[str, frozenset[str]] = {
 }
 
 
+async def saved(session: AsyncSession, stage: StageExecution) -> StageExecution:
+    """The stage as stored (its new version), after a change."""
+    await session.flush()
+    await session.refresh(stage)
+    return stage
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
 
+async def present(session: AsyncSession, pos: list[ProductionOrder]) -> list[ProductionOrderOut]:
+    """Production orders with their stages (one query for all of them)."""
+    stages: dict[uuid.UUID, list[StageExecution]] = {}
+    for st in await repo.stages(session, [p.id for p in pos]):
+        stages.setdefault(st.production_order_id, []).append(st)
+    return [
+        ProductionOrderOut.model_validate(p).model_copy(
+            update={"stages": [StageExecutionOut.model_validate(s) for s in stages.get(p.id, [])]}
+        )
+        for p in pos
+    ]
+
+
+async def list_production_orders(
+    session: AsyncSession,
+    principal: Principal,
+    page: PageParams,
+    filters: ProductionOrderFilters,
+) -> tuple[list[ProductionOrderOut], str | None]:
+    rows, cursor = await repo.list_page(
+        session,
+        principal.tenant_id,
+        page,
+        plants=plant_scope(principal, "production:read"),
+        status=filters.status,
+        plant_id=filters.plant_id,
+        order_id=filters.order_id,
+    )
+    return await present(session, rows), cursor
+
+
 async def get_production_order(
-    session: AsyncSession, tenant_id: uuid.UUID, po_id: uuid.UUID, *, for_update: bool = False
+    session: AsyncSession,
+    principal: Principal,
+    po_id: uuid.UUID,
+    *,
+    perm: str = "production:read",
+    for_update: bool = False,
 ) -> ProductionOrder:
-    po = await repo.get(session, tenant_id, po_id, for_update=for_update)
+    po = await repo.get(session, principal.tenant_id, po_id, for_update=for_update)
     if po is None:
-        raise NotFound("Production order not found", code="production_order_not_found")
+        raise ProductionOrderNotFound("Production order not found")
+    require_plant(principal, perm, po.plant_id)
     return po
 
 
 async def create_production_order(
     session: AsyncSession, principal: Principal, order_id: uuid.UUID
 ) -> ProductionOrder:
-    order = await orders.get_order(session, principal, order_id, for_update=True)
+    order = await orders.get_order(
+        session, principal, order_id, perm="production:write", for_update=True
+    )
     if order.status not in ("allocated", "production"):
-        raise Conflict(
+        raise OrderNotAllocated(
             f"Production needs an allocated order (this one is {order.status})",
-            code="invalid_transition",
             extra={"from": order.status, "to": "production"},
         )
     po = ProductionOrder(
@@ -62,7 +129,14 @@ async def create_production_order(
         created_by=principal.subject,
     )
     session.add(po)
-    await session.flush()
+    await flush_or_conflict(
+        session,
+        {
+            "uq_production_orders_order_id": ProductionOrderExists(
+                "The order has a production order already", extra={"field": "order_id"}
+            )
+        },
+    )
     for st in await products_repo.stages_of(session, order.product_version_id):
         session.add(
             StageExecution(
@@ -86,14 +160,13 @@ async def get_stage(
     for st in await repo.stages(session, [po.id]):
         if st.id == stage_id:
             return st
-    raise NotFound("Stage not found in this production order", code="stage_not_found")
+    raise StageNotFound("Stage not found in this production order")
 
 
 def _move(stage: StageExecution, to: str) -> None:
     if to not in STAGE_MOVES[stage.status]:
-        raise Conflict(
+        raise InvalidStageMove(
             f"A stage cannot go from {stage.status} to {to}",
-            code="invalid_transition",
             extra={"from": stage.status, "to": to, "allowed": sorted(STAGE_MOVES[stage.status])},
         )
     stage.status = to
@@ -112,7 +185,7 @@ async def _sync_order(session: AsyncSession, principal: Principal, po: Productio
         po.status, po.blocked_reason = "active", None
     if po.status == "active" and po.started_at is None:
         po.started_at = _now()
-    order = await orders.get_order(session, principal, po.order_id, for_update=True)
+    order = await orders.get_order(session, principal, po.order_id, perm=None, for_update=True)
     if order.status == "allocated" and po.status in ("active", "completed", "blocked"):
         order = await orders.transition(session, principal, order, "production")
     if stages:
@@ -125,7 +198,7 @@ async def start_stage(
 ) -> StageExecution:
     earlier = [s for s in await repo.stages(session, [po.id]) if s.seq < stage.seq]
     if any(s.status != "completed" for s in earlier):
-        raise Conflict("Earlier stages are not completed yet", code="stage_out_of_order")
+        raise StageOutOfOrder("Earlier stages are not completed yet")
     _move(stage, "active")
     stage.started_at = stage.started_at or _now()
     stage.blocked_reason = None
@@ -135,15 +208,42 @@ async def start_stage(
     return stage
 
 
-async def assign_stage(stage: StageExecution, operator: str) -> StageExecution:
+async def assign_stage(
+    principal: Principal,
+    stage: StageExecution,
+    operator: str,
+    *,
+    identity: IdentityClient,
+    token: str,
+) -> StageExecution:
+    """Assign to a user of the caller's tenant (asked of identity with the caller's token)."""
     if stage.status == "completed":
-        raise Conflict(
+        raise InvalidStageMove(
             "A completed stage cannot be reassigned",
-            code="invalid_transition",
             extra={"from": "completed", "to": "completed"},
         )
+    await _check_operator(principal, operator, identity=identity, token=token)
     stage.assigned_to = operator
     return stage
+
+
+async def _check_operator(
+    principal: Principal, operator: str, *, identity: IdentityClient, token: str
+) -> None:
+    try:
+        user_id = uuid.UUID(operator)
+    except ValueError:
+        user_id = None
+    user = await identity.get_user(user_id, token) if user_id is not None else None
+    if (
+        user is None
+        or str(user.get("tenant_id")) != str(principal.tenant_id)
+        or user.get("status", "active") != "active"
+    ):
+        raise UnknownOperator(
+            "operator must be the id of an active user of your tenant",
+            extra={"operator": operator},
+        )
 
 
 def _check_actuals(targets: list[dict], body: StageParameters) -> list[dict]:
@@ -173,9 +273,8 @@ def _check_actuals(targets: list[dict], body: StageParameters) -> list[dict]:
 
 async def record_parameters(stage: StageExecution, body: StageParameters) -> StageExecution:
     if stage.status not in ("active", "blocked"):
-        raise Conflict(
+        raise InvalidStageMove(
             "Parameters are recorded on a started stage",
-            code="invalid_transition",
             extra={"from": stage.status, "to": stage.status},
         )
     merged = {a["name"]: a for a in stage.actuals}
@@ -201,25 +300,24 @@ async def complete_stage(
         entry.ended_at = stage.completed_at
     await session.flush()
     await _sync_order(session, principal, po)
-    order = await orders.get_order(session, principal, po.order_id)
+    order = await orders.get_order(session, principal, po.order_id, perm=None)
     await events.emit(
         session,
-        events.STAGE_COMPLETED,
+        events.StageCompleted(
+            production_order_id=po.id,
+            order_id=po.order_id,
+            order_number=order.number,
+            stage_execution_id=stage.id,
+            seq=stage.seq,
+            name=stage.name,
+            plant_id=po.plant_id,
+            actuals=stage.actuals,
+            operator=stage.assigned_to,
+            production_order_status=po.status,
+        ),
         tenant_id=po.tenant_id,
         subject=f"production_orders/{po.id}/stages/{stage.id}",
         customer_tenant_id=order.customer_tenant_id,
-        data={
-            "production_order_id": po.id,
-            "order_id": po.order_id,
-            "order_number": order.number,
-            "stage_execution_id": stage.id,
-            "seq": stage.seq,
-            "name": stage.name,
-            "plant_id": po.plant_id,
-            "actuals": stage.actuals,
-            "operator": stage.assigned_to,
-            "production_order_status": po.status,
-        },
     )
     return stage
 
@@ -251,9 +349,9 @@ async def clock_in(
     session: AsyncSession, po: ProductionOrder, stage: StageExecution, operator: str
 ) -> LabourEntry:
     if stage.status != "active":
-        raise Conflict("Clock in on an active stage", code="stage_not_active")
+        raise StageNotActive("Clock in on an active stage")
     if await repo.open_entry(session, stage.id, operator) is not None:
-        raise Conflict("Already clocked in on this stage", code="already_clocked_in")
+        raise AlreadyClockedIn("Already clocked in on this stage")
     entry = LabourEntry(
         tenant_id=po.tenant_id,
         stage_execution_id=stage.id,
@@ -262,14 +360,16 @@ async def clock_in(
         started_at=_now(),
     )
     session.add(entry)
-    await session.flush()
+    await flush_or_conflict(
+        session, {"uq_labour_entries_open": AlreadyClockedIn("Already clocked in on this stage")}
+    )
     return entry
 
 
 async def clock_out(session: AsyncSession, stage: StageExecution, operator: str) -> LabourEntry:
     entry = await repo.open_entry(session, stage.id, operator)
     if entry is None:
-        raise Conflict("Not clocked in on this stage", code="not_clocked_in")
+        raise NotClockedIn("Not clocked in on this stage")
     entry.ended_at = _now()
     await session.flush()
     return entry

@@ -1,22 +1,23 @@
-"""POST /internal/events/production: signed deliveries from sync (not exposed publicly)."""
+"""Signed deliveries from sync (internal; see subscriptions.py for what arrives here)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from pydantic import ValidationError
 
-from libs.common.errors import Unauthorized, Unprocessable, problem_responses
+from libs.common.errors import Unauthorized, problem_responses
 from libs.common.webhooks import WebhookVerificationError, verify
-from services.quality.intake.schemas import EventEnvelope, IntakeResult
-from services.quality.intake.service import handle_production_event
+from libs.contracts import parse_event
+from services.quality.intake.schemas import IntakeResult
+from services.quality.intake.service import handle_event
+from services.quality.intake.subscriptions import LOTS_PATH
 
 router = APIRouter(tags=["internal"])
 
 
 @router.post(
-    "/internal/events/production",
+    LOTS_PATH,
     response_model=IntakeResult,
-    summary="Receive production events from sync (Standard Webhooks, quality's own secret)",
+    summary="Receive lot events from sync (Standard Webhooks, quality's own secret)",
     responses=problem_responses(401, 422),
 )
 async def receive_production_event(request: Request) -> IntakeResult:
@@ -26,8 +27,6 @@ async def receive_production_event(request: Request) -> IntakeResult:
         verify([secret], request.headers, body)
     except (WebhookVerificationError, ValueError) as exc:
         raise Unauthorized(f"Signature rejected: {exc}", code="invalid_signature") from None
-    try:
-        event = EventEnvelope.model_validate_json(body)
-    except ValidationError:
-        raise Unprocessable("The event is not valid", code="invalid_event") from None
-    return IntakeResult(status=await handle_production_event(request.app.state.db, event))  # type: ignore[arg-type]
+    # 422 unknown_event_type / invalid_event when the body is not a declared event
+    event = parse_event(body)
+    return IntakeResult(status=await handle_event(request.app.state.db, event))

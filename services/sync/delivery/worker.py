@@ -30,6 +30,7 @@ from libs.common.db import Database
 from libs.common.ids import new_id
 from libs.common.outbox import envelope
 from libs.common.webhooks import signed_headers
+from libs.contracts.events.sync import EndpointDisabled
 from services.sync.config import Settings
 from services.sync.delivery.breaker import CircuitBreaker
 from services.sync.delivery.schedule import next_delay, parse_retry_after
@@ -446,10 +447,9 @@ class DeliveryWorker:
                 reason = "gone" if ep.id in gone else "failing"
                 await emit_sync_event(
                     s,
-                    type="sync.endpoint.disabled",
+                    EndpointDisabled(endpoint_id=ep.id, url=ep.url, reason=reason),
                     tenant_id=ep.tenant_id,
                     subject=f"endpoints/{ep.id}",
-                    data={"endpoint_id": str(ep.id), "url": ep.url, "reason": reason},
                 )
         if disabled:
             log.warning("endpoints disabled", extra={"endpoints": [str(e.id) for e in disabled]})

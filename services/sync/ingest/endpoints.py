@@ -8,10 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Request
 from pydantic import ValidationError
 
-from libs.common.errors import Unauthorized, Unprocessable, problem_responses
-from libs.common.webhooks import WebhookVerificationError, verify
+from libs.common.errors import Unprocessable, problem_responses
 from services.sync.ingest.schemas import EventBatch, IngestResult
 from services.sync.ingest.store import store_events
+from services.sync.internal_auth import verified_body
 
 log = logging.getLogger("weft.sync.ingest")
 
@@ -28,15 +28,7 @@ async def ingest_events(
     request: Request,
     x_weft_service: Annotated[str, Header(description="Name of the sending service")],
 ) -> IngestResult:
-    settings = request.app.state.settings
-    body = await request.body()
-    secret = settings.service_secrets.get(x_weft_service)
-    if not secret:
-        raise Unauthorized("Unknown sending service", code="invalid_signature")
-    try:
-        verify([secret], request.headers, body)
-    except WebhookVerificationError as exc:
-        raise Unauthorized(f"Signature rejected: {exc}", code="invalid_signature") from None
+    body = await verified_body(request, x_weft_service)
     try:
         batch = EventBatch.model_validate_json(body)
     except ValidationError as exc:

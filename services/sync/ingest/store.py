@@ -11,6 +11,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.ids import new_id
+from libs.contracts import EventModel
 from services.sync.delivery.fanout import fan_out
 from services.sync.models import Event
 
@@ -42,11 +43,10 @@ async def store_events(
 
 async def emit_sync_event(
     session: AsyncSession,
+    event: EventModel,
     *,
-    type: str,
     tenant_id: uuid.UUID,
     subject: str,
-    data: dict[str, Any],
     customer_tenant_id: uuid.UUID | None = None,
 ) -> uuid.UUID:
     """An event of sync's own (e.g. sync.endpoint.disabled): stored and fanned out directly."""
@@ -56,12 +56,12 @@ async def emit_sync_event(
         [
             {
                 "id": event_id,
-                "type": type,
+                "type": event.event_type,
                 "tenant_id": tenant_id,
                 "customer_tenant_id": customer_tenant_id,
                 "subject": subject,
                 "occurred_at": datetime.now(UTC),
-                "data": data,
+                "data": event.payload(),
             }
         ],
         source="sync",

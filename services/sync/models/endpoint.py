@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, String, Text, Uuid
+from sqlalchemy import Boolean, DateTime, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -21,13 +21,16 @@ SCOPE_CUSTOMER = "customer"
 
 class Endpoint(IdMixin, TimestampMixin, VersionMixin, Base):
     __tablename__ = "endpoints"
+    __table_args__ = (UniqueConstraint("service", "path"),)
 
     # NULL for internal subscribers (visible to system transactions only)
     tenant_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True, index=True)
     kind: Mapped[str] = mapped_column(String(16), default=KIND_TENANT)
     scope: Mapped[str] = mapped_column(String(16), default=SCOPE_OWN)
     space: Mapped[str | None] = mapped_column(String(16), nullable=True)
-    service: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
+    # internal subscribers: the consuming service and its path (one endpoint per pair)
+    service: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    path: Mapped[str | None] = mapped_column(String(300), nullable=True)
     url: Mapped[str] = mapped_column(Text)
     description: Mapped[str | None] = mapped_column(String(500), nullable=True)
     event_types: Mapped[list[str]] = mapped_column(ARRAY(String(200)))

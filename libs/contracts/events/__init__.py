@@ -1,0 +1,1 @@
+"""One module per producing service; each declares the models of the events it emits."""

@@ -1,0 +1,111 @@
+"""Who may call production's routes, in one place.
+
+Each route names its spaces and permission here; the route's real check is this
+dependency, so what the spec says a route is open to is what the code enforces.
+- Reads are open to the provider (PROVIDER) and its API clients (DEVELOPER: ERPs read what
+  their scopes allow); orders and lots also to brands (CLIENT), which see what is made for
+  them.
+- Writes are the provider's; API clients may also create customer orders (`orders:write`).
+- Plant scope: a permission may be granted for some plants only (`plant_perms`). A route
+  admits a caller holding its permission for any plant; rows are then limited to
+  `plant_scope(perm)` on lists and checked against the row's plant on reads and writes.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+
+from libs.common.auth import Principal, Space, bearer_token
+from libs.common.deps import CurrentPrincipal
+from libs.common.errors import AUTH_ERRORS, AppError, Forbidden, problem_responses
+from services.production.identity import IdentityClient
+
+READ_SPACES = (Space.PROVIDER, Space.DEVELOPER)
+CUSTOMER_READ_SPACES = (Space.PROVIDER, Space.CLIENT, Space.DEVELOPER)
+WRITE_SPACES = (Space.PROVIDER,)
+ORDER_WRITE_SPACES = (Space.PROVIDER, Space.DEVELOPER)
+
+
+class PlantNotPermitted(Forbidden):
+    code = "plant_not_permitted"
+    title = "Not permitted at this plant"
+
+
+def allow(*spaces: Space, perm: str | None) -> Any:
+    """A dependency: one of `spaces`, holding `perm` tenant-wide or for some plant
+    (None: the service checks the permission itself, per row)."""
+
+    async def dependency(principal: CurrentPrincipal) -> Principal:
+        principal.require_space(*spaces)
+        if perm is not None and not principal.has_any_permission(perm):
+            raise Forbidden(f"Missing permission {perm}", code="missing_permission")
+        return principal
+
+    dependency.__name__ = f"allow_{'_'.join(s.lower() for s in spaces)}_{perm or 'any'}"
+    dependency.__doc__ = f"Open to the spaces: {', '.join(spaces)}; permission: {perm or '-'}."
+    return Depends(dependency)
+
+
+def provider(perm: str | None) -> Any:
+    """The provider's own users only."""
+    return allow(*WRITE_SPACES, perm=perm)
+
+
+def reader(perm: str) -> Any:
+    """The provider's users and its API clients."""
+    return allow(*READ_SPACES, perm=perm)
+
+
+def customer_reader(perm: str) -> Any:
+    """The provider's users, its API clients, and brands reading what is made for them."""
+    return allow(*CUSTOMER_READ_SPACES, perm=perm)
+
+
+def require_plant(principal: Principal, perm: str, plant_id: uuid.UUID) -> None:
+    """`perm` must be held tenant-wide or for this plant."""
+    if not principal.has_any_permission(perm):
+        raise Forbidden(f"Missing permission {perm}", code="missing_permission")
+    if not principal.has_permission(perm, plant_id):
+        raise PlantNotPermitted(
+            f"{perm} is not granted for this plant", extra={"plant_id": str(plant_id)}
+        )
+
+
+def plant_scope(principal: Principal, perm: str) -> frozenset[uuid.UUID] | None:
+    """None: every plant; else the plants `perm` is held for (lists filter to them)."""
+    return principal.plant_scope(perm)
+
+
+def caller_token(request: Request) -> str:
+    return bearer_token(request.headers.get("authorization"))
+
+
+def identity_client(request: Request) -> IdentityClient:
+    return request.app.state.identity  # type: ignore[no-any-return]
+
+
+CallerToken = Annotated[str, Depends(caller_token)]
+Identity = Annotated[IdentityClient, Depends(identity_client)]
+
+
+def errors(*refusals: int | type[AppError]) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI responses of a route: the auth refusals plus the given statuses or typed
+    errors; each status lists the stable codes a client can get there."""
+    out: dict[int | str, dict[str, Any]] = {**AUTH_ERRORS}
+    codes: dict[int, list[str]] = {}
+    for r in refusals:
+        status = r if isinstance(r, int) else r.status
+        out.update(problem_responses(status))
+        if not isinstance(r, int):
+            codes.setdefault(status, []).append(r.code)
+    codes.setdefault(403, []).extend(["wrong_space", "missing_permission"])
+    for status, names in codes.items():
+        entry = dict(out[status])
+        entry["description"] = f"{entry['description']}: " + ", ".join(
+            f"`{c}`" for c in dict.fromkeys(names)
+        )
+        out[status] = entry
+    return out
