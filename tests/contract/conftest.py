@@ -230,7 +230,7 @@ def _records(provider: Login, brand: Login, tag: str) -> dict[str, list[str]]:
                     "customer_tenant_id": brand.tenant_id,
                     "plant_id": plant["id"],
                     "product_id": product["id"],
-                    "quantity": 10,
+                    "quantity": 100,  # room for the sweep's lots of 1
                     "unit_price": "5.00",
                     "currency": "EUR",
                     "due_date": "2026-12-31",

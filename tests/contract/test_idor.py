@@ -50,6 +50,8 @@ ALIASES = {
     "client_id": "tenant_id",
     "product_version_id": "version_id",
 }
+# Lists whose items must name something that exists (a made-up role is refused first).
+KNOWN_LISTS: dict[str, list[str]] = {"roles": ["VIEWER"], "permissions": ["orders:read"]}
 # Fields of the victims' records that change without anyone writing them.
 VOLATILE = {"last_used_at", "updated_at", "stats", "health", "failure_count", "next_attempt_at"}
 
@@ -258,6 +260,8 @@ def minimal(spec: dict[str, Any], schema: dict[str, Any], name: str = "", depth:
             if key in props
         }
     if kind_ == "array":
+        if name in KNOWN_LISTS:
+            return KNOWN_LISTS[name]
         count = schema.get("minItems", 0)
         return [minimal(spec, schema.get("items", {}), name, depth + 1) for _ in range(count)]
     if kind_ == "integer":
@@ -284,7 +288,8 @@ def minimal(spec: dict[str, Any], schema: dict[str, Any], name: str = "", depth:
         for example in examples:
             if isinstance(example, str) and re.fullmatch(schema["pattern"], example):
                 return example
-        return find(st.from_regex(schema["pattern"], fullmatch=True), lambda _: True)
+        shortest = schema.get("minLength", 0)
+        return find(st.from_regex(schema["pattern"], fullmatch=True), lambda v: len(v) >= shortest)
     return f"idor-{uuid.uuid4().hex[:6]}"[: schema.get("maxLength", 64)]
 
 
@@ -389,7 +394,13 @@ def sweep(
                         resp = call(c, route, base, path, query, body)
                         result.calls += 1
                         result.statuses[resp.status_code] += 1
-                        leak = _leak(route, resp, sent, every_foreign)
+                        leak = _leak(route, resp, path, sent, every_foreign)
+                        if _unproven(route, resp):
+                            result.notes.append(
+                                f"422 before the id was looked up (not proven) [{attacker} {where}]"
+                                f" {route.method.upper()} {path} body={json.dumps(body)}"
+                                f" -> {resp.text[:200]}"
+                            )
                         if leak == "":
                             result.notes.append(
                                 f"2xx without foreign data (404 expected) [{attacker} {where}]"
@@ -434,10 +445,14 @@ def _attempts(
             values = {p: pick(own[p], created, 1)[0] for p in ids[:-1]}
             values[ids[-1]] = pick(foreign[ids[-1]], created, 1)[0]
             out.append((fill(route, {**fixed, **values}), {}, fresh, {values[ids[-1]]}))
+    # the attacker's own records in the path, and a foreign id in the body
+    mine = {p: pick(own.get(p, set()), created, 1) for p in ids}
+    if any(not v for v in mine.values()):
         return out
+    url = fill(route, {**fixed, **{p: v[0] for p, v in mine.items()}})
     for name in route.query_ids:
         for value in pick(foreign.get(kind(name), set()), created, 1):
-            out.append((route.path, {name: value}, fresh, {value}))
+            out.append((url, {name: value}, fresh, {value}))
     for name in route.body_ids:
         for value in pick(foreign.get(kind(name), set()), created, 1):
             if isinstance(fresh(), dict):
@@ -445,11 +460,23 @@ def _attempts(
                 def with_foreign(name: str = name, value: str = value) -> Any:
                     return {**fresh(), name: value}
 
-                out.append((route.path, {}, with_foreign, {value}))
+                out.append((url, {}, with_foreign, {value}))
     return out
 
 
-def _leak(route: Route, resp: httpx.Response, sent: set[str], foreign: set[str]) -> str | None:
+def _unproven(route: Route, resp: httpx.Response) -> bool:
+    """A write refused by schema validation, before any id was looked up."""
+    if resp.status_code != 422 or route.method == "get":
+        return False
+    try:
+        return bool(resp.json().get("code") == "validation_failed")
+    except ValueError:
+        return True
+
+
+def _leak(
+    route: Route, resp: httpx.Response, path: str, sent: set[str], foreign: set[str]
+) -> str | None:
     """What a 2xx gave away: a READ / CHANGED leak, "" for an empty answer, None for none."""
     if not 200 <= resp.status_code < 300:
         return None
@@ -459,8 +486,8 @@ def _leak(route: Route, resp: httpx.Response, sent: set[str], foreign: set[str])
     seen = [v for v in sent | foreign if v in text]
     if seen:
         return f"READ (the answer carries foreign ids {seen[:3]})"
-    if route.path_params:
-        return ""  # answered, but with nothing of the victim's
+    if any(v in path for v in sent):
+        return ""  # a foreign id in the path answered, but with nothing of the victim's
     return None
 
 
