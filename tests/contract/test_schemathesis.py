@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+import requests
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
@@ -92,6 +93,7 @@ def documented_spaces(operation: dict[str, Any]) -> set[str] | None:
 
 def fuzz(spec: dict[str, Any], login: Login, base_url: str) -> Report:
     schema = schemathesis.openapi.from_dict(spec)
+    session = requests.Session()  # one keep-alive connection pool for the whole run
     report = Report(failures=[])
     assert report.failures is not None
     failures = report.failures
@@ -113,7 +115,7 @@ def fuzz(spec: dict[str, Any], login: Login, base_url: str) -> Report:
 
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
             try:
-                _run(op, mode, login, base_url, spaces, report, record)
+                _run(op, mode, login, base_url, spaces, report, record, session)
             except Unsatisfiable:
                 # an operation without inputs has no invalid request to generate
                 if mode is GenerationMode.POSITIVE:
@@ -129,6 +131,7 @@ def _run(
     spaces: set[str] | None,
     report: Report,
     record: Callable[[str, str, Any, int, str], None],
+    session: requests.Session,
 ) -> None:
     @settings(
         max_examples=MAX_EXAMPLES,
@@ -143,7 +146,7 @@ def _run(
         report.examples += 1
         headers = {"Authorization": f"Bearer {login.token}"}
         try:
-            response = case.call(base_url=base_url, headers=headers, timeout=60)
+            response = case.call(base_url=base_url, headers=headers, timeout=60, session=session)
         except Exception as exc:
             record(f"no answer ({type(exc).__name__})", mode.value, case, 0, str(exc))
             return
@@ -175,8 +178,11 @@ def _check(report: Report, who: str) -> None:
     )
     for label, reason in EXCLUDED.items():
         print(f"  excluded {label}: {reason}")
+    grouped: dict[str, list[str]] = {}
     for failure in failures:
-        print("  " + failure.line())
+        grouped.setdefault(f"{failure.kind} ({failure.status})", []).append(failure.operation)
+    for kind, operations in grouped.items():
+        print(f"  {kind}: {len(operations)} operations: {', '.join(operations)}")
     assert report.operations > 0 and report.examples >= report.operations
     assert not failures, (
         f"{len(failures)} failures as {who}, by kind {dict(report.by_kind())}:\n"
