@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 import uuid
 from typing import Any
@@ -24,6 +25,7 @@ from gateway.openapi import SWAGGER_UI, OpenAPIAggregator
 from gateway.problems import from_error, problem
 from gateway.ratelimit import Policy, RateLimiter
 from gateway.routes import RouteTable, load_table
+from gateway.server import run
 from gateway.upstream import REQUEST_ID, Upstream, forward_headers, response_headers
 from libs.common.auth import JWKSCache, Space, TokenVerifier, bearer_token
 from libs.common.errors import Unauthorized
@@ -33,6 +35,7 @@ log = logging.getLogger("weft.gateway")
 access_log = logging.getLogger("weft.access")
 
 _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+_HOST = re.compile(r"[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?")
 
 
 def _request_id(request: web.Request) -> str:
@@ -229,6 +232,7 @@ class Gateway:
             forwarded_for=chain,
             proto=request.scheme,
             host=request.host,
+            prefix=f"/v1/{service}",
         )
         url = URL(upstream.base_url + tail + (sep + query if sep else ""), encoded=True)
         now = time.monotonic()
@@ -388,7 +392,13 @@ class Gateway:
         return web.Response(body=b'{"status":"ready"}', headers=_json(request))
 
     async def openapi_json(self, request: web.Request) -> web.Response:
-        return web.Response(body=await self.openapi.document(), headers=_json(request))
+        server = self.settings.public_url
+        if server is None:
+            host = request.host if _HOST.fullmatch(request.host) else "localhost"
+            server = f"{request.scheme}://{host}"
+        return web.Response(
+            body=await self.openapi.document(server.rstrip("/") or "/"), headers=_json(request)
+        )
 
     async def docs(self, request: web.Request) -> web.Response:
         headers = {"Content-Type": "text/html; charset=utf-8", "X-Request-Id": _request_id(request)}
@@ -421,22 +431,12 @@ def create_app(settings: Settings | None = None) -> web.Application:
 def main() -> None:
     settings = Settings()
     configure_logging("gateway", settings.log_level)
-    try:
-        import uvloop
-
-        loop: asyncio.AbstractEventLoop = uvloop.new_event_loop()
-    except ImportError:  # pragma: no cover - uvloop is a dependency, but stay runnable
-        loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
     log.info(
         "gateway starting", extra={"port": settings.port, "services": sorted(settings.service_urls)}
     )
-    web.run_app(
+    run(
         create_app(settings),
         host=settings.bind_host,
         port=settings.port,
-        loop=loop,
-        access_log=None,
-        print=None,
-        shutdown_timeout=5.0,
+        max_header_line=settings.max_header_line_bytes,
     )

@@ -53,6 +53,12 @@ class Settings(BaseSettings):
     # Take the client address from X-Forwarded-For (only behind a trusted load balancer)
     trust_forwarded_for: bool = False
 
+    # The public base URL of the gateway, as `servers` in the merged OpenAPI document
+    # (e.g. https://api.weft.example); None: the scheme and Host of the request.
+    public_url: str | None = None
+    # Header lines (and the request line) longer than this get 431
+    max_header_line_bytes: int = 8192
+
     # Merged OpenAPI: refreshed lazily when older than this
     openapi_refresh_seconds: float = 60.0
     openapi_fetch_timeout_seconds: float = 3.0

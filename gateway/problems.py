@@ -1,13 +1,11 @@
-"""RFC 9457 problem+json answers from the gateway itself (same shape as libs.common.errors)."""
+"""RFC 9457 problem+json answers from the gateway itself (the kit's one builder)."""
 
 from __future__ import annotations
-
-from http import HTTPStatus
 
 import orjson
 from aiohttp import web
 
-from libs.common.errors import PROBLEM_BASE, PROBLEM_JSON, AppError
+from libs.common.errors import PROBLEM_JSON, AppError, problem_body
 
 _TITLES = {
     502: "Bad gateway",
@@ -21,21 +19,20 @@ def problem(
     code: str,
     detail: str,
     *,
-    instance: str,
+    instance: str | None,
     request_id: str,
     title: str | None = None,
     headers: dict[str, str] | None = None,
 ) -> web.Response:
     body = orjson.dumps(
-        {
-            "type": PROBLEM_BASE + code,
-            "title": title or _TITLES.get(status) or HTTPStatus(status).phrase,
-            "status": status,
-            "detail": detail,
-            "instance": instance,
-            "code": code,
-            "request_id": request_id,
-        }
+        problem_body(
+            status,
+            code,
+            title or _TITLES.get(status),
+            detail,
+            instance,
+            request_id=request_id,
+        )
     )
     out = {"Content-Type": PROBLEM_JSON, "X-Request-Id": request_id}
     if headers:

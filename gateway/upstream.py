@@ -55,6 +55,7 @@ def forward_headers(
     forwarded_for: str | None,
     proto: str,
     host: str,
+    prefix: str | None = None,
 ) -> CIMultiDict[str]:
     """The headers sent upstream: the client's, minus hop-by-hop and gateway-only ones."""
     extra_hop = _connection_tokens(incoming)
@@ -76,6 +77,10 @@ def forward_headers(
     out["X-Forwarded-For"] = f"{forwarded_for}, {client_ip}" if forwarded_for else client_ip
     out["X-Forwarded-Proto"] = proto
     out["X-Forwarded-Host"] = host
+    if prefix:
+        # the public path prefix, so the service's Location and problem instance name the
+        # path the client called (/v1/production/lots/...)
+        out["X-Forwarded-Prefix"] = prefix
     return out
 
 

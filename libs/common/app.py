@@ -7,12 +7,11 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
-from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
 from libs.common.auth import JWKSCache, TokenVerifier
 from libs.common.db import Database
-from libs.common.errors import Problem, install_error_handlers
+from libs.common.errors import install_error_handlers
 from libs.common.health import router as health_router
 from libs.common.idempotency import IdempotencyMiddleware
 from libs.common.jobs import JobRegistry, JobRunner
@@ -20,6 +19,7 @@ from libs.common.logs import configure_logging
 from libs.common.middleware import RequestContextMiddleware
 from libs.common.relay import relay_lifespan
 from libs.common.settings import ServiceSettings
+from libs.openapi.service import service_openapi
 
 # Extra start-up work a service needs (a relay, a consumer); yields while the app runs.
 Lifespan = Callable[[FastAPI], Any]
@@ -102,28 +102,9 @@ def create_service_app(
     app.add_middleware(RequestContextMiddleware)
 
     def custom_openapi() -> dict[str, Any]:
-        if app.openapi_schema:
-            return app.openapi_schema
-        schema = get_openapi(
-            title=app.title,
-            version=app.version,
-            description=app.description,
-            routes=app.routes,
-            separate_input_output_schemas=False,
-        )
-        components = schema.setdefault("components", {}).setdefault("schemas", {})
-        components.setdefault(
-            "Problem", Problem.model_json_schema(ref_template="#/components/schemas/{model}")
-        )
-        for name, sub in (
-            Problem.model_json_schema(ref_template="#/components/schemas/{model}")
-            .get("$defs", {})
-            .items()
-        ):
-            components.setdefault(name, sub)
-        components["Problem"].pop("$defs", None)
-        app.openapi_schema = schema
-        return schema
+        if app.openapi_schema is None:
+            app.openapi_schema = service_openapi(app)
+        return app.openapi_schema
 
     app.openapi = custom_openapi  # type: ignore[method-assign]
     return app

@@ -21,7 +21,13 @@ import httpx
 from jose import jwt
 from jose.exceptions import ExpiredSignatureError, JWTClaimsError, JWTError
 
-from libs.common.errors import Forbidden, Unauthorized
+from libs.common.errors import (
+    InvalidToken,
+    MissingPermission,
+    MissingToken,
+    TokenExpired,
+    WrongSpace,
+)
 
 log = logging.getLogger("weft.auth")
 
@@ -61,6 +67,12 @@ class Principal:
     claims: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
+    def password_change_required(self) -> bool:
+        """A token issued on a temporary password (`pwd_change` claim): it may only change
+        the password (libs.common.deps refuses it everywhere else)."""
+        return self.claims.get("pwd_change") is True
+
+    @property
     def user_id(self) -> uuid.UUID | None:
         try:
             return uuid.UUID(self.subject)
@@ -82,7 +94,7 @@ class Principal:
 
     def require_permission(self, wanted: str, plant_id: uuid.UUID | None = None) -> None:
         if not self.has_permission(wanted, plant_id):
-            raise Forbidden(f"Missing permission {wanted}", code="missing_permission")
+            raise MissingPermission(f"Missing permission {wanted}")
 
     def has_any_permission(self, wanted: str) -> bool:
         """Held tenant-wide or for at least one plant (route-level check; rows are
@@ -106,9 +118,7 @@ class Principal:
 
     def require_space(self, *spaces: Space) -> None:
         if self.space not in spaces:
-            raise Forbidden(
-                f"This operation is not open to the {self.space} space", code="wrong_space"
-            )
+            raise WrongSpace(f"This operation is not open to the {self.space} space")
 
 
 class JWKSCache:
@@ -182,20 +192,20 @@ class TokenVerifier:
 
     async def _verify(self, token: str) -> Principal:
         if len(token) > 8192:
-            raise Unauthorized("Token too large", code="invalid_token")
+            raise InvalidToken("Token too large")
         try:
             header = jwt.get_unverified_header(token)
         except JWTError:
-            raise Unauthorized("Malformed token", code="invalid_token") from None
+            raise InvalidToken("Malformed token") from None
         alg = header.get("alg")
         if alg not in ALLOWED_ALGORITHMS:
-            raise Unauthorized(f"Algorithm {alg!r} is not accepted", code="invalid_token")
+            raise InvalidToken(f"Algorithm {alg!r} is not accepted")
         kid = header.get("kid")
         if not isinstance(kid, str) or not kid:
-            raise Unauthorized("Token has no key id", code="invalid_token")
+            raise InvalidToken("Token has no key id")
         key = await self.jwks.get(kid)
         if key is None:
-            raise Unauthorized("Unknown signing key", code="invalid_token")
+            raise InvalidToken("Unknown signing key")
         try:
             claims = jwt.decode(
                 token,
@@ -215,25 +225,25 @@ class TokenVerifier:
                 },
             )
         except ExpiredSignatureError:
-            raise Unauthorized("Token has expired", code="token_expired") from None
+            raise TokenExpired("Token has expired") from None
         except JWTClaimsError as exc:
-            raise Unauthorized(f"Token claims rejected: {exc}", code="invalid_token") from None
+            raise InvalidToken(f"Token claims rejected: {exc}") from None
         except JWTError:
-            raise Unauthorized("Token signature is invalid", code="invalid_token") from None
+            raise InvalidToken("Token signature is invalid") from None
         return principal_from_claims(claims)
 
 
 def principal_from_claims(claims: dict[str, Any]) -> Principal:
     missing = [c for c in _REQUIRED_CLAIMS if c not in claims]
     if missing:
-        raise Unauthorized(f"Token lacks claims: {', '.join(missing)}", code="invalid_token")
+        raise InvalidToken(f"Token lacks claims: {', '.join(missing)}")
     # nbf in the future: python-jose checks it, but keep the rule explicit and leeway-free here
     try:
         space = Space(claims["space"])
         tenant_id = uuid.UUID(str(claims["tid"]))
         ptid = uuid.UUID(str(claims["ptid"])) if claims.get("ptid") else None
     except ValueError:
-        raise Unauthorized("Token claims are malformed", code="invalid_token") from None
+        raise InvalidToken("Token claims are malformed") from None
     return Principal(
         subject=str(claims["sub"]),
         tenant_id=tenant_id,
@@ -269,8 +279,8 @@ def _plant_permissions(raw: Any) -> dict[uuid.UUID, frozenset[str]]:
 
 def bearer_token(authorization: str | None) -> str:
     if not authorization:
-        raise Unauthorized("Missing bearer token", code="missing_token")
+        raise MissingToken("Missing bearer token")
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthorized("Authorization must be a Bearer token", code="invalid_token")
+        raise InvalidToken("Authorization must be a Bearer token")
     return token.strip()

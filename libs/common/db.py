@@ -12,6 +12,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import ClassVar
 
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
@@ -62,6 +64,17 @@ class Database:
         async with self.sessionmaker() as session, session.begin():
             await set_tenant(session, tenant_id, parent_tenant_id=parent_tenant_id, system=system)
             yield session
+
+
+@dataclass(slots=True)
+class RequestTransaction:
+    """A transaction opened around the whole request by middleware (Idempotency-Key), which
+    commits it together with its own writes. The request's TenantSession joins it."""
+
+    STATE_KEY: ClassVar[str] = "weft_request_transaction"
+
+    session: AsyncSession
+    tenant_id: uuid.UUID
 
 
 async def set_tenant(

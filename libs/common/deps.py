@@ -10,16 +10,18 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import Principal, Space, TokenVerifier, bearer_token
-from libs.common.db import Database
-from libs.common.errors import Unauthorized
+from libs.common.db import Database, RequestTransaction
+from libs.common.errors import Forbidden, Unauthorized
+from libs.common.testing import crash_point
 
 _bearer = HTTPBearer(auto_error=False, description="Access token from identity (ES256 JWT)")
 
 
-async def get_principal(
+async def verified_principal(
     request: Request,
     _creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)] = None,
 ) -> Principal:
+    """The verified token, whatever it may do; routes use `get_principal`."""
     cached = getattr(request.state, "principal", None)
     if cached is not None:
         return cached  # type: ignore[no-any-return]
@@ -30,7 +32,21 @@ async def get_principal(
     return principal
 
 
+async def get_principal(
+    principal: Annotated[Principal, Depends(verified_principal)],
+) -> Principal:
+    if principal.password_change_required:
+        raise Forbidden(
+            "This token was issued on a temporary password: change the password first "
+            "(POST /v1/identity/me/password), then sign in again",
+            code="password_change_required",
+        )
+    return principal
+
+
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+# Only for the few routes a temporary-password token may call (changing the password).
+PasswordChangePrincipal = Annotated[Principal, Depends(verified_principal)]
 
 
 def require(
@@ -46,17 +62,31 @@ def require(
         return principal
 
     dependency.__name__ = f"require_{'_'.join(s.lower() for s in spaces) or 'any'}_{perm or ''}"
+    # Read by the OpenAPI document (libs.openapi.service): the published access of a route
+    # is this check, never a second list that could drift from it.
+    dependency.weft_spaces = tuple(spaces)  # type: ignore[attr-defined]
+    dependency.weft_permission = perm  # type: ignore[attr-defined]
     return dependency
 
 
 async def _tenant_session(
     request: Request, principal: CurrentPrincipal
 ) -> AsyncIterator[AsyncSession]:
+    outer: RequestTransaction | None = request.scope.get("state", {}).get(
+        RequestTransaction.STATE_KEY
+    )
+    if outer is not None and outer.tenant_id == principal.tenant_id:
+        # The middleware owns the transaction and commits it with the key's outcome; an
+        # error here undoes only what the endpoint did (the savepoint).
+        async with outer.session.begin_nested():
+            yield outer.session
+        return
     db: Database = request.app.state.db
     async with db.transaction(
         principal.tenant_id, parent_tenant_id=principal.parent_tenant_id
     ) as session:
         yield session
+    crash_point(request.app.state.settings, "after_commit", request.url.path)
 
 
 async def _system_session(request: Request) -> AsyncIterator[AsyncSession]:

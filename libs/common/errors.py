@@ -1,18 +1,37 @@
-"""One error hierarchy and its RFC 9457 problem+json rendering, for every service."""
+"""One error hierarchy and its RFC 9457 problem+json rendering, for every service.
+
+Domain errors are typed: a feature declares a subclass with a stable `code`, a status and
+a title, raises it, and lists it in its routes' `responses` with `errors(...)`:
+
+    class LotNotFound(NotFound):
+        code, title = "lot_not_found", "Lot not found"
+
+    @router.get("/lots/{lot_id}", responses=errors(LotNotFound))
+
+`errors()` groups the classes by status and documents every code (description, examples
+and an `x-problem-codes` list), so a client and a generated SDK can discover them.
+
+Every problem body is built by `problem_body` (FastAPI handlers, the ASGI middlewares and
+the gateway all use it), so there is one shape.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from http import HTTPStatus
-from typing import Any
+from typing import Any, ClassVar
 
+import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Send
 
+from libs.common.context import public_path
 from libs.common.logs import request_id_var
 from libs.common.responses import ORJSONResponse
 
@@ -20,6 +39,7 @@ log = logging.getLogger("weft.errors")
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_BASE = "https://weft.dev/problems/"
+PROBLEM_REF = "#/components/schemas/Problem"
 
 
 class FieldError(BaseModel):
@@ -40,12 +60,98 @@ class Problem(BaseModel):
     errors: list[FieldError] | None = None
 
 
-class AppError(Exception):
-    """A refusal the API expects to make. Subclasses fix status and code."""
+# --- the one builder ---------------------------------------------------------------------
 
-    status: int = 400
+
+def problem_body(
+    status: int,
+    code: str,
+    title: str | None = None,
+    detail: str | None = None,
+    instance: str | None = None,
+    *,
+    request_id: str | None = None,
+    errors: list[dict[str, str]] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The problem+json body every part of Weft answers with (services and gateway)."""
+    body: dict[str, Any] = {
+        "type": PROBLEM_BASE + code,
+        "title": title or HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        "instance": instance,
+        "code": code,
+        "request_id": request_id if request_id is not None else request_id_var.get(),
+    }
+    if errors is not None:
+        body["errors"] = errors
+    if extra:
+        body.update(extra)
+    return body
+
+
+def problem_bytes(status: int, code: str, title: str | None = None, **kw: Any) -> bytes:
+    return orjson.dumps(problem_body(status, code, title, **kw))
+
+
+def problem_response(
+    status: int,
+    code: str,
+    title: str | None,
+    detail: str | None,
+    instance: str | None,
+    *,
+    errors: list[dict[str, str]] | None = None,
+    extra: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> ORJSONResponse:
+    body = problem_body(
+        status, code, title, detail, public_path(instance), errors=errors, extra=extra
+    )
+    return ORJSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+async def send_problem(
+    send: Send,
+    status: int,
+    code: str,
+    detail: str,
+    *,
+    title: str | None = None,
+    instance: str | None = None,
+    request_id: str | None = None,
+    errors: list[dict[str, str]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> None:
+    """The same body from pure ASGI middleware (before or around the FastAPI app)."""
+    body = problem_bytes(
+        status,
+        code,
+        title,
+        detail=detail,
+        instance=public_path(instance),
+        request_id=request_id,
+        errors=errors,
+    )
+    raw = [
+        (b"content-type", PROBLEM_JSON.encode()),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    raw += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in (headers or {}).items()]
+    await send({"type": "http.response.start", "status": status, "headers": raw})
+    await send({"type": "http.response.body", "body": body})
+
+
+# --- the hierarchy -----------------------------------------------------------------------
+
+
+class AppError(Exception):
+    """A refusal the API expects to make. Subclasses fix status, code and title."""
+
+    status: ClassVar[int] = 400
     code: str = "bad_request"
-    title: str = "Bad request"
+    title: ClassVar[str] = "Bad request"
 
     def __init__(
         self,
@@ -58,9 +164,14 @@ class AppError(Exception):
         super().__init__(detail or self.title)
         self.detail = detail or self.title
         if code:
+            # Kept for old call sites; a typed subclass is the way to a documented code.
             self.code = code
         self.extra = extra or {}
         self.headers = headers or {}
+
+    @classmethod
+    def example(cls) -> dict[str, Any]:
+        return problem_body(cls.status, cls.code, cls.title, cls.title, request_id="")
 
 
 class BadRequest(AppError):
@@ -91,6 +202,10 @@ class PreconditionFailed(AppError):
     status, code, title = 412, "precondition_failed", "Precondition failed"
 
 
+class PayloadTooLarge(AppError):
+    status, code, title = 413, "payload_too_large", "Payload too large"
+
+
 class PreconditionRequired(AppError):
     status, code, title = 428, "precondition_required", "Precondition required"
 
@@ -109,31 +224,139 @@ class ServiceUnavailable(AppError):
     status, code, title = 503, "service_unavailable", "Service unavailable"
 
 
-def problem_response(
-    status: int,
-    code: str,
-    title: str,
-    detail: str | None,
-    instance: str | None,
-    *,
-    errors: list[dict[str, str]] | None = None,
-    extra: dict[str, Any] | None = None,
-    headers: dict[str, str] | None = None,
-) -> ORJSONResponse:
-    body: dict[str, Any] = {
-        "type": PROBLEM_BASE + code,
-        "title": title,
-        "status": status,
-        "detail": detail,
-        "instance": instance,
-        "code": code,
-        "request_id": request_id_var.get(),
+# --- the kit's own typed errors ------------------------------------------------------------
+
+
+class InvalidJson(BadRequest):
+    code, title = "invalid_json", "Malformed JSON"
+
+
+class InvalidCursor(BadRequest):
+    code, title = "invalid_cursor", "Invalid cursor"
+
+
+class InvalidIdempotencyKey(BadRequest):
+    code, title = "invalid_idempotency_key", "Invalid Idempotency-Key"
+
+
+class InvalidToken(Unauthorized):
+    code, title = "invalid_token", "Invalid token"
+
+
+class MissingToken(Unauthorized):
+    code, title = "missing_token", "Missing bearer token"
+
+
+class TokenExpired(Unauthorized):
+    code, title = "token_expired", "Token expired"
+
+
+class WrongSpace(Forbidden):
+    code, title = "wrong_space", "Not open to this space"
+
+
+class MissingPermission(Forbidden):
+    code, title = "missing_permission", "Missing permission"
+
+
+class ResourceConflict(Conflict):
+    """A database constraint refused the write (IntegrityError, mapped in one place)."""
+
+    code, title = "conflict", "Conflict"
+
+
+class IdempotencyInFlight(Conflict):
+    code, title = "idempotency_in_flight", "Request still in flight"
+
+
+class VersionMismatch(PreconditionFailed):
+    code, title = "version_mismatch", "Version mismatch"
+
+
+class StaleVersion(PreconditionFailed):
+    code, title = "precondition_failed", "Precondition failed"
+
+
+class ValidationFailed(Unprocessable):
+    code, title = "validation_failed", "Validation failed"
+
+
+class IdempotencyKeyReused(Unprocessable):
+    code, title = "idempotency_key_reused", "Idempotency-Key reused"
+
+
+class InternalError(AppError):
+    status, code, title = 500, "internal_error", "Internal server error"
+
+
+# --- documenting errors in OpenAPI --------------------------------------------------------
+
+
+def _response_entry(status: int, classes: Iterable[type[AppError]]) -> dict[str, Any]:
+    seen: dict[str, type[AppError]] = {}
+    for cls in classes:
+        seen.setdefault(cls.code, cls)
+    codes = list(seen)
+    content: dict[str, Any] = {"schema": {"$ref": PROBLEM_REF}}
+    if seen:
+        content["examples"] = {
+            code: {"summary": cls.title, "value": cls.example()} for code, cls in seen.items()
+        }
+    return {
+        "description": describe_codes(status, codes),
+        "content": {PROBLEM_JSON: content},
+        "x-problem-codes": codes,
     }
-    if errors is not None:
-        body["errors"] = errors
-    if extra:
-        body.update(extra)
-    return ORJSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def describe_codes(status: int, codes: Iterable[str]) -> str:
+    listed = ", ".join(f"`{c}`" for c in codes)
+    phrase = HTTPStatus(status).phrase
+    return f"{phrase} (problem codes: {listed})" if listed else phrase
+
+
+_GENERIC: dict[int, type[AppError]] = {
+    400: BadRequest,
+    401: Unauthorized,
+    403: Forbidden,
+    404: NotFound,
+    409: Conflict,
+    410: AppError,
+    412: PreconditionFailed,
+    413: PayloadTooLarge,
+    428: PreconditionRequired,
+    422: Unprocessable,
+    429: RateLimited,
+    503: ServiceUnavailable,
+}
+
+
+def errors(*items: type[AppError] | int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` for a route: the typed errors it raises, grouped by status.
+
+    Pass AppError subclasses (`errors(LotNotFound, InvalidGateMove)`) and, where no typed
+    error exists yet, bare statuses (`errors(404)`). Combine with `|` or `**`; the app
+    merges the codes of one status when two entries name it.
+    """
+    by_status: dict[int, list[type[AppError]]] = {}
+    for item in items:
+        if isinstance(item, int):
+            by_status.setdefault(item, [])
+        else:
+            by_status.setdefault(item.status, []).append(item)
+    return {status: _response_entry(status, classes) for status, classes in by_status.items()}
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` entries documenting problem+json errors (by status only)."""
+    return errors(*statuses)
+
+
+# Every authenticated operation can answer these.
+AUTH_ERRORS = errors(MissingToken, InvalidToken, TokenExpired, WrongSpace, MissingPermission)
+
+
+# --- the handlers --------------------------------------------------------------------------
 
 
 def _loc_to_field(loc: tuple[Any, ...] | list[Any]) -> str:
@@ -172,17 +395,27 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> ORJSONResponse:
-        errors = [
+        problems = exc.errors()
+        if any(e.get("type") == "json_invalid" for e in problems):
+            # A body that is not JSON at all is a malformed request, not a failed validation.
+            return problem_response(
+                400,
+                InvalidJson.code,
+                InvalidJson.title,
+                "The request body is not valid JSON.",
+                request.url.path,
+            )
+        fields = [
             {"field": _loc_to_field(e.get("loc", ())), "message": str(e.get("msg", "invalid"))}
-            for e in exc.errors()
+            for e in problems
         ]
         return problem_response(
             422,
-            "validation_failed",
-            "Validation failed",
+            ValidationFailed.code,
+            ValidationFailed.title,
             "The request did not pass validation; see errors.",
             request.url.path,
-            errors=errors,
+            errors=fields,
         )
 
     @app.exception_handler(StarletteHTTPException)
@@ -206,14 +439,16 @@ def install_error_handlers(app: FastAPI) -> None:
         detail = "The request conflicts with the current state of a resource."
         if constraint:
             detail += f" (constraint {constraint})"
-        return problem_response(409, "conflict", "Conflict", detail, request.url.path)
+        return problem_response(
+            409, ResourceConflict.code, ResourceConflict.title, detail, request.url.path
+        )
 
     @app.exception_handler(StaleDataError)
     async def _stale(request: Request, exc: StaleDataError) -> ORJSONResponse:
         return problem_response(
             412,
-            "precondition_failed",
-            "Precondition failed",
+            StaleVersion.code,
+            StaleVersion.title,
             "The resource was changed by someone else; fetch it again.",
             request.url.path,
         )
@@ -223,24 +458,8 @@ def install_error_handlers(app: FastAPI) -> None:
         log.exception("unhandled error", extra={"path": request.url.path})
         return problem_response(
             500,
-            "internal_error",
-            "Internal server error",
+            InternalError.code,
+            InternalError.title,
             "An unexpected error occurred; it has been logged.",
             request.url.path,
         )
-
-
-def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI `responses` entries documenting problem+json errors for an operation."""
-    out: dict[int | str, dict[str, Any]] = {}
-    for status in statuses:
-        out[status] = {
-            "model": Problem,
-            "description": HTTPStatus(status).phrase,
-            "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
-        }
-    return out
-
-
-# Every authenticated operation can answer these.
-AUTH_ERRORS = problem_responses(401, 403)

@@ -5,7 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from sqlalchemy import text
 
-from libs.common.errors import ServiceUnavailable
+from libs.common.errors import ServiceUnavailable, errors
+
+
+class NotReady(ServiceUnavailable):
+    code, title = "not_ready", "Not ready"
+
 
 router = APIRouter(tags=["health"])
 
@@ -19,12 +24,12 @@ async def healthz() -> dict[str, str]:
     "/readyz",
     operation_id="readyz",
     summary="The process can reach its database",
-    responses={503: {"description": "Not ready"}},
+    responses=errors(NotReady),
 )
 async def readyz(request: Request) -> dict[str, str]:
     try:
         async with request.app.state.db.engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
     except Exception as exc:
-        raise ServiceUnavailable("Database unreachable", code="not_ready") from exc
+        raise NotReady("Database unreachable") from exc
     return {"status": "ready"}

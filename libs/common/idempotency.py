@@ -5,9 +5,18 @@
 - same key while the first request still runs: 409 `idempotency_in_flight`.
 
 Keys are scoped to (tenant, caller) from the verified token and kept for
-`idempotency_ttl_hours`. A claim is a committed `in_flight` row with a lease; a crashed
-request's key becomes claimable again by the same request once the lease runs out.
-Responses of 5xx, 409 and 429 are not stored: the client may retry them with the same key.
+`idempotency_ttl_hours`. Responses of 5xx, 409 and 429 are not stored: the client may
+retry them with the same key.
+
+Exactly once, in the atomic phases Stripe describes:
+1. the claim: a committed `in_flight` row with a lease (a duplicate arriving meanwhile
+   gets 409; a crashed request's key becomes claimable again once the lease runs out);
+2. the request runs in a transaction this middleware owns (`RequestTransaction` in the
+   request state: the kit's TenantSession joins it, an error rolls back to a savepoint);
+   the buffered response is written to the key row in that same transaction and the
+   request's writes and the key's outcome commit together, once;
+3. only then is the response sent. A crash after the commit leaves a key that replays;
+   a crash before it leaves nothing of the request.
 """
 
 from __future__ import annotations
@@ -30,12 +39,19 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from libs.common.auth import TokenVerifier, bearer_token
-from libs.common.db import Database
-from libs.common.errors import AppError
-from libs.common.logs import request_id_var
+from libs.common.db import Database, RequestTransaction, set_tenant
+from libs.common.errors import (
+    AppError,
+    IdempotencyInFlight,
+    IdempotencyKeyReused,
+    InvalidIdempotencyKey,
+    send_problem,
+)
+from libs.common.testing import crash_point
 
 log = logging.getLogger("weft.idempotency")
 
@@ -114,18 +130,19 @@ class IdempotencyMiddleware:
             # Unauthenticated: the route itself answers (401, or a public operation).
             await self.app(scope, receive, send)
             return
+        path = scope["path"]
         if not key or len(key) > MAX_KEY_LENGTH:
-            await _send_problem(
+            await _problem(
                 send,
-                400,
-                "invalid_idempotency_key",
+                InvalidIdempotencyKey,
                 f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters",
+                path,
             )
             return
 
         body = await _read_body(receive)
         digest = hashlib.sha256()
-        digest.update(scope["path"].encode())
+        digest.update(path.encode())
         digest.update(b"?" + scope.get("query_string", b""))
         digest.update(b"\n" + body)
         req_hash = digest.hexdigest()
@@ -133,6 +150,7 @@ class IdempotencyMiddleware:
         db: Database = state_app.state.db
         settings = state_app.state.settings
         ids = {"tenant": principal.tenant_id, "caller": principal.subject, "key": key}
+        # Phase 1: the claim commits on its own, so a duplicate sees it at once.
         async with db.transaction(principal.tenant_id) as s:
             claimed = (
                 await s.execute(
@@ -142,7 +160,7 @@ class IdempotencyMiddleware:
                         "hash": req_hash,
                         "lease": settings.idempotency_lease_seconds,
                         "ttl": settings.idempotency_ttl_hours,
-                        "path": scope["path"],
+                        "path": path,
                     },
                 )
             ).first()
@@ -150,25 +168,25 @@ class IdempotencyMiddleware:
 
         if existing is not None:
             if existing.request_hash != req_hash:
-                await _send_problem(
+                await _problem(
                     send,
-                    422,
-                    "idempotency_key_reused",
+                    IdempotencyKeyReused,
                     "This Idempotency-Key was used with a different request",
+                    path,
                 )
             elif existing.status != "done":
-                await _send_problem(
+                await _problem(
                     send,
-                    409,
-                    "idempotency_in_flight",
+                    IdempotencyInFlight,
                     "A request with this Idempotency-Key is still being processed",
+                    path,
                 )
             else:
                 await _replay(send, existing)
             return
 
-        # The response is held back until the key records it, so a client that retries the
-        # moment it hears the answer gets the replay, never "still in flight".
+        # Phase 2: the request and the key's outcome in one transaction; the response is
+        # held back until it commits.
         captured: dict[str, Any] = {"status": 500, "headers": [], "body": bytearray()}
         held: list[Message] = []
 
@@ -189,52 +207,77 @@ class IdempotencyMiddleware:
                 return {"type": "http.request", "body": body, "more_body": False}
             return await receive()
 
-        try:
-            await self.app(scope, replay_receive, send_capture)
-        except BaseException:
-            await self._record(db, principal.tenant_id, ids, 500, [], b"")
-            raise
-        await self._record(
-            db,
-            principal.tenant_id,
-            ids,
-            captured["status"],
-            captured["headers"],
-            bytes(captured["body"]),
-        )
+        async with db.sessionmaker() as session:
+            await session.begin()
+            await set_tenant(
+                session, principal.tenant_id, parent_tenant_id=principal.parent_tenant_id
+            )
+            scope.setdefault("state", {})[RequestTransaction.STATE_KEY] = RequestTransaction(
+                session, principal.tenant_id
+            )
+            try:
+                await self.app(scope, replay_receive, send_capture)
+            except BaseException:
+                await session.rollback()
+                await _release(db, principal.tenant_id, ids)
+                raise
+            status = captured["status"]
+            if status >= 500 or status in _NOT_STORED:
+                await session.rollback()
+                await _release(db, principal.tenant_id, ids)
+            elif not await _store_and_commit(session, ids, captured):
+                await _release(db, principal.tenant_id, ids)
+                await _problem(
+                    send,
+                    _CommitFailed,
+                    "The request could not be committed; retry with the same key",
+                    path,
+                )
+                return
+            else:
+                crash_point(settings, "after_commit", path)
+        # Phase 3: the answer leaves only after its outcome is durable.
         for message in held:
             await send(message)
 
-    async def _record(
-        self,
-        db: Database,
-        tenant_id: Any,
-        ids: dict[str, Any],
-        status: int,
-        headers: list[tuple[bytes, bytes]],
-        body: bytes,
-    ) -> None:
-        try:
-            async with db.transaction(tenant_id) as s:
-                if status >= 500 or status in _NOT_STORED:
-                    await s.execute(_RELEASE, ids)
-                else:
-                    kept = {
-                        k.decode("latin-1"): v.decode("latin-1")
-                        for k, v in headers
-                        if k.decode("latin-1").lower() in _REPLAY_HEADERS
-                    }
-                    await s.execute(
-                        _STORE,
-                        {
-                            **ids,
-                            "status": status,
-                            "headers": orjson.dumps(kept).decode(),
-                            "body": body,
-                        },
-                    )
-        except Exception:
-            log.exception("could not record idempotent response")
+
+class _CommitFailed(AppError):
+    status, code, title = 503, "commit_failed", "Service unavailable"
+
+
+async def _store_and_commit(
+    session: AsyncSession, ids: dict[str, Any], captured: dict[str, Any]
+) -> bool:
+    kept = {
+        k.decode("latin-1"): v.decode("latin-1")
+        for k, v in captured["headers"]
+        if k.decode("latin-1").lower() in _REPLAY_HEADERS
+    }
+    try:
+        await session.execute(
+            _STORE,
+            {
+                **ids,
+                "status": captured["status"],
+                "headers": orjson.dumps(kept).decode(),
+                "body": bytes(captured["body"]),
+            },
+        )
+        await session.commit()
+    except Exception:
+        log.exception("could not commit the request with its idempotency key")
+        await session.rollback()
+        return False
+    return True
+
+
+async def _release(db: Database, tenant_id: Any, ids: dict[str, Any]) -> None:
+    """Free the key (the request did not complete), so the same request may run again."""
+    try:
+        async with db.transaction(tenant_id) as s:
+            await s.execute(_RELEASE, ids)
+    except Exception:
+        log.exception("could not release an idempotency key")
 
 
 async def _read_body(receive: Receive) -> bytes:
@@ -258,26 +301,5 @@ async def _replay(send: Send, row: Any) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-async def _send_problem(send: Send, status: int, code: str, detail: str) -> None:
-    titles = {400: "Bad request", 409: "Conflict", 422: "Unprocessable request"}
-    body = orjson.dumps(
-        {
-            "type": f"https://weft.dev/problems/{code}",
-            "title": titles.get(status, "Error"),
-            "status": status,
-            "detail": detail,
-            "code": code,
-            "request_id": request_id_var.get(),
-        }
-    )
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/problem+json"),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+async def _problem(send: Send, error: type[AppError], detail: str, path: str) -> None:
+    await send_problem(send, error.status, error.code, detail, title=error.title, instance=path)

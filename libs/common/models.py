@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import DateTime, Integer, MetaData, Uuid, func
-from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from libs.common.ids import new_id
 
@@ -22,14 +22,6 @@ NAMING_CONVENTION = {
 
 def make_metadata(schema: str) -> MetaData:
     return MetaData(schema=schema, naming_convention=NAMING_CONVENTION)
-
-
-def make_base(schema: str) -> type[DeclarativeBase]:
-    class Base(DeclarativeBase):
-        metadata = make_metadata(schema)
-        __abstract__ = True
-
-    return Base
 
 
 class IdMixin:

@@ -16,7 +16,7 @@ from sqlalchemy import Select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
-from libs.common.errors import BadRequest
+from libs.common.errors import InvalidCursor
 
 T = TypeVar("T")
 DEFAULT_LIMIT = 50
@@ -76,7 +76,7 @@ def decode_cursor(cursor: str, types: list[type]) -> list[Any]:
                 out.append(t(v))
         return out
     except (ValueError, TypeError, orjson.JSONDecodeError):
-        raise BadRequest("The cursor is not valid", code="invalid_cursor") from None
+        raise InvalidCursor("The cursor is not valid") from None
 
 
 async def paginate(

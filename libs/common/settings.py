@@ -43,6 +43,10 @@ class ServiceSettings(BaseSettings):
     idempotency_ttl_hours: int = 24
     idempotency_lease_seconds: int = 60
 
+    # Test only (honoured when environment is "test"): a service path whose requests kill
+    # the process right after their commit, before the response (libs.common.testing).
+    crash_after_commit_path: str | None = None
+
     # Secret this service signs its outbox deliveries with (Standard Webhooks, whsec_...)
     service_secret: str = Field(default="", repr=False)
     # Where the relay sends outbox batches (sync's ingest endpoint)

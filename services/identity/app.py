@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
 from fastapi import FastAPI
 
 from libs.common.app import create_service_app
@@ -12,11 +16,13 @@ from services.identity.config import Settings
 from services.identity.invites.endpoints import router as invites_router
 from services.identity.keys import KeyStore
 from services.identity.outbox_relay import outbox_lifespan
+from services.identity.passwords.endpoints import router as passwords_router
 from services.identity.roles.endpoints import router as roles_router
 from services.identity.signing.endpoints import router as signing_router
 from services.identity.signing.runtime import refresh_verifier
 from services.identity.tenants.endpoints import router as tenants_router
 from services.identity.users.endpoints import router as users_router
+from services.identity.users.plants import PlantDirectory
 
 
 async def _load_keys(app: FastAPI) -> None:
@@ -25,9 +31,47 @@ async def _load_keys(app: FastAPI) -> None:
     refresh_verifier(app)
 
 
+@asynccontextmanager
+async def _plant_directory(app: FastAPI) -> AsyncIterator[None]:
+    settings: Settings = app.state.settings
+    app.state.plants = PlantDirectory(
+        settings.production_url, timeout=settings.production_timeout_seconds
+    )
+    try:
+        yield
+    finally:
+        await app.state.plants.aclose()
+
+
+def _with_oauth2_scheme(app: FastAPI) -> None:
+    """Declare the client-credentials grant as an `oauth2` security scheme: every operation
+    that takes a bearer token takes one from `/auth/token` too."""
+    base = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = base()
+        schemes = schema.setdefault("components", {}).setdefault("securitySchemes", {})
+        schemes["oauth2"] = {
+            "type": "oauth2",
+            "description": "OAuth 2 client credentials (API clients); the token is a bearer JWT",
+            "flows": {"clientCredentials": {"tokenUrl": "/auth/token", "scopes": {}}},
+        }
+        for item in schema.get("paths", {}).values():
+            for op in item.values():
+                security = op.get("security") if isinstance(op, dict) else None
+                if security and {"oauth2": []} not in security:
+                    security.append({"oauth2": []})
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    return create_service_app(
+    app = create_service_app(
         settings=settings,
         title="Weft identity",
         description=(
@@ -37,6 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ),
         routers=[
             auth_router,
+            passwords_router,
             signing_router,
             tenants_router,
             users_router,
@@ -46,5 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             audit_router,
         ],
         on_startup=[_load_keys],
-        extra_lifespans=[outbox_lifespan()],
+        extra_lifespans=[outbox_lifespan(), _plant_directory],
     )
+    _with_oauth2_scheme(app)
+    return app

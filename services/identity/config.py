@@ -25,6 +25,28 @@ class Settings(ServiceSettings):
     public_base_url: str = "http://127.0.0.1:8000"
     mail_dir: str = ""
     state_dir: str = ""
+    password_reset_ttl_minutes: int = Field(default=30, ge=5, le=24 * 60)
+
+    # Production's base URL: identity asks it whether a plant exists before a plant grant.
+    production_url: str = "http://127.0.0.1:8102"
+    production_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+
+    # Login throttling, per account (tenant + email) and per source address. Past
+    # `*_backoff_after` failures each attempt waits 2^(n - backoff_after + 1) s (capped);
+    # at `*_lock_after` the key is locked for `login_lock_seconds`. Counters reset after
+    # `login_window_seconds` without a failure.
+    login_backoff_after: int = Field(default=5, ge=1)
+    login_lock_after: int = Field(default=10, ge=2)
+    login_ip_backoff_after: int = Field(default=30, ge=1)
+    login_ip_lock_after: int = Field(default=100, ge=2)
+    login_max_backoff_seconds: int = Field(default=60, ge=1)
+    login_lock_seconds: int = Field(default=900, ge=1)
+    login_window_seconds: int = Field(default=900, ge=1)
+    # Peers whose X-Forwarded-For names the client (the gateway); others are the client.
+    trusted_proxies: list[str] = ["127.0.0.1", "::1"]
+    # Source addresses never throttled per address (accounts still are): e.g. a test
+    # suite whose every client is 127.0.0.1.
+    login_ip_exempt: list[str] = []
 
     secret_fields: ClassVar[tuple[str, ...]] = ("service_secret", "key_encryption_key")
 

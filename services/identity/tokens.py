@@ -29,6 +29,8 @@ async def issue_access_token(
     space: str,
     roles: list[str],
     permissions: list[str],
+    plant_permissions: dict[uuid.UUID, list[str]] | None = None,
+    password_change: bool = False,
     client_id: str | None = None,
     actor: dict[str, Any] | None = None,
     elevation: dict[str, Any] | None = None,
@@ -51,6 +53,14 @@ async def issue_access_token(
         "act": actor,
         "elev": elevation,
     }
+    if plant_permissions:
+        claims["plant_perms"] = {str(p): sorted(perms) for p, perms in plant_permissions.items()}
+    if password_change:
+        # A temporary password: the token may only change it (libs.common.deps refuses the
+        # rest), and carries no role or permission in case a verifier forgets to look.
+        claims["pwd_change"] = True
+        claims["roles"], claims["perms"] = [], []
+        claims.pop("plant_perms", None)
     if parent_tenant_id is not None:
         claims["ptid"] = str(parent_tenant_id)
     if client_id is not None:

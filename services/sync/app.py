@@ -17,10 +17,10 @@ from services.sync.cleanup import cleanup_loop
 from services.sync.config import Settings
 from services.sync.consumers.endpoints import router as consumers_router
 from services.sync.delivery.worker import DeliveryWorker
-from services.sync.endpoints.endpoints import router as endpoints_router
 from services.sync.events.endpoints import router as events_router
 from services.sync.ingest.endpoints import router as ingest_router
 from services.sync.messages.endpoints import router as messages_router
+from services.sync.subscriptions.endpoints import router as endpoints_router
 
 DESCRIPTION = """Events from every service, stored once and kept for a published retention
 period (30 days by default), delivered to webhook endpoints signed as Standard Webhooks

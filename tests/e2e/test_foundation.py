@@ -51,6 +51,14 @@ async def test_provider_onboards_a_brand_whose_viewer_sees_only_itself(
 
     # the viewer logs in; /me names its tenant and the CLIENT space
     viewer = await _login(gateway, email, temp_password, slug)
+    # a temporary password only lets the viewer change it; then it signs in again
+    changed = await gateway.post(
+        "/v1/identity/me/password",
+        json={"current_password": temp_password, "new_password": "Viewer-chosen-2026!"},
+        headers=_auth(viewer),
+    )
+    assert changed.status_code == 204, changed.text
+    viewer = await _login(gateway, email, "Viewer-chosen-2026!", slug)
     me = await gateway.get("/v1/identity/me", headers=_auth(viewer))
     assert me.status_code == 200, me.text
     body = me.json()

@@ -58,3 +58,32 @@ async def operator_admin(identity: httpx.AsyncClient, seed: Any) -> dict[str, st
         identity, "admin@packpolish.example", "pack-polish", password=seed.operator_admin_password
     )
     return bearer(token)
+
+
+NEW_PASSWORD = "Chosen-password-2026!"
+
+
+async def activate(
+    client: httpx.AsyncClient, email: str, tenant: str, temporary: str, prefix: str = ""
+) -> dict[str, Any]:
+    """Sign in with a temporary password, change it, sign in again: the full tokens."""
+    first = await login(client, email, tenant, password=temporary, prefix=prefix)
+    assert first["password_change_required"] is True
+    resp = await client.post(
+        f"{prefix}/me/password",
+        headers=bearer(first["access_token"]),
+        json={"current_password": temporary, "new_password": NEW_PASSWORD},
+    )
+    assert resp.status_code == 204, resp.text
+    tokens = await login(client, email, tenant, password=NEW_PASSWORD, prefix=prefix)
+    assert tokens["password_change_required"] is False
+    return tokens
+
+
+async def make_plant(stack: Stack, headers: dict[str, str]) -> str:
+    """A plant of the caller's tenant, made in production."""
+    async with httpx.AsyncClient(base_url=stack.service_url("production"), timeout=30) as prod:
+        code = unique("PLT").upper()
+        resp = await prod.post("/plants", headers=headers, json={"code": code, "name": code})
+        assert resp.status_code == 201, resp.text
+        return str(resp.json()["id"])

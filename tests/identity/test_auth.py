@@ -175,10 +175,10 @@ async def test_api_client_credentials_give_a_developer_token(
     assert me["client_id"] == cid and me["user"] is None
     assert me["tenant"]["id"] == seed.data["tenants"]["paco"]
 
-    # JSON accepted too, with a narrower scope
+    # a narrower scope
     resp = await identity.post(
         "/auth/token",
-        json={
+        data={
             "grant_type": "client_credentials",
             "client_id": cid,
             "client_secret": secret,
@@ -195,7 +195,7 @@ async def test_api_client_credentials_give_a_developer_token(
     assert resp.status_code == 401
     resp = await identity.post(
         "/auth/token",
-        json={
+        data={
             "grant_type": "client_credentials",
             "client_id": cid,
             "client_secret": secret,

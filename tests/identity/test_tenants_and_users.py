@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.identity.conftest import bearer, login, token_for, unique
+from tests.identity.conftest import activate, bearer, login, make_plant, token_for, unique
 from tools.seed import DEMO_PASSWORD
 from tools.stack import Stack
 
@@ -36,7 +36,7 @@ async def test_provider_onboards_client_and_viewer_sees_own_tenant(
     temp = created["temporary_password"]
     assert temp
 
-    tokens = await login(identity, "QA.Lead@brand-z.example", slug, password=temp)
+    tokens = await activate(identity, "QA.Lead@brand-z.example", slug, temp)
     assert tokens["space"] == "CLIENT"
     viewer = bearer(tokens["access_token"])
     me = (await identity.get("/me", headers=viewer)).json()
@@ -137,7 +137,7 @@ async def test_records_of_another_tenant_are_not_found(
 
 
 async def test_users_roles_grant_revoke_and_etag(
-    identity: httpx.AsyncClient, paco_admin: dict[str, str], seed
+    identity: httpx.AsyncClient, paco_admin: dict[str, str], stack: Stack, seed
 ) -> None:
     email = f"{unique('multi')}@paco.example"
     resp = await identity.post(
@@ -166,7 +166,7 @@ async def test_users_roles_grant_revoke_and_etag(
     resp = await identity.post(
         f"/users/{user['id']}/roles",
         headers=paco_admin,
-        json={"role": "INSPECTOR", "plant_id": "01a1f000-0000-7000-8000-000000000001"},
+        json={"role": "INSPECTOR", "plant_id": await make_plant(stack, paco_admin)},
     )
     assert resp.status_code == 201, resp.text
     assert {r["role"] for r in resp.json()["roles"]} == {"VIEWER", "PARTNER_ENGINEER", "INSPECTOR"}
@@ -341,11 +341,8 @@ async def test_custom_role_in_a_client_tenant_is_grantable(
             "/me",
             headers=bearer(
                 (
-                    await login(
-                        identity,
-                        email,
-                        "luxury-brand-x",
-                        password=resp.json()["temporary_password"],
+                    await activate(
+                        identity, email, "luxury-brand-x", resp.json()["temporary_password"]
                     )
                 )["access_token"]
             ),

@@ -175,6 +175,13 @@ async def ingest(stack: Stack, events: list[dict[str, Any]]) -> dict[str, Any]:
     return resp.json()  # type: ignore[no-any-return]
 
 
+# Subscriptions name declared event types only. Tests send their own traffic as test
+# messages (declared by sync); each test's endpoints are deleted when it ends, so an endpoint
+# only ever sees the events of the test that made it (tests of one session run one by one).
+TYPE = "webhook.test"
+_SUBSCRIBED: list[tuple[str, dict[str, str]]] = []
+
+
 async def subscribe(
     gateway: httpx.AsyncClient, headers: dict[str, str], url: str, types: list[str]
 ) -> dict[str, Any]:
@@ -184,9 +191,21 @@ async def subscribe(
         json={"url": url, "event_types": types, "description": "test"},
     )
     assert resp.status_code == 201, resp.text
+    _SUBSCRIBED.append((f"{gateway.base_url}/v1/sync/endpoints/{resp.json()['id']}", headers))
     return resp.json()  # type: ignore[no-any-return]
 
 
+@pytest.fixture(autouse=True)
+async def _drop_subscriptions() -> AsyncIterator[None]:
+    yield
+    async with httpx.AsyncClient(timeout=20) as client:
+        while _SUBSCRIBED:
+            url, headers = _SUBSCRIBED.pop()
+            resp = await client.delete(url, headers=headers)
+            assert resp.status_code in (204, 404), resp.text
+
+
 def topic() -> str:
-    """A type prefix of its own per test, so tests never see each other's events."""
+    """A type of its own per test, for events that no endpoint subscribes to (ingest takes
+    any type; subscriptions only declared ones)."""
     return f"test.t{uuid.uuid4().hex[:10]}"

@@ -10,7 +10,7 @@ import asyncpg
 import httpx
 from standardwebhooks.webhooks import Webhook
 
-from tests.sync.conftest import Hit, Receiver, ingest, make_event, subscribe, topic
+from tests.sync.conftest import TYPE, Hit, Receiver, ingest, make_event, subscribe, topic
 from tools.stack import Stack
 
 
@@ -42,13 +42,13 @@ async def test_subscribe_and_receive_signed_deliveries(
     tenants: dict[str, str],
     db: asyncpg.Connection,
 ) -> None:
-    t = topic()
-    ep = await subscribe(gateway, admin_headers, receiver.url("a"), [f"{t}.*"])
+    start = datetime.now(UTC)
+    ep = await subscribe(gateway, admin_headers, receiver.url("a"), [TYPE])
     assert ep["secret"].startswith("whsec_")
     got = await gateway.get(f"/v1/sync/endpoints/{ep['id']}", headers=admin_headers)
     assert got.status_code == 200 and "secret" not in got.json()
 
-    wanted = [make_event(f"{t}.lot.moved", tenants["paco"]) for _ in range(3)]
+    wanted = [make_event(TYPE, tenants["paco"]) for _ in range(3)]
     ignored = make_event(f"{topic()}.other", tenants["paco"])
     await ingest(stack, [*wanted, ignored])
     hits = await receiver.wait_for("a", lambda h: len(h) >= 3)
@@ -71,7 +71,9 @@ async def test_subscribe_and_receive_signed_deliveries(
     assert [a["message_id"] for a in by_msg.json()["items"]] == [wanted[0]["id"]]
 
     events = await gateway.get(
-        "/v1/sync/events", headers=admin_headers, params={"type": f"{t}.*", "limit": 2}
+        "/v1/sync/events",
+        headers=admin_headers,
+        params={"type": TYPE, "since": start.isoformat(), "limit": 2},
     )
     assert events.status_code == 200
     page = events.json()
@@ -79,7 +81,7 @@ async def test_subscribe_and_receive_signed_deliveries(
     rest = await gateway.get(
         "/v1/sync/events",
         headers=admin_headers,
-        params={"type": f"{t}.*", "cursor": page["next_cursor"]},
+        params={"type": TYPE, "since": start.isoformat(), "cursor": page["next_cursor"]},
     )
     assert {e["id"] for e in page["items"] + rest.json()["items"]} == {e["id"] for e in wanted}
 
@@ -92,9 +94,8 @@ async def test_receiver_down_then_up_loses_nothing(
     db: asyncpg.Connection,
 ) -> None:
     receiver = Receiver()
-    t = topic()
-    ep = await subscribe(gateway, admin_headers, receiver.url("down"), [f"{t}.*"])
-    events = [make_event(f"{t}.x", tenants["paco"]) for _ in range(10)]
+    ep = await subscribe(gateway, admin_headers, receiver.url("down"), [TYPE])
+    events = [make_event(TYPE, tenants["paco"]) for _ in range(10)]
     await ingest(stack, events)  # nobody listens yet: connection refused, retried
     await asyncio.sleep(1.5)
     await receiver.start()
@@ -124,10 +125,9 @@ async def test_gone_disables_the_endpoint_and_tells_the_tenant(
     tenants: dict[str, str],
     db: asyncpg.Connection,
 ) -> None:
-    t = topic()
     receiver.behaviours["gone"] = lambda _h, _n: (410, {}, 0.0)
-    ep = await subscribe(gateway, admin_headers, receiver.url("gone"), [f"{t}.*"])
-    await ingest(stack, [make_event(f"{t}.x", tenants["paco"])])
+    ep = await subscribe(gateway, admin_headers, receiver.url("gone"), [TYPE])
+    await ingest(stack, [make_event(TYPE, tenants["paco"])])
     await receiver.wait_for("gone", lambda h: len(h) == 1)
     await _wait_status(db, ep["id"], "failed", 1)
     got = (await gateway.get(f"/v1/sync/endpoints/{ep['id']}", headers=admin_headers)).json()
@@ -139,7 +139,7 @@ async def test_gone_disables_the_endpoint_and_tells_the_tenant(
     ).json()["items"]
     assert any(e["data"]["endpoint_id"] == ep["id"] for e in events)
     # nothing more goes to a disabled endpoint
-    await ingest(stack, [make_event(f"{t}.y", tenants["paco"])])
+    await ingest(stack, [make_event(TYPE, tenants["paco"])])
     await asyncio.sleep(0.5)
     assert len(receiver.hits["gone"]) == 1
 
@@ -151,14 +151,13 @@ async def test_retry_after_is_honoured(
     receiver: Receiver,
     tenants: dict[str, str],
 ) -> None:
-    t = topic()
 
     def busy_once(_h: Hit, n: int) -> tuple[int, dict[str, str], float]:
         return (429, {"Retry-After": "2"}, 0.0) if n == 1 else (200, {}, 0.0)
 
     receiver.behaviours["busy"] = busy_once
-    await subscribe(gateway, admin_headers, receiver.url("busy"), [f"{t}.*"])
-    await ingest(stack, [make_event(f"{t}.x", tenants["paco"])])
+    await subscribe(gateway, admin_headers, receiver.url("busy"), [TYPE])
+    await ingest(stack, [make_event(TYPE, tenants["paco"])])
     hits = await receiver.wait_for("busy", lambda h: len(h) >= 2, wait=15)
     # the schedule alone would retry after 0.3 s; Retry-After asked for 2 s
     assert hits[1].at - hits[0].at >= 1.9
@@ -174,11 +173,10 @@ async def test_dead_letter_then_recover(
     tenants: dict[str, str],
     db: asyncpg.Connection,
 ) -> None:
-    t = topic()
     receiver.behaviours["dead"] = lambda _h, _n: (500, {}, 0.0)
-    ep = await subscribe(gateway, admin_headers, receiver.url("dead"), [f"{t}.*"])
+    ep = await subscribe(gateway, admin_headers, receiver.url("dead"), [TYPE])
     started = datetime.now(UTC) - timedelta(seconds=5)
-    events = [make_event(f"{t}.x", tenants["paco"]) for _ in range(2)]
+    events = [make_event(TYPE, tenants["paco"]) for _ in range(2)]
     await ingest(stack, events)
     rows = await _wait_status(db, ep["id"], "failed", 2, wait=40)
     schedule_len = 8  # tools/stack.py test schedule
@@ -210,13 +208,12 @@ async def test_secret_rotation_signs_with_both(
     receiver: Receiver,
     tenants: dict[str, str],
 ) -> None:
-    t = topic()
-    ep = await subscribe(gateway, admin_headers, receiver.url("rot"), [f"{t}.*"])
+    ep = await subscribe(gateway, admin_headers, receiver.url("rot"), [TYPE])
     resp = await gateway.post(f"/v1/sync/endpoints/{ep['id']}/rotate-secret", headers=admin_headers)
     assert resp.status_code == 200
     new_secret = resp.json()["secret"]
     assert new_secret != ep["secret"]
-    await ingest(stack, [make_event(f"{t}.x", tenants["paco"])])
+    await ingest(stack, [make_event(TYPE, tenants["paco"])])
     [hit] = await receiver.wait_for("rot", lambda h: len(h) == 1)
     assert len(hit.headers["webhook-signature"].split()) == 2
     Webhook(ep["secret"]).verify(hit.body, hit.headers)
@@ -230,8 +227,7 @@ async def test_test_event_resend_and_replay(
     receiver: Receiver,
     tenants: dict[str, str],
 ) -> None:
-    t = topic()
-    ep = await subscribe(gateway, admin_headers, receiver.url("ops"), [f"{t}.*"])
+    ep = await subscribe(gateway, admin_headers, receiver.url("ops"), [TYPE])
     resp = await gateway.post(f"/v1/sync/endpoints/{ep['id']}/test", headers=admin_headers)
     assert resp.status_code == 202
     test_id = resp.json()["message_id"]
@@ -239,8 +235,8 @@ async def test_test_event_resend_and_replay(
     assert Webhook(ep["secret"]).verify(hit.body, hit.headers)["type"] == "webhook.test"
     assert hit.webhook_id == test_id
 
-    since = datetime.now(UTC) - timedelta(seconds=1)
-    event = make_event(f"{t}.x", tenants["paco"])
+    since = datetime.now(UTC)  # after the test message, which is of the same type
+    event = make_event(TYPE, tenants["paco"])
     await ingest(stack, [event])
     await receiver.wait_for("ops", lambda h: len(h) == 2)
     resp = await gateway.post(
@@ -270,12 +266,12 @@ async def test_client_admin_gets_only_events_made_for_its_tenant(
     headers = {
         "Authorization": f"Bearer {await token_for('admin@luxurybrandx.example', 'luxury-brand-x')}"
     }
-    t = topic()
-    ep = await subscribe(gateway, headers, receiver.url("brand"), [f"{t}.*"])
+    start = datetime.now(UTC)
+    ep = await subscribe(gateway, headers, receiver.url("brand"), [TYPE])
     assert ep["scope"] == "customer"
-    mine = make_event(f"{t}.x", tenants["paco"], customer_tenant_id=tenants["luxury-brand-x"])
-    other = make_event(f"{t}.x", tenants["paco"], customer_tenant_id=tenants["maison-y"])
-    internal = make_event(f"{t}.x", tenants["paco"])
+    mine = make_event(TYPE, tenants["paco"], customer_tenant_id=tenants["luxury-brand-x"])
+    other = make_event(TYPE, tenants["paco"], customer_tenant_id=tenants["maison-y"])
+    internal = make_event(TYPE, tenants["paco"])
     await ingest(stack, [mine, other, internal])
     await receiver.wait_for("brand", lambda h: len(h) >= 1)
     await asyncio.sleep(0.5)
@@ -284,7 +280,9 @@ async def test_client_admin_gets_only_events_made_for_its_tenant(
         "Authorization": f"Bearer {await token_for('viewer@luxurybrandx.example', 'luxury-brand-x')}"
     }
     listed = (
-        await gateway.get("/v1/sync/events", headers=viewer, params={"type": f"{t}.*"})
+        await gateway.get(
+            "/v1/sync/events", headers=viewer, params={"type": TYPE, "since": start.isoformat()}
+        )
     ).json()["items"]
     assert [e["id"] for e in listed] == [mine["id"]]
     denied = await gateway.post(

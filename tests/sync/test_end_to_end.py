@@ -71,6 +71,8 @@ async def _lot_in_production(
         ),
         201,
     )
+    # lots go into production only once their order's stock is reserved
+    ok(await gateway.post(f"{p}/orders/{order['id']}/allocate", headers=h))
     lot = ok(
         await gateway.post(f"{p}/lots", headers=h, json={"order_id": order["id"], "quantity": 10}),
         201,

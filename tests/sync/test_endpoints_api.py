@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.sync.conftest import Receiver, TokenFor, ingest, make_event, subscribe, topic
+from tests.sync.conftest import TYPE, Receiver, TokenFor, ingest, make_event, subscribe
 from tools.stack import Stack
 
 
@@ -15,9 +15,8 @@ async def test_crud_and_if_match(
     receiver: Receiver,
     tenants: dict[str, str],
 ) -> None:
-    t = topic()
     receiver.behaviours["crud"] = lambda _h, _n: (500, {}, 0.0)
-    ep = await subscribe(gateway, admin_headers, receiver.url("crud"), [f"{t}.*"])
+    ep = await subscribe(gateway, admin_headers, receiver.url("crud"), [TYPE])
     listed = (await gateway.get("/v1/sync/endpoints", headers=admin_headers)).json()["items"]
     assert ep["id"] in {e["id"] for e in listed}
     assert all("secret" not in e for e in listed)
@@ -31,15 +30,18 @@ async def test_crud_and_if_match(
     resp = await gateway.patch(
         f"/v1/sync/endpoints/{ep['id']}",
         headers={**admin_headers, "If-Match": f'"{ep["version"]}"'},
-        json={"description": "ERP", "event_types": [f"{t}.a", f"{t}.b"]},
+        json={"description": "ERP", "event_types": [TYPE, "production.lot.gate_reached"]},
     )
     assert resp.status_code == 200, resp.text
     body = resp.json()
-    assert body["description"] == "ERP" and body["event_types"] == [f"{t}.a", f"{t}.b"]
+    assert body["description"] == "ERP" and body["event_types"] == [
+        "production.lot.gate_reached",
+        TYPE,
+    ]
     assert resp.headers["etag"] == f'"{body["version"]}"' and body["version"] > ep["version"]
 
     # delete while a delivery is being retried: the endpoint and its ledger go
-    await ingest(stack, [make_event(f"{t}.a", tenants["paco"])])
+    await ingest(stack, [make_event(TYPE, tenants["paco"])])
     await receiver.wait_for("crud", lambda h: len(h) >= 1)
     assert (
         await gateway.delete(f"/v1/sync/endpoints/{ep['id']}", headers=admin_headers)
@@ -66,7 +68,7 @@ async def test_other_tenants_endpoints_are_invisible(
     token_for: TokenFor,
     receiver: Receiver,
 ) -> None:
-    ep = await subscribe(gateway, admin_headers, receiver.url("mine"), [f"{topic()}.*"])
+    ep = await subscribe(gateway, admin_headers, receiver.url("mine"), [TYPE])
     brand = {
         "Authorization": f"Bearer {await token_for('admin@luxurybrandx.example', 'luxury-brand-x')}"
     }
@@ -105,10 +107,9 @@ async def test_api_client_subscribes_in_the_developer_space(
     )
     assert resp.status_code == 200, resp.text
     dev = {"Authorization": f"Bearer {resp.json()['access_token']}"}
-    t = topic()
-    ep = await subscribe(gateway, dev, receiver.url("dev"), [f"{t}.*"])
+    ep = await subscribe(gateway, dev, receiver.url("dev"), [TYPE])
     assert ep["scope"] == "own"
-    event = make_event(f"{t}.x", tenants["paco"])
+    event = make_event(TYPE, tenants["paco"])
     await ingest(stack, [event])
     [hit] = await receiver.wait_for("dev", lambda h: len(h) == 1)
     assert Webhook(ep["secret"]).verify(hit.body, hit.headers)["id"] == event["id"]

@@ -13,7 +13,7 @@ from services.sync.config import DEFAULT_RETRY_SCHEDULE, Settings
 from services.sync.delivery.breaker import CLOSED, HALF_OPEN, OPEN, CircuitBreaker
 from services.sync.delivery.matching import type_matches
 from services.sync.delivery.schedule import next_delay, parse_retry_after
-from tests.sync.conftest import Receiver, ingest, make_event, subscribe, topic
+from tests.sync.conftest import TYPE, Receiver, ingest, make_event, subscribe
 from tools.stack import Stack
 
 
@@ -25,14 +25,13 @@ async def test_endpoint_failing_for_five_days_is_disabled(
     tenants: dict[str, str],
     db: asyncpg.Connection,
 ) -> None:
-    t = topic()
     receiver.behaviours["sick"] = lambda _h, _n: (500, {}, 0.0)
-    ep = await subscribe(gateway, admin_headers, receiver.url("sick"), [f"{t}.*"])
+    ep = await subscribe(gateway, admin_headers, receiver.url("sick"), [TYPE])
     await db.execute(
         "UPDATE sync.endpoints SET failing_since = now() - interval '6 days' WHERE id = $1",
         uuid.UUID(ep["id"]),
     )
-    await ingest(stack, [make_event(f"{t}.x", tenants["paco"])])
+    await ingest(stack, [make_event(TYPE, tenants["paco"])])
     await receiver.wait_for("sick", lambda h: len(h) >= 1)
     for _ in range(50):
         got = (await gateway.get(f"/v1/sync/endpoints/{ep['id']}", headers=admin_headers)).json()

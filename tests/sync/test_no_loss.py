@@ -18,7 +18,7 @@ import asyncpg
 import httpx
 from standardwebhooks.webhooks import Webhook
 
-from tests.sync.conftest import Hit, Receiver, ingest, make_event, subscribe, topic
+from tests.sync.conftest import TYPE, Hit, Receiver, ingest, make_event, subscribe
 from tools.stack import Stack
 
 
@@ -83,15 +83,14 @@ async def test_sync_killed_mid_delivery(
     tenants: dict[str, str],
     db: asyncpg.Connection,
 ) -> None:
-    t = topic()
     slow = {"on": True}
 
     def answer(_h: Hit, _n: int) -> tuple[int, dict[str, str], float]:
         return 200, {}, (0.5 if slow["on"] else 0.0)
 
     receiver.behaviours["kill"] = answer
-    ep = await subscribe(gateway, admin_headers, receiver.url("kill"), [f"{t}.*"])
-    events = [make_event(f"{t}.x", tenants["paco"]) for _ in range(30)]
+    ep = await subscribe(gateway, admin_headers, receiver.url("kill"), [TYPE])
+    events = [make_event(TYPE, tenants["paco"]) for _ in range(30)]
     await ingest(stack, events)
     await receiver.wait_for("kill", lambda h: len(h) >= 5)
     await asyncio.to_thread(stack.restart, "sync")  # SIGKILL with deliveries in flight
@@ -112,9 +111,8 @@ async def test_relay_killed_between_send_and_ack(
     tenants: dict[str, str],
     db: asyncpg.Connection,
 ) -> None:
-    t = topic()
-    ep = await subscribe(gateway, admin_headers, receiver.url("relay"), [f"{t}.*"])
-    events = [make_event(f"{t}.x", tenants["paco"]) for _ in range(5)]
+    ep = await subscribe(gateway, admin_headers, receiver.url("relay"), [TYPE])
+    events = [make_event(TYPE, tenants["paco"]) for _ in range(5)]
     sync_log = Path(stack.procs["sync"]._weft_log)  # type: ignore[attr-defined]
     log_start = _size(sync_log)
     sync_pid = stack.procs["sync"].pid
@@ -144,9 +142,8 @@ async def test_relay_retries_while_sync_is_away(
     tenants: dict[str, str],
     db: asyncpg.Connection,
 ) -> None:
-    t = topic()
-    ep = await subscribe(gateway, admin_headers, receiver.url("away"), [f"{t}.*"])
-    events = [make_event(f"{t}.x", tenants["paco"]) for _ in range(5)]
+    ep = await subscribe(gateway, admin_headers, receiver.url("away"), [TYPE])
+    events = [make_event(TYPE, tenants["paco"]) for _ in range(5)]
     proc = stack.procs["sync"]
     proc.kill()
     proc.wait()

@@ -20,4 +20,14 @@ class EndpointDisabled(EventModel):
     reason: Annotated[str, OneOf(("failing", "gone"))]
 
 
-__all__ = ["EndpointDisabled"]
+class WebhookTest(EventModel):
+    event_type: ClassVar[str] = "webhook.test"
+    description: ClassVar[str] = (
+        "A test message, sent to one endpoint when its owner asks (POST /endpoints/{id}/test)."
+    )
+
+    endpoint_id: uuid.UUID
+    message: str = "Test event from Weft"
+
+
+__all__ = ["EndpointDisabled", "WebhookTest"]

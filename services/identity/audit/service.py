@@ -1,4 +1,4 @@
-"""Recording the audit trail: one row per grant, revocation, invite, login failure, step."""
+"""The audit trail: one row per grant, revocation, invite, login failure, step."""
 
 from __future__ import annotations
 
@@ -7,8 +7,13 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from libs.common.auth import Principal
 from libs.common.logs import request_id_var
+from libs.common.pagination import Page, PageParams
+from services.identity.audit import repository as repo
+from services.identity.audit.schemas import AuditEvent as AuditEventOut
 from services.identity.models import AuditEvent
+from services.identity.tenants.access import target_tenant
 
 
 async def record(
@@ -20,7 +25,8 @@ async def record(
     target: str | None = None,
     details: dict[str, Any] | None = None,
 ) -> None:
-    session.add(
+    repo.add(
+        session,
         AuditEvent(
             tenant_id=tenant_id,
             actor=actor,
@@ -28,5 +34,17 @@ async def record(
             target=target,
             details=details or {},
             request_id=request_id_var.get(),
-        )
+        ),
     )
+
+
+async def list_events(
+    session: AsyncSession,
+    principal: Principal,
+    page: PageParams,
+    tenant_id: uuid.UUID | None,
+    action: str | None,
+) -> Page[AuditEventOut]:
+    tenant = await target_tenant(session, principal, tenant_id)
+    rows, cursor = await repo.list_page(session, tenant.id, action, page)
+    return Page(items=[AuditEventOut.model_validate(r) for r in rows], next_cursor=cursor)

@@ -27,6 +27,11 @@ class TokenResponse(BaseModel):
     tenant_id: uuid.UUID
     space: Space
     scope: str | None = None
+    password_change_required: bool = Field(
+        default=False,
+        description="The password is temporary: this token may only change it "
+        "(POST /me/password); sign in again afterwards",
+    )
 
 
 class RefreshRequest(BaseModel):
@@ -36,7 +41,7 @@ class RefreshRequest(BaseModel):
 
 
 class TokenRequest(BaseModel):
-    """OAuth 2 token request (form-encoded or JSON)."""
+    """OAuth 2 token request (RFC 6749, form-encoded)."""
 
     model_config = ConfigDict(extra="ignore")
 
@@ -54,3 +59,7 @@ class Me(BaseModel):
     space: Space
     roles: list[str]
     permissions: list[str]
+    plant_permissions: dict[str, list[str]] = Field(
+        default_factory=dict, description="Permissions held for one plant only, by plant id"
+    )
+    password_change_required: bool = False

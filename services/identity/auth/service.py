@@ -15,25 +15,34 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from libs.common.auth import Space
+from libs.common.auth import Principal, Space
 from libs.common.db import Database
-from libs.common.errors import AppError, BadRequest, Forbidden, Unauthorized, Unprocessable
+from libs.common.errors import AppError
 from services.identity import security
 from services.identity.audit.service import record
 from services.identity.auth import repository as repo
-from services.identity.auth.schemas import LoginRequest, TokenResponse
+from services.identity.auth import throttle
+from services.identity.auth.errors import (
+    InvalidClient,
+    InvalidCredentials,
+    InvalidGrant,
+    InvalidScope,
+    NoMembership,
+    SpaceNotAllowed,
+    SpaceRequired,
+)
+from services.identity.auth.schemas import LoginRequest, Me, TokenResponse
 from services.identity.config import Settings
 from services.identity.keys import KeyStore
 from services.identity.models import RefreshToken, Tenant, User
 from services.identity.tenants import repository as tenants_repo
+from services.identity.tenants.errors import TenantNotFound
+from services.identity.tenants.schemas import Tenant as TenantOut
 from services.identity.tokens import issue_access_token
 from services.identity.users import repository as users_repo
+from services.identity.users import service as users
 
 log = logging.getLogger("weft.identity.auth")
-
-
-def _invalid_credentials() -> Unauthorized:
-    return Unauthorized("Email, password or tenant is wrong", code="invalid_credentials")
 
 
 async def _issue_for_user(
@@ -48,9 +57,18 @@ async def _issue_for_user(
 ) -> TokenResponse | AppError:
     memberships = [m for m in await repo.memberships_in(session, user.id) if m.space == space]
     if not memberships:
-        return Forbidden(f"No role in the {space} space", code="space_not_allowed")
-    perms = await repo.permissions_of(session, list({m.role_id for m in memberships}))
-    roles = sorted({m.role_name for m in memberships})
+        return SpaceNotAllowed(f"No role in the {space} space")
+    by_role = await repo.role_permissions(session, list({m.role_id for m in memberships}))
+    # Roles granted for one plant give their permissions for that plant only (plant_perms).
+    perms: set[str] = set()
+    plant_perms: dict[uuid.UUID, set[str]] = {}
+    for m in memberships:
+        granted = by_role.get(m.role_id, [])
+        if m.plant_id is None:
+            perms.update(granted)
+        else:
+            plant_perms.setdefault(m.plant_id, set()).update(granted)
+    roles = sorted({m.role_name for m in memberships if m.plant_id is None})
     issued = await issue_access_token(
         keystore,
         settings,
@@ -59,7 +77,9 @@ async def _issue_for_user(
         parent_tenant_id=tenant.parent_id if tenant.kind == "client" else None,
         space=space,
         roles=roles,
-        permissions=perms,
+        permissions=sorted(perms),
+        plant_permissions={p: sorted(v) for p, v in plant_perms.items()},
+        password_change=user.must_change_password,
     )
     refresh = security.new_secret()
     session.add(
@@ -79,73 +99,146 @@ async def _issue_for_user(
         refresh_token=refresh,
         tenant_id=tenant.id,
         space=Space(space),
+        password_change_required=user.must_change_password,
     )
 
 
 async def login(
-    db: Database, keystore: KeyStore, settings: Settings, data: LoginRequest
+    db: Database, keystore: KeyStore, settings: Settings, data: LoginRequest, source: str
 ) -> TokenResponse:
     outcome: TokenResponse | AppError
+    email = str(data.email).lower()
+    acct_key, addr_key = throttle.account_key(data.tenant, email), throttle.address_key(source)
     async with db.transaction(system=True) as s:
+        await repo.serialize_login(s, acct_key)
         tenant = await tenants_repo.get_by_slug(s, data.tenant)
-        user = await users_repo.get_by_email(s, tenant.id, str(data.email)) if tenant else None
-        ok = await security.verify_password(user.password_hash if user else None, data.password)
-        if tenant is None:
-            log.info("login failed: unknown tenant", extra={"tenant_slug": data.tenant})
-            outcome = _invalid_credentials()
-        elif user is None or not ok or user.status != "active" or tenant.status != "active":
-            reason = (
-                "unknown_user"
-                if user is None
-                else "bad_password"
-                if not ok
-                else f"user_{user.status}"
-                if user.status != "active"
-                else "tenant_inactive"
-            )
+        counters = await repo.throttles(s, [acct_key, addr_key])
+        now = datetime.now(UTC)
+        held = [
+            (until, key)
+            for key, limits in throttle.limits_for(settings, acct_key, addr_key, source)
+            if (until := throttle.held_until(counters.get(key), limits, now)) is not None
+        ]
+        if held:
+            until, key = max(held)
+            row = counters[key]
+            locked = row.locked_until is not None and row.locked_until >= until
+            if tenant is not None:
+                await record(
+                    s,
+                    tenant_id=tenant.id,
+                    actor=f"email:{email}",
+                    action="auth.login_throttled",
+                    details={
+                        "scope": "account" if key == acct_key else "address",
+                        "source": source,
+                        "locked": locked,
+                        "retry_after": max(1, int((until - now).total_seconds())),
+                    },
+                )
+            outcome = throttle.throttled(until, now, locked=locked)
+        else:
+            outcome = await _check_password(s, keystore, settings, tenant, data, source)
+            if isinstance(outcome, InvalidCredentials):
+                await _count_failure(s, settings, tenant, email, acct_key, addr_key, source)
+            elif not isinstance(outcome, AppError):
+                await repo.clear_throttle(s, acct_key)
+    if isinstance(outcome, AppError):
+        raise outcome
+    return outcome
+
+
+async def _count_failure(
+    s: AsyncSession,
+    settings: Settings,
+    tenant: Tenant | None,
+    email: str,
+    acct_key: str,
+    addr_key: str,
+    source: str,
+) -> None:
+    for key, limits in throttle.limits_for(settings, acct_key, addr_key, source):
+        failures, locked_until = await repo.record_failure(
+            s,
+            key,
+            lock_after=limits.lock_after,
+            lock_seconds=limits.lock_seconds,
+            window_seconds=limits.window_seconds,
+        )
+        if failures == limits.lock_after and tenant is not None:
             await record(
                 s,
                 tenant_id=tenant.id,
-                actor=f"email:{str(data.email).lower()}",
-                action="auth.login_failed",
-                target=f"user:{user.id}" if user else None,
-                details={"reason": reason},
+                actor=f"email:{email}",
+                action="auth.login_locked",
+                details={
+                    "scope": "account" if key == acct_key else "address",
+                    "source": source,
+                    "failures": failures,
+                    "locked_until": locked_until.isoformat() if locked_until else None,
+                },
             )
-            outcome = _invalid_credentials()
-        else:
-            spaces = sorted({m.space for m in await repo.memberships_in(s, user.id)})
-            space = data.space.value if data.space else None
-            if space is None and len(spaces) > 1:
-                outcome = Unprocessable(
-                    f"This user has several spaces ({', '.join(spaces)}); choose one",
-                    code="space_required",
-                    extra={"spaces": spaces},
-                )
-            elif space is None and not spaces:
-                outcome = Forbidden("This user has no role yet", code="no_membership")
-            else:
-                chosen = space or spaces[0]
-                outcome = await _issue_for_user(
-                    s, keystore, settings, tenant=tenant, user=user, space=chosen
-                )
-                if isinstance(outcome, AppError):
-                    await record(
-                        s,
-                        tenant_id=tenant.id,
-                        actor=f"user:{user.id}",
-                        action="auth.login_failed",
-                        target=f"user:{user.id}",
-                        details={"reason": "space_not_allowed", "space": chosen},
-                    )
-                else:
-                    # Bookkeeping, not an edit: an atomic UPDATE that leaves the version
-                    # alone, so parallel logins of one user don't collide on it (412).
-                    rehashed = None
-                    if security.needs_rehash(user.password_hash or ""):
-                        rehashed = await security.hash_password(data.password)
-                    await repo.record_login(s, user.id, rehashed)
+
+
+async def _check_password(
+    s: AsyncSession,
+    keystore: KeyStore,
+    settings: Settings,
+    tenant: Tenant | None,
+    data: LoginRequest,
+    source: str,
+) -> TokenResponse | AppError:
+    user = await users_repo.get_by_email(s, tenant.id, str(data.email)) if tenant else None
+    ok = await security.verify_password(user.password_hash if user else None, data.password)
+    if tenant is None:
+        log.info("login failed: unknown tenant", extra={"tenant_slug": data.tenant})
+        return InvalidCredentials()
+    if user is None or not ok or user.status != "active" or tenant.status != "active":
+        reason = (
+            "unknown_user"
+            if user is None
+            else "bad_password"
+            if not ok
+            else f"user_{user.status}"
+            if user.status != "active"
+            else "tenant_inactive"
+        )
+        await record(
+            s,
+            tenant_id=tenant.id,
+            actor=f"email:{str(data.email).lower()}",
+            action="auth.login_failed",
+            target=f"user:{user.id}" if user else None,
+            details={"reason": reason, "source": source},
+        )
+        return InvalidCredentials()
+    spaces = sorted({m.space for m in await repo.memberships_in(s, user.id)})
+    space = data.space.value if data.space else None
+    if space is None and len(spaces) > 1:
+        return SpaceRequired(
+            f"This user has several spaces ({', '.join(spaces)}); choose one",
+            extra={"spaces": spaces},
+        )
+    if space is None and not spaces:
+        return NoMembership("This user has no role yet")
+    chosen = space or spaces[0]
+    outcome = await _issue_for_user(s, keystore, settings, tenant=tenant, user=user, space=chosen)
     if isinstance(outcome, AppError):
-        raise outcome
+        await record(
+            s,
+            tenant_id=tenant.id,
+            actor=f"user:{user.id}",
+            action="auth.login_failed",
+            target=f"user:{user.id}",
+            details={"reason": "space_not_allowed", "space": chosen},
+        )
+        return outcome
+    # Bookkeeping, not an edit: an atomic UPDATE that leaves the version alone, so
+    # parallel logins of one user don't collide on it (412).
+    rehashed = None
+    if security.needs_rehash(user.password_hash or ""):
+        rehashed = await security.hash_password(data.password)
+    await repo.record_login(s, user.id, rehashed)
     return outcome
 
 
@@ -153,7 +246,7 @@ async def refresh(
     db: Database, keystore: KeyStore, settings: Settings, token: str
 ) -> TokenResponse:
     outcome: TokenResponse | AppError
-    invalid = Unauthorized("The refresh token is invalid, expired or revoked", code="invalid_grant")
+    invalid = InvalidGrant()
     async with db.transaction(system=True) as s:
         row = await repo.refresh_by_hash(s, security.sha256_hex(token))
         if row is None:
@@ -226,7 +319,7 @@ async def client_credentials(
                     target=f"api_client:{client.id}",
                     details={"reason": "revoked" if ok else "bad_secret"},
                 )
-            outcome = Unauthorized("Client authentication failed", code="invalid_client")
+            outcome = InvalidClient("Client authentication failed")
         else:
             tenant = await tenants_repo.get(s, client.tenant_id)
             assert tenant is not None
@@ -234,9 +327,7 @@ async def client_credentials(
             if scope:
                 wanted = scope.split()
                 if not set(wanted) <= set(granted):
-                    raise BadRequest(
-                        "A requested scope is not granted to this client", code="invalid_scope"
-                    )
+                    raise InvalidScope("A requested scope is not granted to this client")
                 granted = wanted
             client.last_used_at = datetime.now(UTC)
             issued = await issue_access_token(
@@ -276,4 +367,23 @@ async def logout(
         action="auth.logout",
         target=f"user:{user_id}",
         details={"family_id": str(row.family_id), "revoked": n},
+    )
+
+
+async def who_am_i(session: AsyncSession, principal: Principal) -> Me:
+    tenant = await tenants_repo.get(session, principal.tenant_id)
+    if tenant is None:
+        raise TenantNotFound("Your tenant no longer exists")
+    user = await users_repo.get(session, principal.user_id) if principal.user_id else None
+    return Me(
+        user=await users.to_out(session, user) if user else None,
+        client_id=principal.client_id,
+        tenant=TenantOut.model_validate(tenant),
+        space=principal.space,
+        roles=sorted(principal.roles),
+        permissions=sorted(principal.permissions),
+        plant_permissions={
+            str(p): sorted(perms) for p, perms in principal.plant_permissions.items()
+        },
+        password_change_required=principal.password_change_required,
     )

@@ -6,16 +6,24 @@ from fastapi import APIRouter, Depends, Path, status
 
 from libs.common.auth import Principal, Space
 from libs.common.deps import SystemSession, TenantSession, require
-from libs.common.errors import AUTH_ERRORS, problem_responses
 from services.identity.deps import IdentitySettings
+from services.identity.errors import responses
 from services.identity.invites import service
+from services.identity.invites.errors import (
+    InviteExpired,
+    InviteNotFound,
+    InviteUsed,
+    RoleSpaceMismatch,
+)
 from services.identity.invites.schemas import (
     InviteAccept,
     InviteAccepted,
     InviteCreate,
     InviteCreated,
 )
+from services.identity.tenants.errors import TenantNotFound
 from services.identity.users import service as users
+from services.identity.users.errors import RoleNotGrantable, UnknownRole
 
 router = APIRouter(tags=["invites"])
 
@@ -24,7 +32,7 @@ router = APIRouter(tags=["invites"])
     "/invites",
     status_code=status.HTTP_201_CREATED,
     response_model=InviteCreated,
-    responses={**AUTH_ERRORS, **problem_responses(404, 422)},
+    responses=responses(TenantNotFound, UnknownRole, RoleNotGrantable, RoleSpaceMismatch),
 )
 async def create_invite(
     data: InviteCreate,
@@ -45,7 +53,7 @@ async def create_invite(
         accepted_at=None,
         created_at=invite.created_at,
         token=token,
-        accept_url=f"{settings.public_base_url}/invites/{token}",
+        accept_url=service.accept_url(settings, token),
     )
 
 
@@ -53,7 +61,7 @@ async def create_invite(
     "/invites/{token}/accept",
     status_code=status.HTTP_201_CREATED,
     response_model=InviteAccepted,
-    responses=problem_responses(404, 410, 422),
+    responses=responses(InviteNotFound, InviteUsed, InviteExpired, auth=False),
 )
 async def accept_invite(
     token: Annotated[str, Path(min_length=10, max_length=256)],

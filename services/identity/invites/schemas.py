@@ -34,7 +34,9 @@ class Invite(BaseModel):
 
 class InviteCreated(Invite):
     token: str = Field(description="The one-time token, shown once (also sent by mail)")
-    accept_url: str
+    accept_url: str = Field(
+        description="The public acceptance route (POST a password and a name), also mailed"
+    )
 
 
 class InviteAccept(BaseModel):

@@ -4,35 +4,42 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import Principal
-from libs.common.errors import AppError, NotFound, Unprocessable
 from libs.common.outbox import emit_event
 from services.identity import security
 from services.identity.audit.service import record
 from services.identity.config import Settings
+from services.identity.invites import repository as repo
+from services.identity.invites.errors import (
+    InviteExpired,
+    InviteNotFound,
+    InviteUsed,
+    RoleSpaceMismatch,
+)
 from services.identity.invites.schemas import InviteAccept, InviteCreate
 from services.identity.models import Invite, Tenant, User, outbox
+from services.identity.tenants import repository as tenants_repo
+from services.identity.tenants.access import target_tenant
 from services.identity.users import repository as users_repo
 from services.identity.users import service as users
 
 
-class Gone(AppError):
-    status, code, title = 410, "gone", "Gone"
+def accept_url(settings: Settings, token: str) -> str:
+    """Where the mailed link points: the public acceptance route, through the gateway
+    (`POST` it with a password and a name)."""
+    return f"{settings.public_base_url.rstrip('/')}/v1/identity/invites/{token}/accept"
 
 
 async def create(
     session: AsyncSession, principal: Principal, data: InviteCreate, settings: Settings
 ) -> tuple[Invite, str]:
-    tenant = await users.target_tenant(session, principal, data.tenant_id)
+    tenant = await target_tenant(session, principal, data.tenant_id)
     roles = await users.resolve_roles(session, principal, tenant, data.roles)
     wrong = [r.name for r in roles if r.space != data.space.value]
     if wrong:
-        raise Unprocessable(
-            f"Roles not of the {data.space} space: {', '.join(wrong)}", code="role_space_mismatch"
-        )
+        raise RoleSpaceMismatch(f"Roles not of the {data.space} space: {', '.join(wrong)}")
     token = security.new_secret()
     invite = Invite(
         tenant_id=tenant.id,
@@ -45,7 +52,7 @@ async def create(
     )
     session.add(invite)
     await session.flush()
-    url = f"{settings.public_base_url}/invites/{token}"
+    url = accept_url(settings, token)
     # The event belongs to the inviting tenant; an invite into a client tenant names it.
     await emit_event(
         session,
@@ -77,15 +84,14 @@ async def create(
 
 async def accept(session: AsyncSession, token: str, data: InviteAccept) -> tuple[User, Tenant]:
     """Public, in a system transaction: the token is the credential."""
-    stmt = select(Invite).where(Invite.token_hash == security.sha256_hex(token)).with_for_update()
-    invite = (await session.scalars(stmt)).first()
+    invite = await repo.by_token_hash(session, security.sha256_hex(token))
     if invite is None:
-        raise NotFound("Invite not found", code="invite_not_found")
+        raise InviteNotFound("Invite not found")
     if invite.accepted_at is not None or invite.revoked_at is not None:
-        raise Gone("This invite was already used", code="invite_used")
+        raise InviteUsed("This invite was already used")
     if invite.expires_at <= datetime.now(UTC):
-        raise Gone("This invite has expired", code="invite_expired")
-    tenant = await session.get(Tenant, invite.tenant_id)
+        raise InviteExpired("This invite has expired")
+    tenant = await tenants_repo.get(session, invite.tenant_id)
     assert tenant is not None
     actor = f"invite:{invite.id}"
     user = (

@@ -6,7 +6,9 @@ from services.identity.models.api_client import ApiClient
 from services.identity.models.audit_event import AuditEvent
 from services.identity.models.base import Base
 from services.identity.models.invite import Invite
+from services.identity.models.login_throttle import LoginThrottle
 from services.identity.models.membership import Membership
+from services.identity.models.password_reset import PasswordReset
 from services.identity.models.refresh_token import RefreshToken
 from services.identity.models.role import Role
 from services.identity.models.signing_key import SigningKey
@@ -21,7 +23,9 @@ __all__ = [
     "AuditEvent",
     "Base",
     "Invite",
+    "LoginThrottle",
     "Membership",
+    "PasswordReset",
     "RefreshToken",
     "Role",
     "SigningKey",

@@ -4,27 +4,31 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
-from sqlalchemy import select
 
 from libs.common.auth import Principal, Space
 from libs.common.deps import SystemSession, TenantSession, require
-from libs.common.errors import AUTH_ERRORS, problem_responses
 from libs.common.etag import check_if_match, set_etag
-from libs.common.pagination import Page, PageQuery, paginate
+from libs.common.pagination import Page, PageQuery
 from services.identity.deps import IdentitySettings
-from services.identity.models import Role, Tenant, User
-from services.identity.tenants import repository as repo
+from services.identity.errors import VersionMismatch, responses
+from services.identity.models import Tenant
 from services.identity.tenants import service
-from services.identity.tenants.schemas import (
-    Tenant as TenantOut,
+from services.identity.tenants.errors import (
+    CannotCreateTenant,
+    ExternalIdTaken,
+    FieldRequired,
+    NotOperator,
+    SlugTaken,
+    TenantNotFound,
+    UnknownIndustry,
 )
+from services.identity.tenants.schemas import Tenant as TenantOut
 from services.identity.tenants.schemas import (
     TenantCreate,
     TenantRegister,
     TenantRegistration,
     TenantUpdate,
 )
-from services.identity.users import service as users
 
 router = APIRouter(tags=["tenants"])
 
@@ -37,7 +41,7 @@ Provisioner = Annotated[Principal, Depends(require(Space.PROVIDER, perm="tenants
     "/tenants",
     status_code=status.HTTP_201_CREATED,
     response_model=TenantOut,
-    responses={**AUTH_ERRORS, **problem_responses(409, 422)},
+    responses=responses(TenantNotFound, CannotCreateTenant, SlugTaken),
 )
 async def create_tenant(
     data: TenantCreate, principal: Manager, session: TenantSession, response: Response
@@ -49,7 +53,7 @@ async def create_tenant(
     return tenant
 
 
-@router.get("/tenants", response_model=Page[TenantOut], responses=AUTH_ERRORS)
+@router.get("/tenants", response_model=Page[TenantOut], responses=responses())
 async def list_tenants(
     principal: Reader,
     session: TenantSession,
@@ -57,17 +61,10 @@ async def list_tenants(
     slug: Annotated[str | None, Query(max_length=63)] = None,
 ) -> Page[TenantOut]:
     """The caller's client tenants, newest first."""
-    rows, cursor = await paginate(
-        session, repo.children_stmt(principal.tenant_id, slug), page, keys=[Tenant.id]
-    )
-    return Page(items=[TenantOut.model_validate(r) for r in rows], next_cursor=cursor)
+    return await service.list_children(session, principal, page, slug)
 
 
-@router.get(
-    "/tenants/{tenant_id}",
-    response_model=TenantOut,
-    responses={**AUTH_ERRORS, **problem_responses(404)},
-)
+@router.get("/tenants/{tenant_id}", response_model=TenantOut, responses=responses(TenantNotFound))
 async def get_tenant(
     tenant_id: uuid.UUID,
     principal: Annotated[Principal, Depends(require())],
@@ -83,7 +80,7 @@ async def get_tenant(
 @router.patch(
     "/tenants/{tenant_id}",
     response_model=TenantOut,
-    responses={**AUTH_ERRORS, **problem_responses(404, 409, 412, 422)},
+    responses=responses(TenantNotFound, SlugTaken, VersionMismatch, FieldRequired),
 )
 async def update_tenant(
     tenant_id: uuid.UUID,
@@ -107,8 +104,7 @@ async def update_tenant(
     status_code=status.HTTP_201_CREATED,
     responses={
         200: {"description": "Already registered: the same answer, nothing created"},
-        **AUTH_ERRORS,
-        **problem_responses(409, 422),
+        **responses(NotOperator, ExternalIdTaken, SlugTaken, UnknownIndustry),
     },
 )
 async def register_tenant(
@@ -123,18 +119,4 @@ async def register_tenant(
     tenant, created = await service.register(session, principal, data, settings)
     if not created:
         response.status_code = status.HTTP_200_OK
-    owner = (
-        await session.scalars(
-            select(User).where(User.tenant_id == tenant.id).order_by(User.id).limit(1)
-        )
-    ).one()
-    roles = (
-        await session.scalars(
-            select(Role.name).where(Role.tenant_id == tenant.id).order_by(Role.name)
-        )
-    ).all()
-    return TenantRegistration(
-        tenant=TenantOut.model_validate(tenant),
-        owner=await users.to_out(session, owner),
-        roles=list(roles),
-    )
+    return await service.registration(session, tenant)

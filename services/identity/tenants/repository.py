@@ -2,9 +2,10 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from libs.common.pagination import PageParams, paginate
 from services.identity.models import Tenant
 
 
@@ -26,3 +27,17 @@ def children_stmt(parent_id: uuid.UUID, slug: str | None = None) -> Select[Tenan
     if slug:
         stmt = stmt.where(Tenant.slug == slug)
     return stmt
+
+
+async def children_page(
+    session: AsyncSession, parent_id: uuid.UUID, slug: str | None, page: PageParams
+) -> tuple[list[Tenant], str | None]:
+    rows, cursor = await paginate(session, children_stmt(parent_id, slug), page, keys=[Tenant.id])
+    return list(rows), cursor
+
+
+async def lock_registration(session: AsyncSession, external_id: str) -> None:
+    """Serialise registrations of one customer so a retry racing the first creates nothing."""
+    await session.execute(
+        text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"register:{external_id}"}
+    )

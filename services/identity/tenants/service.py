@@ -5,21 +5,37 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import Principal
-from libs.common.errors import Conflict, Forbidden, NotFound, Unprocessable
 from libs.common.outbox import emit_event
+from libs.common.pagination import Page, PageParams
 from libs.contracts import emit_event as emit_typed_event
 from libs.contracts.events.identity import TenantCreated, TenantUpdated
 from services.identity import security
 from services.identity.audit.service import record
 from services.identity.config import Settings
+from services.identity.invites.service import accept_url
 from services.identity.models import Invite, Role, Tenant, outbox
 from services.identity.templates import IndustryTemplate, industries, system_roles_for
 from services.identity.tenants import repository as repo
-from services.identity.tenants.schemas import TenantCreate, TenantRegister, TenantUpdate
+from services.identity.tenants.access import caller_tenant, target_tenant
+from services.identity.tenants.errors import (
+    CannotCreateTenant,
+    ExternalIdTaken,
+    FieldRequired,
+    NotOperator,
+    SlugTaken,
+    TenantNotFound,
+    UnknownIndustry,
+)
+from services.identity.tenants.schemas import Tenant as TenantOut
+from services.identity.tenants.schemas import (
+    TenantCreate,
+    TenantRegister,
+    TenantRegistration,
+    TenantUpdate,
+)
 from services.identity.users import repository as users_repo
 from services.identity.users import service as users
 
@@ -77,33 +93,36 @@ async def seed_roles(
     return made
 
 
-async def caller_tenant(session: AsyncSession, principal: Principal) -> Tenant:
-    tenant = await repo.get(session, principal.tenant_id)
-    if tenant is None:
-        raise NotFound("Your tenant no longer exists", code="tenant_not_found")
-    return tenant
-
-
 async def get_child_or_self(
     session: AsyncSession, principal: Principal, tenant_id: uuid.UUID
 ) -> Tenant:
-    tenant = await repo.get(session, tenant_id)
-    if tenant is None or (
-        tenant.id != principal.tenant_id and tenant.parent_id != principal.tenant_id
-    ):
-        raise NotFound("Tenant not found", code="tenant_not_found")
-    return tenant
+    return await target_tenant(session, principal, tenant_id)
+
+
+async def list_children(
+    session: AsyncSession, principal: Principal, page: PageParams, slug: str | None
+) -> Page[TenantOut]:
+    rows, cursor = await repo.children_page(session, principal.tenant_id, slug, page)
+    return Page(items=[TenantOut.model_validate(r) for r in rows], next_cursor=cursor)
+
+
+async def registration(session: AsyncSession, tenant: Tenant) -> TenantRegistration:
+    """What a registration answers: the tenant, its owner (first user) and its roles."""
+    owner = await users_repo.first_user(session, tenant.id)
+    return TenantRegistration(
+        tenant=TenantOut.model_validate(tenant),
+        owner=await users.to_out(session, owner),
+        roles=await users_repo.role_names(session, tenant.id),
+    )
 
 
 async def create_child(session: AsyncSession, principal: Principal, data: TenantCreate) -> Tenant:
     parent = await caller_tenant(session, principal)
     kind = CHILD_KIND.get(parent.kind)
     if kind is None:
-        raise Forbidden(
-            "A client tenant cannot have tenants of its own", code="cannot_create_tenant"
-        )
+        raise CannotCreateTenant("A client tenant cannot have tenants of its own")
     if await repo.get_by_slug(session, data.slug) is not None:
-        raise Conflict(f"The slug {data.slug} is taken", code="slug_taken")
+        raise SlugTaken(f"The slug {data.slug} is taken")
     tenant = Tenant(
         parent_id=parent.id,
         kind=kind,
@@ -133,14 +152,14 @@ async def update_child(
     session: AsyncSession, principal: Principal, tenant: Tenant, data: TenantUpdate
 ) -> Tenant:
     if tenant.parent_id != principal.tenant_id and tenant.id != principal.tenant_id:
-        raise NotFound("Tenant not found", code="tenant_not_found")
+        raise TenantNotFound("Tenant not found")
     changes = data.model_dump(exclude_unset=True)
     new_slug = changes.get("slug")
     if new_slug and new_slug != tenant.slug and await repo.get_by_slug(session, new_slug):
-        raise Conflict(f"The slug {new_slug} is taken", code="slug_taken")
+        raise SlugTaken(f"The slug {new_slug} is taken")
     for field, value in changes.items():
         if field in ("name", "slug") and value is None:
-            raise Unprocessable(f"{field} cannot be null", code="field_required")
+            raise FieldRequired(f"{field} cannot be null")
         setattr(tenant, field, value)
     await session.flush()
     await _tenant_event(session, TenantUpdated, tenant, principal)
@@ -165,25 +184,21 @@ async def register(
     """
     operator = await caller_tenant(session, principal)
     if operator.kind != "operator":
-        raise Forbidden("Only the platform operator provisions tenants", code="not_operator")
+        raise NotOperator("Only the platform operator provisions tenants")
     # Serialise registrations of one customer so a retry racing the first creates nothing.
-    await session.execute(
-        text("SELECT pg_advisory_xact_lock(hashtext(:k))"),
-        {"k": f"register:{data.external_customer_id}"},
-    )
+    await repo.lock_registration(session, data.external_customer_id)
     existing = await repo.get_by_external_id(session, data.external_customer_id)
     if existing is not None:
         if existing.parent_id != operator.id:
-            raise Conflict("This customer is registered elsewhere", code="external_id_taken")
+            raise ExternalIdTaken("This customer is registered elsewhere")
         return existing, False
     template = industries().get(data.industry)
     if template is None:
-        raise Unprocessable(
-            f"Unknown industry {data.industry}; known: {', '.join(sorted(industries()))}",
-            code="unknown_industry",
+        raise UnknownIndustry(
+            f"Unknown industry {data.industry}; known: {', '.join(sorted(industries()))}"
         )
     if await repo.get_by_slug(session, data.slug) is not None:
-        raise Conflict(f"The slug {data.slug} is taken", code="slug_taken")
+        raise SlugTaken(f"The slug {data.slug} is taken")
     actor = principal.subject
     tenant = Tenant(
         parent_id=operator.id,
@@ -265,7 +280,7 @@ async def register(
             "tenant": tenant.name,
             "tenant_slug": tenant.slug,
             "invite_id": str(invite.id),
-            "accept_url": f"{settings.public_base_url}/invites/{token}",
+            "accept_url": accept_url(settings, token),
             "expires_at": invite.expires_at.isoformat(),
         },
     )

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from sqlalchemy import Select, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from libs.common.pagination import PageParams, paginate
 from services.identity.models import Membership, Role, User
 
 
@@ -26,6 +27,13 @@ def list_stmt(tenant_id: uuid.UUID, email: str | None = None) -> Select[User]:
     if email:
         stmt = stmt.where(func.lower(User.email) == email.lower())
     return stmt
+
+
+async def list_page(
+    session: AsyncSession, tenant_id: uuid.UUID, email: str | None, page: PageParams
+) -> tuple[list[User], str | None]:
+    rows, cursor = await paginate(session, list_stmt(tenant_id, email), page, keys=[User.id])
+    return list(rows), cursor
 
 
 async def memberships_of(
@@ -72,3 +80,13 @@ async def delete_memberships(
         stmt = stmt.where(Membership.plant_id == plant_id)
     result = await session.execute(stmt)
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def first_user(session: AsyncSession, tenant_id: uuid.UUID) -> User:
+    stmt = select(User).where(User.tenant_id == tenant_id).order_by(User.id).limit(1)
+    return (await session.scalars(stmt)).one()
+
+
+async def role_names(session: AsyncSession, tenant_id: uuid.UUID) -> list[str]:
+    stmt = select(Role.name).where(Role.tenant_id == tenant_id).order_by(Role.name)
+    return list((await session.scalars(stmt)).all())

@@ -84,10 +84,3 @@ class PasswordSet(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     password: Password
-
-
-class PasswordChange(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    current_password: Annotated[str, Field(min_length=1, max_length=256)]
-    new_password: Password

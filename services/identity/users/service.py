@@ -8,12 +8,32 @@ from collections.abc import Sequence
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import Principal, permission_matches
-from libs.common.errors import Conflict, Forbidden, NotFound, Unprocessable
+from libs.common.pagination import Page, PageParams
 from services.identity import security
 from services.identity.audit.service import record
 from services.identity.models import Membership, Role, Tenant, User
+from services.identity.tenants import repository as tenants_repo
+from services.identity.tenants.access import target_tenant
+from services.identity.tenants.errors import ClientMismatch, ClientNotFound
 from services.identity.users import repository as repo
-from services.identity.users.schemas import RoleGrant
+from services.identity.users.errors import (
+    EmailTaken,
+    MembershipNotFound,
+    MissingPermission,
+    RoleNotGrantable,
+    RoleNotOfSpace,
+    UnknownPlant,
+    UnknownRole,
+    UserNotFound,
+)
+from services.identity.users.plants import PlantDirectory
+from services.identity.users.schemas import (
+    ClientUserCreate,
+    RoleGrant,
+    RoleGrantCreate,
+    UserCreate,
+    UserUpdate,
+)
 from services.identity.users.schemas import User as UserOut
 
 
@@ -23,19 +43,6 @@ def can_grant(principal: Principal, role: Role) -> bool:
         any(permission_matches(g, wanted) for g in principal.permissions)
         for wanted in role.permissions
     )
-
-
-async def target_tenant(
-    session: AsyncSession, principal: Principal, tenant_id: uuid.UUID | None
-) -> Tenant:
-    """The caller's own tenant, or one of its client tenants (404 for anything else)."""
-    tid = tenant_id or principal.tenant_id
-    tenant = await session.get(Tenant, tid)
-    if tenant is None or (
-        tenant.id != principal.tenant_id and tenant.parent_id != principal.tenant_id
-    ):
-        raise NotFound("Tenant not found", code="tenant_not_found")
-    return tenant
 
 
 async def resolve_roles(
@@ -49,17 +56,13 @@ async def resolve_roles(
     found = await repo.roles_by_name(session, tenant.id, names)
     missing = [n for n in names if n not in found]
     if missing:
-        raise Unprocessable(
-            f"Unknown role(s) in tenant {tenant.slug}: {', '.join(missing)}", code="unknown_role"
-        )
+        raise UnknownRole(f"Unknown role(s) in tenant {tenant.slug}: {', '.join(missing)}")
     roles = [found[n] for n in dict.fromkeys(names)]
     for role in roles:
         if only_space and role.space != only_space:
-            raise Unprocessable(
-                f"Role {role.name} is not a {only_space} role", code="role_not_grantable"
-            )
+            raise RoleNotOfSpace(f"Role {role.name} is not a {only_space} role")
         if principal is not None and not can_grant(principal, role):
-            raise Forbidden(f"You may not grant the role {role.name}", code="role_not_grantable")
+            raise RoleNotGrantable(f"You may not grant the role {role.name}")
     return roles
 
 
@@ -96,9 +99,7 @@ async def create_user(
 ) -> tuple[User, str | None]:
     """Create a user with its role grants. Returns the temporary password when none was given."""
     if await repo.get_by_email(session, tenant.id, email) is not None:
-        raise Conflict(
-            f"A user with email {email} already exists in this tenant", code="email_taken"
-        )
+        raise EmailTaken(f"A user with email {email} already exists in this tenant")
     temporary = None
     if password is None and status == "active":
         temporary = security.temporary_password()
@@ -162,7 +163,7 @@ async def revoke(
 ) -> None:
     n = await repo.delete_memberships(session, user.id, role_name, plant_id)
     if n == 0:
-        raise NotFound(f"The user does not hold the role {role_name}", code="membership_not_found")
+        raise MembershipNotFound(f"The user does not hold the role {role_name}")
     await record(
         session,
         tenant_id=user.tenant_id,
@@ -176,6 +177,121 @@ async def revoke(
 async def get_visible_user(session: AsyncSession, principal: Principal, user_id: uuid.UUID) -> User:
     user = await repo.get(session, user_id)
     if user is None:
-        raise NotFound("User not found", code="user_not_found")
+        raise UserNotFound("User not found")
     await target_tenant(session, principal, user.tenant_id)
     return user
+
+
+async def list_users(
+    session: AsyncSession,
+    principal: Principal,
+    page: PageParams,
+    tenant_id: uuid.UUID | None,
+    email: str | None,
+) -> Page[UserOut]:
+    tenant = await target_tenant(session, principal, tenant_id)
+    rows, cursor = await repo.list_page(session, tenant.id, email, page)
+    ms = await repo.memberships_of(session, [u.id for u in rows])
+    return Page(items=[user_out(u, ms[u.id]) for u in rows], next_cursor=cursor)
+
+
+async def create_user_from_request(
+    session: AsyncSession, principal: Principal, data: UserCreate
+) -> tuple[User, str | None]:
+    tenant = await target_tenant(session, principal, data.tenant_id)
+    roles = await resolve_roles(session, principal, tenant, data.roles)
+    return await create_user(
+        session,
+        actor=principal.subject,
+        tenant=tenant,
+        email=str(data.email),
+        name=data.name,
+        roles=roles,
+        password=data.password,
+    )
+
+
+async def create_client_user(
+    session: AsyncSession, principal: Principal, data: ClientUserCreate
+) -> tuple[User, str | None]:
+    """A user of one of the caller's client tenants, named by slug and/or id."""
+    if not (principal.has_permission("clients:manage") or principal.has_permission("users:manage")):
+        raise MissingPermission("Missing permission clients:manage")
+    by_slug = (
+        await tenants_repo.get_by_slug(session, data.client_slug) if data.client_slug else None
+    )
+    by_id = await tenants_repo.get(session, data.client_id) if data.client_id else None
+    both = data.client_slug is not None and data.client_id is not None
+    if both and (by_slug is None or by_id is None or by_slug.id != by_id.id):
+        raise ClientMismatch("client_slug and client_id name different tenants")
+    tenant = by_slug or by_id
+    if tenant is None or tenant.parent_id != principal.tenant_id or tenant.kind != "client":
+        raise ClientNotFound("Client tenant not found")
+    roles = await resolve_roles(session, principal, tenant, data.roles, only_space="CLIENT")
+    return await create_user(
+        session,
+        actor=principal.subject,
+        tenant=tenant,
+        email=str(data.email),
+        name=data.name,
+        roles=roles,
+        password=data.password,
+    )
+
+
+async def update_user(
+    session: AsyncSession, principal: Principal, user: User, data: UserUpdate
+) -> User:
+    changes = data.model_dump(exclude_unset=True, exclude_none=True)
+    for field, value in changes.items():
+        setattr(user, field, value)
+    await session.flush()
+    await record(
+        session,
+        tenant_id=user.tenant_id,
+        actor=principal.subject,
+        action="user.updated",
+        target=f"user:{user.id}",
+        details=changes,
+    )
+    return user
+
+
+async def grant_role(
+    session: AsyncSession,
+    principal: Principal,
+    user_id: uuid.UUID,
+    data: RoleGrantCreate,
+    plants: PlantDirectory,
+    authorization: str,
+) -> User:
+    """Grant a role of the user's tenant, optionally for one plant only. The plant must be
+    one of the user's tenant: production is asked (with the caller's token), and a client
+    tenant has no plants."""
+    user = await get_visible_user(session, principal, user_id)
+    tenant = await target_tenant(session, principal, user.tenant_id)
+    (role,) = await resolve_roles(session, principal, tenant, [data.role])
+    if data.plant_id is not None:
+        if tenant.id != principal.tenant_id:
+            raise UnknownPlant(f"Plant {data.plant_id} is not a plant of tenant {tenant.slug}")
+        await plants.require(data.plant_id, authorization)
+    await grant(session, actor=principal.subject, user=user, role=role, plant_id=data.plant_id)
+    return user
+
+
+async def set_password(
+    session: AsyncSession, principal: Principal, user: User, password: str
+) -> None:
+    """An admin sets a user's password (activates an invited user)."""
+    user.password_hash = await security.hash_password(password)
+    user.must_change_password = False
+    if user.status == "invited":
+        user.status = "active"
+    await session.flush()
+    await record(
+        session,
+        tenant_id=user.tenant_id,
+        actor=principal.subject,
+        action="user.password_set",
+        target=f"user:{user.id}",
+    )

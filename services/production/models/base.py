@@ -15,7 +15,7 @@ SCHEMA = "production"
 
 
 class Base(DeclarativeBase):
-    # make_base(SCHEMA), spelled as a class so mypy sees a type.
+    # One declarative base per service schema, with the kit's naming convention.
     metadata = make_metadata(SCHEMA)
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import Field
 
+from libs.common.freejson import FreeJson
 from services.production.schemas import Body, Schema
 
 
@@ -23,11 +24,11 @@ class Plant(Schema):
 class PlantCreate(Body):
     code: str = Field(min_length=1, max_length=50, examples=["PLT-001"])
     name: str = Field(min_length=1, max_length=255)
-    address: dict[str, Any] = Field(default_factory=dict)
+    address: FreeJson = Field(default_factory=dict)
     is_default: bool = False
 
 
 class PlantUpdate(Body):
     name: str | None = Field(default=None, min_length=1, max_length=255)
-    address: dict[str, Any] | None = None
+    address: FreeJson | None = None
     is_default: bool | None = None

@@ -4,5 +4,5 @@ from libs.common.models import make_metadata
 
 
 class Base(DeclarativeBase):
-    # libs.common.models.make_base("quality"), spelled as a class so mypy sees a type
+    # one declarative base per service schema, with the kit's naming convention
     metadata = make_metadata("quality")

@@ -14,10 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from libs.common.ids import new_id
 from services.sync.delivery.matching import any_matches
 from services.sync.models import Delivery
+from services.sync.visibility import endpoint_sees_event
 
 _CANDIDATES = text(
     """
-    SELECT id, tenant_id, kind, scope, event_types FROM endpoints
+    SELECT id, tenant_id, parent_tenant_id, kind, scope, event_types FROM endpoints
     WHERE enabled AND (
         kind = 'internal'
         OR (scope = 'own' AND tenant_id = ANY(:tenants))
@@ -28,15 +29,7 @@ _CANDIDATES = text(
 
 
 def endpoint_wants(ep: Any, event: dict[str, Any]) -> bool:
-    if ep.kind == "internal":
-        ok = True
-    elif ep.scope == "customer":
-        ok = (
-            event.get("customer_tenant_id") is not None
-            and ep.tenant_id == event["customer_tenant_id"]
-        )
-    else:
-        ok = ep.tenant_id == event["tenant_id"]
+    ok = ep.kind == "internal" or endpoint_sees_event(ep, event)
     return ok and any_matches(ep.event_types, event["type"])
 
 

@@ -34,7 +34,7 @@ from libs.contracts.events.sync import EndpointDisabled
 from services.sync.config import Settings
 from services.sync.delivery.breaker import CircuitBreaker
 from services.sync.delivery.schedule import next_delay, parse_retry_after
-from services.sync.ingest.store import emit_sync_event
+from services.sync.ingest.service import emit_sync_event
 from services.sync.models import Attempt, Endpoint, Event
 from services.sync.ssrf import PublicOnlyResolver, UnsafeUrl, literal_ip_blocked
 

@@ -4,34 +4,32 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
-from sqlalchemy import or_, select
 
-from libs.common.auth import Space
 from libs.common.deps import TenantSession
-from libs.common.errors import AUTH_ERRORS, NotFound, problem_responses
-from libs.common.pagination import Page, PageQuery, paginate
+from libs.common.errors import AUTH_ERRORS, problem_responses
+from libs.common.pagination import Page, PageQuery
 from services.sync.deps import EventReader
+from services.sync.events import service
 from services.sync.events.schemas import EventOut
-from services.sync.models import Event
 
 router = APIRouter(prefix="/events", tags=["events"], responses=AUTH_ERRORS)
-
-
-def _visible(principal: EventReader) -> object:
-    if principal.space == Space.CLIENT:
-        return or_(
-            Event.tenant_id == principal.tenant_id, Event.customer_tenant_id == principal.tenant_id
-        )
-    return Event.tenant_id == principal.tenant_id
 
 
 @router.get(
     "",
     response_model=Page[EventOut],
-    summary="List events, newest first (kept for the retention period, 30 days by default)",
+    summary="List events: newest first, or forward in ingest order (kept 30 days by default)",
+    description=(
+        "Newest first with `cursor`. To catch up, page forward in ingest order instead: "
+        "`order=asc` starts at the oldest event kept, and `after=<next_cursor>` continues. "
+        "Forward paging never skips an event, even one a relay delivers late: an event "
+        "appears only once every ingest before it has committed, and `next_cursor` always "
+        "holds the position reached, so polling with it returns only what is new."
+    ),
+    responses=problem_responses(400),
 )
 async def list_events(
     principal: EventReader,
@@ -40,19 +38,24 @@ async def list_events(
     type: Annotated[str | None, Query(max_length=200, description="Exact type or prefix.*")] = None,
     since: Annotated[datetime | None, Query(description="occurred_at >= since")] = None,
     until: Annotated[datetime | None, Query(description="occurred_at < until")] = None,
+    order: Annotated[
+        Literal["desc", "asc"], Query(description="desc: newest first; asc: ingest order")
+    ] = "desc",
+    after: Annotated[
+        str | None,
+        Query(max_length=512, description="Forward cursor (ingest order), from next_cursor"),
+    ] = None,
 ) -> Page[EventOut]:
-    stmt = select(Event).where(_visible(principal))  # type: ignore[arg-type]
-    if type:
-        if type.endswith("*"):
-            prefix = type[:-1].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            stmt = stmt.where(Event.type.like(prefix + "%"))
-        else:
-            stmt = stmt.where(Event.type == type)
-    if since:
-        stmt = stmt.where(Event.occurred_at >= since)
-    if until:
-        stmt = stmt.where(Event.occurred_at < until)
-    rows, cursor = await paginate(session, stmt, page, keys=[Event.id])
+    rows, cursor = await service.list_events(
+        session,
+        principal,
+        page,
+        type=type,
+        since=since,
+        until=until,
+        after=after,
+        ascending=order == "asc",
+    )
     return Page(items=[EventOut.model_validate(r) for r in rows], next_cursor=cursor)
 
 
@@ -60,11 +63,4 @@ async def list_events(
 async def get_event(
     event_id: uuid.UUID, principal: EventReader, session: TenantSession
 ) -> EventOut:
-    row = (
-        await session.scalars(
-            select(Event).where(Event.id == event_id, _visible(principal))  # type: ignore[arg-type]
-        )
-    ).first()
-    if row is None:
-        raise NotFound("No such event", code="event_not_found")
-    return EventOut.model_validate(row)
+    return EventOut.model_validate(await service.get_event(session, principal, event_id))

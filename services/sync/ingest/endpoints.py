@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from libs.common.errors import Unprocessable, problem_responses
 from services.sync.ingest.schemas import EventBatch, IngestResult
-from services.sync.ingest.store import store_events
+from services.sync.ingest.service import ingest_batch
 from services.sync.internal_auth import verified_body
 
 log = logging.getLogger("weft.sync.ingest")
@@ -40,8 +40,7 @@ async def ingest_events(
             },
         ) from None
     events = [e.model_dump() for e in batch.events]
-    async with request.app.state.db.transaction(None, system=True) as session:
-        fresh, deliveries = await store_events(session, events, source=x_weft_service)
+    fresh, deliveries = await ingest_batch(request.app.state.db, events, source=x_weft_service)
     if deliveries:
         request.app.state.worker.wake()
     if fresh < len(events):

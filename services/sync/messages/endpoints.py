@@ -8,12 +8,10 @@ from fastapi import APIRouter, Depends, status
 
 from libs.common.deps import TenantSession
 from libs.common.errors import AUTH_ERRORS, problem_responses
-from libs.common.pagination import Page, PageQuery, paginate
+from libs.common.pagination import Page, PageQuery
 from services.sync.deps import WebhookManager, WebhookReader, wake_worker_after_response
-from services.sync.endpoints import repository as repo
-from services.sync.endpoints import service
-from services.sync.endpoints.schemas import AttemptOut, MessageQueued, ResendRequest
-from services.sync.models import Attempt
+from services.sync.subscriptions import service
+from services.sync.subscriptions.schemas import AttemptOut, MessageQueued, ResendRequest
 
 router = APIRouter(prefix="/messages", tags=["webhook messages"], responses=AUTH_ERRORS)
 
@@ -26,13 +24,8 @@ router = APIRouter(prefix="/messages", tags=["webhook messages"], responses=AUTH
 async def list_message_attempts(
     message_id: uuid.UUID, principal: WebhookReader, session: TenantSession, page: PageQuery
 ) -> Page[AttemptOut]:
-    rows, cursor = await paginate(
-        session,
-        repo.attempts_stmt(principal.tenant_id, event_id=message_id),
-        page,
-        keys=[Attempt.id],
-    )
-    return Page(items=[AttemptOut.model_validate(r) for r in rows], next_cursor=cursor)
+    rows, cursor = await service.list_message_attempts(session, principal, message_id, page)
+    return Page(items=[AttemptOut.of(r) for r in rows], next_cursor=cursor)
 
 
 @router.post(

@@ -25,6 +25,8 @@ class Endpoint(IdMixin, TimestampMixin, VersionMixin, Base):
 
     # NULL for internal subscribers (visible to system transactions only)
     tenant_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True, index=True)
+    # a client tenant's endpoint: its provider (events made for the client must come from it)
+    parent_tenant_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
     kind: Mapped[str] = mapped_column(String(16), default=KIND_TENANT)
     scope: Mapped[str] = mapped_column(String(16), default=SCOPE_OWN)
     space: Mapped[str | None] = mapped_column(String(16), nullable=True)

@@ -10,16 +10,15 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 from libs.common.deps import TenantSession
 from libs.common.errors import AUTH_ERRORS, problem_responses
 from libs.common.etag import check_if_match, set_etag
-from libs.common.pagination import Page, PageQuery, paginate
+from libs.common.pagination import Page, PageQuery
 from services.sync.deps import (
     SyncSettings,
     WebhookManager,
     WebhookReader,
     wake_worker_after_response,
 )
-from services.sync.endpoints import repository as repo
-from services.sync.endpoints import service
-from services.sync.endpoints.schemas import (
+from services.sync.subscriptions import service
+from services.sync.subscriptions.schemas import (
     AttemptOut,
     Count,
     DeliveryOut,
@@ -32,8 +31,6 @@ from services.sync.endpoints.schemas import (
     ReplayRequest,
     SecretRotated,
 )
-from services.sync.models import Attempt, Delivery
-from services.sync.models import Endpoint as EndpointModel
 
 router = APIRouter(prefix="/endpoints", tags=["webhook endpoints"], responses=AUTH_ERRORS)
 Wake = Depends(wake_worker_after_response)
@@ -65,9 +62,7 @@ async def create_endpoint(
 async def list_endpoints(
     principal: WebhookReader, session: TenantSession, page: PageQuery
 ) -> Page[Endpoint]:
-    rows, cursor = await paginate(
-        session, repo.list_endpoints_stmt(principal.tenant_id), page, keys=[EndpointModel.id]
-    )
+    rows, cursor = await service.list_endpoints(session, principal, page)
     return Page(items=[Endpoint.model_validate(r) for r in rows], next_cursor=cursor)
 
 
@@ -109,8 +104,7 @@ async def delete_endpoint(
     endpoint_id: uuid.UUID, principal: WebhookManager, session: TenantSession
 ) -> Response:
     ep = await service.get_endpoint(session, principal, endpoint_id)
-    await session.delete(ep)
-    await session.flush()
+    await service.delete_endpoint(session, ep)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -155,14 +149,8 @@ async def send_test_event(
 async def list_endpoint_attempts(
     endpoint_id: uuid.UUID, principal: WebhookReader, session: TenantSession, page: PageQuery
 ) -> Page[AttemptOut]:
-    await service.get_endpoint(session, principal, endpoint_id)
-    rows, cursor = await paginate(
-        session,
-        repo.attempts_stmt(principal.tenant_id, endpoint_id=endpoint_id),
-        page,
-        keys=[Attempt.id],
-    )
-    return Page(items=[AttemptOut.model_validate(r) for r in rows], next_cursor=cursor)
+    rows, cursor = await service.list_endpoint_attempts(session, principal, endpoint_id, page)
+    return Page(items=[AttemptOut.of(r) for r in rows], next_cursor=cursor)
 
 
 @router.get(
@@ -180,14 +168,10 @@ async def list_endpoint_deliveries(
         str | None, Query(alias="status", pattern="^(pending|succeeded|failed)$")
     ] = None,
 ) -> Page[DeliveryOut]:
-    await service.get_endpoint(session, principal, endpoint_id)
-    rows, cursor = await paginate(
-        session,
-        repo.deliveries_stmt(principal.tenant_id, endpoint_id, status_filter),
-        page,
-        keys=[Delivery.id],
+    rows, cursor = await service.list_endpoint_deliveries(
+        session, principal, endpoint_id, status_filter, page
     )
-    return Page(items=[DeliveryOut.model_validate(r) for r in rows], next_cursor=cursor)
+    return Page(items=[DeliveryOut.of(r) for r in rows], next_cursor=cursor)
 
 
 @router.post(

@@ -9,8 +9,10 @@ from typing import Any
 from sqlalchemy import Select, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from libs.common.pagination import PageParams, paginate
 from services.sync.models import Attempt, Delivery, Endpoint, Event
-from services.sync.models.endpoint import KIND_TENANT, SCOPE_CUSTOMER
+from services.sync.models.endpoint import KIND_TENANT
+from services.sync.visibility import endpoint_sees
 
 
 async def get_endpoint(
@@ -24,11 +26,45 @@ async def get_endpoint(
     return (await session.scalars(stmt)).first()
 
 
-def list_endpoints_stmt(tenant_id: uuid.UUID) -> Select[Any]:
-    return select(Endpoint).where(Endpoint.tenant_id == tenant_id, Endpoint.kind == KIND_TENANT)
+async def list_endpoints(
+    session: AsyncSession, tenant_id: uuid.UUID, page: PageParams
+) -> tuple[list[Endpoint], str | None]:
+    stmt = select(Endpoint).where(Endpoint.tenant_id == tenant_id, Endpoint.kind == KIND_TENANT)
+    rows, cursor = await paginate(session, stmt, page, keys=[Endpoint.id])
+    return list(rows), cursor
 
 
-def attempts_stmt(
+async def delete_endpoint(session: AsyncSession, endpoint: Endpoint) -> None:
+    await session.delete(endpoint)
+    await session.flush()
+
+
+async def list_attempts(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    page: PageParams,
+    *,
+    endpoint_id: uuid.UUID | None = None,
+    event_id: uuid.UUID | None = None,
+) -> tuple[list[Attempt], str | None]:
+    stmt = _attempts_stmt(tenant_id, endpoint_id=endpoint_id, event_id=event_id)
+    rows, cursor = await paginate(session, stmt, page, keys=[Attempt.id])
+    return list(rows), cursor
+
+
+async def list_deliveries(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    endpoint_id: uuid.UUID,
+    status: str | None,
+    page: PageParams,
+) -> tuple[list[Delivery], str | None]:
+    stmt = _deliveries_stmt(tenant_id, endpoint_id, status)
+    rows, cursor = await paginate(session, stmt, page, keys=[Delivery.id])
+    return list(rows), cursor
+
+
+def _attempts_stmt(
     tenant_id: uuid.UUID, *, endpoint_id: uuid.UUID | None = None, event_id: uuid.UUID | None = None
 ) -> Select[Any]:
     stmt = select(Attempt).where(Attempt.tenant_id == tenant_id)
@@ -39,7 +75,7 @@ def attempts_stmt(
     return stmt
 
 
-def deliveries_stmt(
+def _deliveries_stmt(
     tenant_id: uuid.UUID, endpoint_id: uuid.UUID, status: str | None
 ) -> Select[Any]:
     stmt = select(Delivery).where(
@@ -50,17 +86,11 @@ def deliveries_stmt(
     return stmt
 
 
-def event_visible_to(endpoint: Endpoint) -> Any:
-    if endpoint.scope == SCOPE_CUSTOMER:
-        return Event.customer_tenant_id == endpoint.tenant_id
-    return Event.tenant_id == endpoint.tenant_id
-
-
 async def get_event_for_endpoint(
     session: AsyncSession, endpoint: Endpoint, event_id: uuid.UUID
 ) -> Event | None:
     stmt = select(Event).where(
-        Event.id == event_id, or_(event_visible_to(endpoint), Event.tenant_id == endpoint.tenant_id)
+        Event.id == event_id, or_(endpoint_sees(endpoint), Event.tenant_id == endpoint.tenant_id)
     )
     return (await session.scalars(stmt)).first()
 
@@ -68,7 +98,7 @@ async def get_event_for_endpoint(
 async def events_in_range(
     session: AsyncSession, endpoint: Endpoint, since: datetime, until: datetime | None, cap: int
 ) -> list[Event]:
-    stmt = select(Event).where(event_visible_to(endpoint), Event.occurred_at >= since)
+    stmt = select(Event).where(endpoint_sees(endpoint), Event.occurred_at >= since)
     if until is not None:
         stmt = stmt.where(Event.occurred_at < until)
     return list((await session.scalars(stmt.order_by(Event.occurred_at).limit(cap))).all())

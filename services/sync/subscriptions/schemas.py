@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -94,7 +95,7 @@ class AttemptOut(BaseModel):
 
     id: uuid.UUID
     delivery_id: uuid.UUID
-    message_id: uuid.UUID = Field(validation_alias="event_id")
+    message_id: uuid.UUID = Field(description="The event delivered (its `webhook-id`)")
     endpoint_id: uuid.UUID
     attempted_at: datetime
     success: bool
@@ -103,12 +104,16 @@ class AttemptOut(BaseModel):
     error: str | None
     response_body: str | None = Field(description="First 2 KB of the response")
 
+    @classmethod
+    def of(cls, row: Any) -> AttemptOut:
+        return cls.model_validate({**_columns(row), "message_id": row.event_id})
+
 
 class DeliveryOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: uuid.UUID
-    message_id: uuid.UUID = Field(validation_alias="event_id")
+    message_id: uuid.UUID = Field(description="The event delivered (its `webhook-id`)")
     endpoint_id: uuid.UUID
     status: str = Field(description="pending, succeeded or failed (dead-lettered)")
     attempts: int
@@ -117,3 +122,11 @@ class DeliveryOut(BaseModel):
     last_status_code: int | None
     last_error: str | None
     created_at: datetime
+
+    @classmethod
+    def of(cls, row: Any) -> DeliveryOut:
+        return cls.model_validate({**_columns(row), "message_id": row.event_id})
+
+
+def _columns(row: Any) -> dict[str, Any]:
+    return {c.key: getattr(row, c.key) for c in row.__table__.columns}

@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Response, status
+
+from libs.common.deps import PasswordChangePrincipal, SystemSession
+from services.identity.deps import IdentitySettings, PendingPasswordSession
+from services.identity.errors import responses
+from services.identity.passwords import service
+from services.identity.passwords.errors import (
+    NotAUser,
+    ResetExpired,
+    ResetNotFound,
+    ResetUsed,
+    WrongPassword,
+)
+from services.identity.passwords.schemas import (
+    PasswordChange,
+    PasswordResetComplete,
+    PasswordResetRequest,
+)
+
+router = APIRouter(tags=["passwords"])
+
+
+@router.post(
+    "/me/password",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=responses(NotAUser, WrongPassword),
+)
+async def change_my_password(
+    data: PasswordChange, principal: PasswordChangePrincipal, session: PendingPasswordSession
+) -> Response:
+    """Change one's own password (the current one is required). The one operation a token
+    issued on a temporary password may call. Every refresh token of the user is revoked:
+    sign in again with the new password."""
+    await service.change_password(session, principal, data)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/auth/password-reset",
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=responses(auth=False),
+)
+async def request_password_reset(
+    data: PasswordResetRequest, session: SystemSession, settings: IdentitySettings
+) -> Response:
+    """Public: mail a one-time reset link to the account, if there is one. The answer is
+    202 either way, so it tells nothing about which accounts exist."""
+    await service.request_reset(session, settings, data)
+    return Response(status_code=status.HTTP_202_ACCEPTED)
+
+
+@router.post(
+    "/auth/password-reset/{token}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=responses(ResetNotFound, ResetUsed, ResetExpired, auth=False),
+)
+async def complete_password_reset(
+    token: Annotated[str, Path(min_length=10, max_length=256)],
+    data: PasswordResetComplete,
+    session: SystemSession,
+) -> Response:
+    """Public: set a new password with the mailed link's token. The link works once; every
+    refresh token of the user is revoked."""
+    await service.complete_reset(session, token, data.new_password)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
