@@ -91,7 +91,7 @@ def resolve(spec: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def body_schema(spec: dict[str, Any], op: dict[str, Any]) -> dict[str, Any] | None:
-    content = op.get("requestBody", {}).get("content", {})
+    content = resolve(spec, op.get("requestBody", {})).get("content", {})
     for media in ("application/json", "application/x-www-form-urlencoded"):
         if media in content:
             return resolve(spec, content[media].get("schema", {}))
@@ -105,7 +105,9 @@ def routes(spec: dict[str, Any]) -> list[Route]:
             op = item.get(method)
             if op is None:
                 continue
-            params = [*item.get("parameters", []), *op.get("parameters", [])]
+            params = [
+                resolve(spec, p) for p in [*item.get("parameters", []), *op.get("parameters", [])]
+            ]
             path_params = [p["name"] for p in params if p["in"] == "path"]
             query_ids = [p["name"] for p in params if p["in"] == "query" and is_id(p["name"])]
             schema = body_schema(spec, op)
