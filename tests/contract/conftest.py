@@ -1,0 +1,288 @@
+"""The contract guards' network: two providers, each with a brand, and a few records each.
+
+Paco and Luxury Brand X come from the demo seed. A second provider ("guard") and its brand
+are registered here through the public APIs, as an operator and a provider's admin would,
+and given one record of every kind the spec has an id for, so the IDOR sweep has foreign
+ids to try in both directions and the fuzzers have tenants of their own to make a mess in.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+
+from tools.seed import DEMO_PASSWORD, SeedContext
+from tools.stack import Stack
+
+
+def ok(resp: httpx.Response, *codes: int) -> dict[str, Any]:
+    assert resp.status_code in codes, (
+        f"{resp.request.method} {resp.request.url}: {resp.status_code} {resp.text}"
+    )
+    return resp.json() if resp.content else {}
+
+
+@dataclass
+class Login:
+    """One user of one tenant; its access token is renewed before it expires."""
+
+    gateway_url: str
+    email: str
+    tenant_slug: str
+    tenant_id: str
+    space: str
+    password: str = DEMO_PASSWORD
+    _token: tuple[float, str] | None = field(default=None, repr=False)
+
+    @property
+    def token(self) -> str:
+        if self._token is None or time.monotonic() - self._token[0] > 120:
+            body = {"email": self.email, "password": self.password, "tenant": self.tenant_slug}
+            got = ok(httpx.post(f"{self.gateway_url}/v1/identity/auth/login", json=body), 200)
+            self._token = (time.monotonic(), str(got["access_token"]))
+        return self._token[1]
+
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    def client(self, base_url: str | None = None) -> httpx.Client:
+        return httpx.Client(
+            base_url=base_url or self.gateway_url, headers=self.headers(), timeout=60
+        )
+
+
+@dataclass
+class Network:
+    """The four tenants of the guards: providers A (Paco) and B, brands A (LBX) and B."""
+
+    provider_a: Login
+    brand_a: Login
+    provider_b: Login
+    brand_b: Login
+    # ids this module created and the owner kept, by the spec's parameter name
+    created: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+
+    @property
+    def all(self) -> dict[str, Login]:
+        return {
+            "provider_a": self.provider_a,
+            "brand_a": self.brand_a,
+            "provider_b": self.provider_b,
+            "brand_b": self.brand_b,
+        }
+
+
+@pytest.fixture(scope="session")
+def spec(stack: Stack) -> dict[str, Any]:
+    """The live merged OpenAPI document, as a client downloads it from the gateway."""
+    return ok(httpx.get(f"{stack.gateway_url}/openapi.json", timeout=30), 200)
+
+
+def _register_provider(stack: Stack, seed: SeedContext, tag: str) -> Login:
+    operator = Login(
+        stack.gateway_url,
+        "admin@packpolish.example",
+        "pack-polish",
+        seed.data["tenants"]["pack-polish"],
+        "PROVIDER",
+        password=seed.operator_admin_password,
+    )
+    email = f"admin@guard-{tag}.example"
+    with operator.client() as op:
+        reg = ok(
+            op.post(
+                "/v1/identity/tenants/register",
+                json={
+                    "name": f"Guard provider {tag}",
+                    "slug": f"guard-{tag}",
+                    "plan": "enterprise",
+                    "industry": "luxury_packaging",
+                    "external_customer_id": f"cus_guard_{tag}",
+                    "owner_email": email,
+                    "owner_name": "Guard admin",
+                },
+            ),
+            201,
+        )
+        ok(
+            op.put(
+                f"/v1/identity/users/{reg['owner']['id']}/password",
+                json={"password": DEMO_PASSWORD},
+            ),
+            204,
+        )
+    return Login(stack.gateway_url, email, f"guard-{tag}", str(reg["tenant"]["id"]), "PROVIDER")
+
+
+def _add_brand(provider: Login, tag: str) -> Login:
+    slug = f"guard-brand-{tag}"
+    email = f"admin@{slug}.example"
+    with provider.client() as c:
+        brand = ok(c.post("/v1/identity/tenants", json={"name": f"Brand {tag}", "slug": slug}), 201)
+        ok(
+            c.post(
+                "/v1/identity/client-users",
+                json={
+                    "client_id": brand["id"],
+                    "email": email,
+                    "name": "Brand admin",
+                    "roles": ["CLIENT_ADMIN"],
+                    "password": DEMO_PASSWORD,
+                },
+            ),
+            201,
+        )
+    return Login(provider.gateway_url, email, slug, str(brand["id"]), "CLIENT")
+
+
+def _records(provider: Login, brand: Login, tag: str) -> dict[str, list[str]]:
+    """One record of every kind that has an id in the spec, made as the provider's admin."""
+    made: dict[str, list[str]] = {}
+
+    def keep(name: str, value: Any) -> None:
+        made.setdefault(name, []).append(str(value))
+
+    with provider.client() as c:
+        user = ok(
+            c.post(
+                "/v1/identity/users",
+                json={
+                    "email": f"victim-{tag}@guard.example",
+                    "name": "IDOR victim",
+                    "roles": ["VIEWER"],
+                    "password": DEMO_PASSWORD,
+                },
+            ),
+            201,
+        )
+        keep("user_id", user["id"])
+        role = ok(
+            c.post(
+                "/v1/identity/roles",
+                json={
+                    "name": f"GUARD_{tag.upper()}",
+                    "space": "PROVIDER",
+                    "permissions": ["orders:read"],
+                },
+            ),
+            201,
+        )
+        keep("role_id", role["id"])
+        api_client = ok(
+            c.post(
+                "/v1/identity/api-clients",
+                json={"name": f"guard ERP {tag}", "scopes": ["orders:read", "lots:read"]},
+            ),
+            201,
+        )
+        keep("api_client_id", api_client["id"])
+
+        plant = ok(
+            c.post(
+                "/v1/production/plants",
+                json={"code": f"G-{tag}", "name": f"Guard plant {tag}"},
+            ),
+            201,
+        )
+        keep("plant_id", plant["id"])
+        item = ok(
+            c.post(
+                "/v1/production/inventory/items",
+                json={
+                    "plant_id": plant["id"],
+                    "sku": f"BOARD-{tag}",
+                    "name": "Board",
+                    "unit": "sheet",
+                    "initial_quantity": "1000",
+                },
+            ),
+            201,
+        )
+        keep("item_id", item["id"])
+        product = ok(
+            c.post(
+                "/v1/production/products",
+                json={
+                    "sku": f"BOX-{tag}",
+                    "name": "Guard box",
+                    "bom": [{"sku": f"BOARD-{tag}", "quantity": "1"}],
+                    "stages": [
+                        {"name": "Cutting", "estimated_minutes": 5, "steps": [], "parameters": []}
+                    ],
+                },
+            ),
+            201,
+        )
+        version = product["versions"][0]["id"]
+        ok(c.post(f"/v1/production/products/{product['id']}/versions/{version}/release"), 200)
+        keep("product_id", product["id"])
+        keep("version_id", version)
+        order = ok(
+            c.post(
+                "/v1/production/orders",
+                json={
+                    "number": f"G-{tag}-1",
+                    "customer_tenant_id": brand.tenant_id,
+                    "plant_id": plant["id"],
+                    "product_id": product["id"],
+                    "quantity": 100,  # room for the sweep's lots of 1
+                    "unit_price": "5.00",
+                    "currency": "EUR",
+                    "due_date": "2026-12-31",
+                },
+            ),
+            201,
+        )
+        keep("order_id", order["id"])
+        ok(c.post(f"/v1/production/orders/{order['id']}/allocate"), 200)
+        po = ok(c.post("/v1/production/production-orders", json={"order_id": order["id"]}), 201)
+        keep("production_order_id", po["id"])
+        for stage in po["stages"]:
+            keep("stage_id", stage["id"])
+        lot = ok(c.post("/v1/production/lots", json={"order_id": order["id"], "quantity": 10}), 201)
+        keep("lot_id", lot["id"])
+        run = ok(c.post("/v1/production/mrp/runs", json={"plant_id": plant["id"]}), 201)
+        keep("run_id", run["id"])
+
+        endpoint = ok(
+            c.post(
+                "/v1/sync/endpoints",
+                json={
+                    "url": "http://127.0.0.1:9/guard-hook",
+                    "event_types": ["production.*"],
+                    "description": f"guard {tag}",
+                },
+            ),
+            201,
+        )
+        keep("endpoint_id", endpoint["id"])
+        # a test event makes a message (and its attempts) to look up by id
+        ok(c.post(f"/v1/sync/endpoints/{endpoint['id']}/test"), 200, 201, 202)
+        # then off: the tenant's real events are not fanned out to a dead address
+        ok(c.patch(f"/v1/sync/endpoints/{endpoint['id']}", json={"enabled": False}), 200)
+    return made
+
+
+@pytest.fixture(scope="session")
+def network(stack: Stack, seed: SeedContext) -> Network:
+    tag = uuid.uuid4().hex[:6]
+    tenants = seed.data["tenants"]
+    paco = Login(stack.gateway_url, "admin@paco.example", "paco", tenants["paco"], "PROVIDER")
+    lbx = Login(
+        stack.gateway_url,
+        "admin@luxurybrandx.example",
+        "luxury-brand-x",
+        tenants["luxury-brand-x"],
+        "CLIENT",
+    )
+    provider_b = _register_provider(stack, seed, tag)
+    brand_b = _add_brand(provider_b, tag)
+    net = Network(provider_a=paco, brand_a=lbx, provider_b=provider_b, brand_b=brand_b)
+    net.created["provider_b"] = _records(provider_b, brand_b, f"b{tag}")
+    net.created["provider_a"] = _records(paco, lbx, f"a{tag}")
+    return net
