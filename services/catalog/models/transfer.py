@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Integer, String, Text
+from sqlalchemy import DateTime, Integer, String, Text, Uuid
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -21,7 +22,7 @@ class Import(IdMixin, TenantMixin, Base):
     status: Mapped[str] = mapped_column(String(20), default="queued")
     content: Mapped[str] = mapped_column(Text)
     content_sha256: Mapped[str] = mapped_column(String(64))
-    job_id: Mapped[int | None] = mapped_column(BigInteger)
+    job_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     total_rows: Mapped[int | None] = mapped_column(Integer)
     created: Mapped[int] = mapped_column(Integer, default=0)
     updated: Mapped[int] = mapped_column(Integer, default=0)

@@ -83,7 +83,7 @@ class ImportStatus(BaseModel):
     kind: Kind
     format: Format
     status: Literal["queued", "running", "succeeded", "failed"]
-    job_id: int | None
+    job_id: uuid.UUID | None
     total_rows: int | None
     created: int
     updated: int

@@ -28,7 +28,7 @@ def upgrade() -> None:
             status varchar(20) NOT NULL DEFAULT 'queued',
             content text NOT NULL,
             content_sha256 varchar(64) NOT NULL,
-            job_id bigint,
+            job_id uuid,
             total_rows integer,
             created integer NOT NULL DEFAULT 0,
             updated integer NOT NULL DEFAULT 0,
