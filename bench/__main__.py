@@ -10,7 +10,7 @@ import importlib
 import sys
 import time
 
-MODULES = ("gateway", "production", "sync", "catalog")
+MODULES = ("gateway", "production", "sync", "quality", "catalog")
 
 
 def main(argv: list[str]) -> int:
