@@ -26,7 +26,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from libs.common.auth import Principal, Space
 from libs.common.db import Database
 from libs.common.deps import CurrentPrincipal
-from libs.common.errors import AUTH_ERRORS, Forbidden, problem_responses
+from libs.common.errors import (
+    AppError,
+    Forbidden,
+    InvalidToken,
+    MissingPermission,
+    MissingToken,
+    TokenExpired,
+    WrongSpace,
+)
+from libs.common.errors import errors as kit_errors
 from services.catalog.models import Organisation
 
 
@@ -44,8 +53,13 @@ def provider(perm: str, *extra: Space) -> Any:
     return Depends(dependency)
 
 
-def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    return {**AUTH_ERRORS, **problem_responses(*statuses)}
+_AUTH = (MissingToken, InvalidToken, TokenExpired, WrongSpace, MissingPermission)
+
+
+def errors(*items: type[AppError] | int) -> dict[int | str, dict[str, Any]]:
+    """The route's documented problems: the auth ones every route has, and `items` (typed
+    errors, or bare statuses)."""
+    return kit_errors(*_AUTH, *items)
 
 
 class Schema(BaseModel):

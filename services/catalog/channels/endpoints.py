@@ -25,7 +25,16 @@ from services.catalog.channels.schemas import (
     PublishRequest,
     RollbackRequest,
 )
-from services.catalog.web import ReaderSessionDep, errors, provider, reader_access, resolve_reader
+from services.catalog.orgs.service import OrgNotFound
+from services.catalog.products.service import OfferingNotFound, SkuNotFound
+from services.catalog.web import (
+    NotLinked,
+    ReaderSessionDep,
+    errors,
+    provider,
+    reader_access,
+    resolve_reader,
+)
 
 router = APIRouter(tags=["channels"])
 Reader = Annotated[Principal, provider("catalog:read")]
@@ -40,12 +49,19 @@ async def list_channels(
     return Page[Channel](items=[Channel.model_validate(r) for r in rows], next_cursor=cursor)
 
 
-@router.post("/channels", status_code=201, response_model=Channel, responses=errors(409))
+@router.post(
+    "/channels",
+    status_code=201,
+    response_model=Channel,
+    responses=errors(service.ChannelExists, 422),
+)
 async def create_channel(body: ChannelCreate, session: TenantSession, principal: Writer) -> Channel:
     return Channel.model_validate(await service.create_channel(session, principal.tenant_id, body))
 
 
-@router.get("/channels/{channel_id}", response_model=Channel, responses=errors(404))
+@router.get(
+    "/channels/{channel_id}", response_model=Channel, responses=errors(service.ChannelNotFound)
+)
 async def get_channel(channel_id: uuid.UUID, session: TenantSession, principal: Reader) -> Channel:
     return Channel.model_validate(
         await service.get_channel(session, principal.tenant_id, channel_id)
@@ -53,7 +69,9 @@ async def get_channel(channel_id: uuid.UUID, session: TenantSession, principal: 
 
 
 @router.get(
-    "/channels/{channel_id}/catalogs", response_model=Page[ChannelCatalog], responses=errors(404)
+    "/channels/{channel_id}/catalogs",
+    response_model=Page[ChannelCatalog],
+    responses=errors(service.ChannelNotFound),
 )
 async def list_channel_catalogs(
     channel_id: uuid.UUID, session: TenantSession, page: PageQuery, principal: Reader
@@ -68,7 +86,7 @@ async def list_channel_catalogs(
     "/channels/{channel_id}/catalogs",
     status_code=201,
     response_model=ChannelCatalog,
-    responses=errors(404, 409),
+    responses=errors(service.ChannelNotFound, OrgNotFound, service.CatalogExists),
 )
 async def create_channel_catalog(
     channel_id: uuid.UUID, body: ChannelCatalogCreate, session: TenantSession, principal: Writer
@@ -77,7 +95,11 @@ async def create_channel_catalog(
     return ChannelCatalog.model_validate(catalog)
 
 
-@router.get("/catalogs/{catalog_id}", response_model=ChannelCatalog, responses=errors(404))
+@router.get(
+    "/catalogs/{catalog_id}",
+    response_model=ChannelCatalog,
+    responses=errors(service.CatalogNotFound),
+)
 async def get_channel_catalog(
     catalog_id: uuid.UUID, session: TenantSession, principal: Reader
 ) -> ChannelCatalog:
@@ -86,7 +108,11 @@ async def get_channel_catalog(
     )
 
 
-@router.get("/catalogs/{catalog_id}/draft", response_model=Page[DraftItem], responses=errors(404))
+@router.get(
+    "/catalogs/{catalog_id}/draft",
+    response_model=Page[DraftItem],
+    responses=errors(service.CatalogNotFound),
+)
 async def list_draft_items(
     catalog_id: uuid.UUID, session: TenantSession, page: PageQuery, principal: Reader
 ) -> Page[DraftItem]:
@@ -98,7 +124,14 @@ async def list_draft_items(
     "/catalogs/{catalog_id}/draft",
     status_code=201,
     response_model=DraftItem,
-    responses=errors(404, 409, 422),
+    responses=errors(
+        service.CatalogNotFound,
+        SkuNotFound,
+        OfferingNotFound,
+        service.ItemAlreadyInDraft,
+        service.InvalidItem,
+        publishing.NotEligible,
+    ),
 )
 async def add_draft_item(
     catalog_id: uuid.UUID, body: DraftItemCreate, session: TenantSession, principal: Writer
@@ -109,7 +142,11 @@ async def add_draft_item(
     return DraftItem.model_validate(item)
 
 
-@router.delete("/catalogs/{catalog_id}/draft/{item_id}", status_code=204, responses=errors(404))
+@router.delete(
+    "/catalogs/{catalog_id}/draft/{item_id}",
+    status_code=204,
+    responses=errors(service.DraftItemNotFound),
+)
 async def remove_draft_item(
     catalog_id: uuid.UUID, item_id: uuid.UUID, session: TenantSession, principal: Writer
 ) -> Response:
@@ -121,7 +158,7 @@ async def remove_draft_item(
     "/catalogs/{catalog_id}/publish",
     status_code=201,
     response_model=CatalogVersion,
-    responses=errors(404, 422),
+    responses=errors(service.CatalogNotFound, publishing.NotEligible),
 )
 async def publish_catalog(
     catalog_id: uuid.UUID, body: PublishRequest, session: TenantSession, principal: Writer
@@ -138,7 +175,7 @@ async def publish_catalog(
     "/catalogs/{catalog_id}/rollback",
     status_code=201,
     response_model=CatalogVersion,
-    responses=errors(404, 422),
+    responses=errors(service.CatalogNotFound, publishing.VersionNotFound, publishing.NotEligible),
 )
 async def rollback_catalog(
     catalog_id: uuid.UUID, body: RollbackRequest, session: TenantSession, principal: Writer
@@ -153,7 +190,7 @@ async def rollback_catalog(
 @router.get(
     "/catalogs/{catalog_id}/versions",
     response_model=Page[CatalogVersionSummary],
-    responses=errors(404),
+    responses=errors(service.CatalogNotFound),
 )
 async def list_catalog_versions(
     catalog_id: uuid.UUID, session: TenantSession, page: PageQuery, principal: Reader
@@ -165,7 +202,9 @@ async def list_catalog_versions(
 
 
 @router.get(
-    "/catalogs/{catalog_id}/versions/{number}", response_model=CatalogVersion, responses=errors(404)
+    "/catalogs/{catalog_id}/versions/{number}",
+    response_model=CatalogVersion,
+    responses=errors(publishing.VersionNotFound),
 )
 async def get_catalog_version(
     catalog_id: uuid.UUID, number: int, session: TenantSession, principal: Reader
@@ -174,7 +213,11 @@ async def get_catalog_version(
     return CatalogVersion.model_validate(version)
 
 
-@router.get("/catalogs/{catalog_id}/diff", response_model=CatalogDiff, responses=errors(404))
+@router.get(
+    "/catalogs/{catalog_id}/diff",
+    response_model=CatalogDiff,
+    responses=errors(publishing.VersionNotFound),
+)
 async def diff_catalog_versions(
     catalog_id: uuid.UUID,
     session: TenantSession,
@@ -185,7 +228,7 @@ async def diff_catalog_versions(
     return await publishing.diff(session, principal.tenant_id, catalog_id, from_version, to_version)
 
 
-@router.get("/listings", response_model=Page[Listing], responses=errors(404))
+@router.get("/listings", response_model=Page[Listing], responses=errors(NotLinked, OrgNotFound))
 async def list_listings(
     rs: ReaderSessionDep,
     page: PageQuery,

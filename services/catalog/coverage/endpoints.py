@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from libs.common.auth import Principal
 from libs.common.db import Database
 from libs.common.deps import TenantSession
-from libs.common.errors import problem_responses
+from libs.common.errors import errors as kit_errors
 from libs.common.pagination import Page, PageQuery
 from services.catalog.coverage import service
 from services.catalog.coverage.schemas import (
@@ -24,6 +24,7 @@ from services.catalog.coverage.schemas import (
     TicketEscalation,
     TicketStatus,
 )
+from services.catalog.orgs.service import OrgNotFound
 from services.catalog.web import errors, provider
 
 router = APIRouter(tags=["service"])
@@ -46,7 +47,10 @@ async def list_service_policies(
 @router.put(
     "/policies/service-coverage",
     response_model=ServicePolicy,
-    responses={**errors(404, 422), 201: {"description": "Created"}},
+    responses={
+        **errors(OrgNotFound, service.InvalidPolicyScope, 422),
+        201: {"description": "Created"},
+    },
 )
 async def put_service_policy(
     body: ServicePolicyPut, session: TenantSession, response: Response, principal: PolicyWriter
@@ -66,7 +70,9 @@ async def list_engineers(
     return Page[Engineer](items=[Engineer.model_validate(r) for r in rows], next_cursor=cursor)
 
 
-@router.post("/engineers", status_code=201, response_model=Engineer, responses=errors(404))
+@router.post(
+    "/engineers", status_code=201, response_model=Engineer, responses=errors(OrgNotFound, 422)
+)
 async def create_engineer(
     body: EngineerCreate, session: TenantSession, principal: PolicyWriter
 ) -> Engineer:
@@ -75,7 +81,11 @@ async def create_engineer(
     )
 
 
-@router.get("/engineers/eligible", response_model=list[Engineer], responses=errors(404))
+@router.get(
+    "/engineers/eligible",
+    response_model=list[Engineer],
+    responses=errors(service.TicketNotFound, 422),
+)
 async def list_eligible_engineers(
     session: TenantSession,
     principal: Reader,
@@ -115,7 +125,12 @@ async def list_tickets(
     return Page[Ticket](items=[Ticket.model_validate(r) for r in rows], next_cursor=cursor)
 
 
-@router.post("/tickets", status_code=201, response_model=Ticket, responses=errors(404))
+@router.post(
+    "/tickets",
+    status_code=201,
+    response_model=Ticket,
+    responses=errors(service.EquipmentUnknown, 422),
+)
 async def create_ticket(body: TicketCreate, session: TenantSession, principal: Writer) -> Ticket:
     """A ticket by a logged-in user; the responsible org is resolved by policy and the
     decision (policy, rule, candidates, escalation path) is kept as its provenance."""
@@ -123,7 +138,7 @@ async def create_ticket(body: TicketCreate, session: TenantSession, principal: W
     return Ticket.model_validate(ticket)
 
 
-@router.get("/tickets/{ticket_id}", response_model=Ticket, responses=errors(404))
+@router.get("/tickets/{ticket_id}", response_model=Ticket, responses=errors(service.TicketNotFound))
 async def get_ticket(ticket_id: uuid.UUID, session: TenantSession, principal: Reader) -> Ticket:
     return Ticket.model_validate(await service.get_ticket(session, principal.tenant_id, ticket_id))
 
@@ -131,7 +146,7 @@ async def get_ticket(ticket_id: uuid.UUID, session: TenantSession, principal: Re
 @router.get(
     "/tickets/{ticket_id}/escalations",
     response_model=Page[TicketEscalation],
-    responses=errors(404),
+    responses=errors(service.TicketNotFound),
 )
 async def list_ticket_escalations(
     ticket_id: uuid.UUID, session: TenantSession, page: PageQuery, principal: Reader
@@ -142,21 +157,38 @@ async def list_ticket_escalations(
     )
 
 
-@router.post("/tickets/{ticket_id}/acknowledge", response_model=Ticket, responses=errors(404, 409))
+@router.post(
+    "/tickets/{ticket_id}/acknowledge",
+    response_model=Ticket,
+    responses=errors(service.TicketNotFound, service.InvalidTicketMove),
+)
 async def acknowledge_ticket(
     ticket_id: uuid.UUID, session: TenantSession, principal: Writer
 ) -> Ticket:
     return Ticket.model_validate(await service.acknowledge(session, principal.tenant_id, ticket_id))
 
 
-@router.post("/tickets/{ticket_id}/resolve", response_model=Ticket, responses=errors(404, 409))
+@router.post(
+    "/tickets/{ticket_id}/resolve",
+    response_model=Ticket,
+    responses=errors(service.TicketNotFound, service.InvalidTicketMove),
+)
 async def resolve_ticket(ticket_id: uuid.UUID, session: TenantSession, principal: Writer) -> Ticket:
     return Ticket.model_validate(
         await service.resolve_ticket(session, principal.tenant_id, ticket_id)
     )
 
 
-@router.post("/tickets/{ticket_id}/assign", response_model=Ticket, responses=errors(404, 409, 422))
+@router.post(
+    "/tickets/{ticket_id}/assign",
+    response_model=Ticket,
+    responses=errors(
+        service.TicketNotFound,
+        service.EngineerNotFound,
+        service.EngineerNotEligible,
+        service.InvalidTicketMove,
+    ),
+)
 async def assign_ticket(
     ticket_id: uuid.UUID, body: AssignRequest, session: TenantSession, principal: Writer
 ) -> Ticket:
@@ -168,7 +200,7 @@ async def assign_ticket(
     "/qr/{qr_code}/tickets",
     status_code=201,
     response_model=QrTicketReceipt,
-    responses=problem_responses(404, 429),
+    responses=kit_errors(service.EquipmentUnknown, service.QrRateLimited, 422),
 )
 async def create_qr_ticket(
     qr_code: Annotated[str, Path(min_length=16, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")],

@@ -19,7 +19,14 @@ from services.catalog.orgs.schemas import (
     Relationship,
     RelationshipCreate,
 )
-from services.catalog.web import ReaderSessionDep, errors, provider, reader_access, resolve_reader
+from services.catalog.web import (
+    NotLinked,
+    ReaderSessionDep,
+    errors,
+    provider,
+    reader_access,
+    resolve_reader,
+)
 
 router = APIRouter(prefix="/orgs", tags=["organisations"])
 
@@ -40,7 +47,12 @@ async def list_orgs(
     )
 
 
-@router.post("", status_code=201, response_model=Organisation, responses=errors(409, 422))
+@router.post(
+    "",
+    status_code=201,
+    response_model=Organisation,
+    responses=errors(service.ClientTenantTaken, 422),
+)
 async def create_org(
     body: OrganisationCreate,
     session: TenantSession,
@@ -52,7 +64,7 @@ async def create_org(
     return Organisation.model_validate(org)
 
 
-@router.get("/me", response_model=Organisation, responses=errors())
+@router.get("/me", response_model=Organisation, responses=errors(NotLinked, service.OrgNotFound))
 async def get_my_org(
     rs: ReaderSessionDep, _p: Annotated[Principal, reader_access()]
 ) -> Organisation:
@@ -66,7 +78,7 @@ async def get_my_org(
     )
 
 
-@router.get("/{org_id}", response_model=Organisation, responses=errors(404))
+@router.get("/{org_id}", response_model=Organisation, responses=errors(service.OrgNotFound))
 async def get_org(
     org_id: uuid.UUID,
     session: TenantSession,
@@ -78,7 +90,13 @@ async def get_org(
     return Organisation.model_validate(org)
 
 
-@router.patch("/{org_id}", response_model=Organisation, responses=errors(404, 409, 412, 422))
+@router.patch(
+    "/{org_id}",
+    response_model=Organisation,
+    responses=errors(
+        service.OrgNotFound, service.ClientTenantTaken, service.InvalidProfile, 412, 422
+    ),
+)
 async def update_org(
     org_id: uuid.UUID,
     body: OrganisationUpdate,
@@ -94,7 +112,11 @@ async def update_org(
     return Organisation.model_validate(org)
 
 
-@router.get("/{org_id}/relationships", response_model=Page[Relationship], responses=errors(404))
+@router.get(
+    "/{org_id}/relationships",
+    response_model=Page[Relationship],
+    responses=errors(service.OrgNotFound),
+)
 async def list_relationships(
     org_id: uuid.UUID,
     session: TenantSession,
@@ -117,7 +139,12 @@ async def list_relationships(
     "/{org_id}/relationships",
     status_code=201,
     response_model=Relationship,
-    responses=errors(404, 409, 422),
+    responses=errors(
+        service.OrgNotFound,
+        service.InvalidRelationship,
+        service.RelationshipCycle,
+        service.RelationshipOverlaps,
+    ),
 )
 async def create_relationship(
     org_id: uuid.UUID,

@@ -10,6 +10,8 @@ from libs.common.deps import TenantSession
 from libs.common.errors import Forbidden
 from libs.common.etag import check_if_match, set_etag
 from libs.common.pagination import Page, PageQuery
+from services.catalog.channels.service import ChannelNotFound
+from services.catalog.orgs.service import OrgNotFound
 from services.catalog.pricing import service
 from services.catalog.pricing.schemas import (
     Agreement,
@@ -22,7 +24,15 @@ from services.catalog.pricing.schemas import (
     ResolveResponse,
     ScopeType,
 )
-from services.catalog.web import ReaderSessionDep, errors, provider, reader_access, resolve_reader
+from services.catalog.products.service import SkuNotFound, UnknownCurrency
+from services.catalog.web import (
+    NotLinked,
+    ReaderSessionDep,
+    errors,
+    provider,
+    reader_access,
+    resolve_reader,
+)
 
 router = APIRouter(tags=["pricing"])
 Reader = Annotated[Principal, provider("prices:read", Space.ACCOUNTING)]
@@ -46,7 +56,18 @@ async def list_price_books(
 
 
 @router.post(
-    "/price-books", status_code=201, response_model=PriceBook, responses=errors(404, 409, 422)
+    "/price-books",
+    status_code=201,
+    response_model=PriceBook,
+    responses=errors(
+        OrgNotFound,
+        ChannelNotFound,
+        SkuNotFound,
+        service.InvalidScope,
+        UnknownCurrency,
+        service.PriceBookOverlaps,
+        422,
+    ),
 )
 async def create_price_book(
     body: PriceBookCreate, session: TenantSession, response: Response, principal: Writer
@@ -58,7 +79,9 @@ async def create_price_book(
     return PriceBook.model_validate(book)
 
 
-@router.get("/price-books/{book_id}", response_model=PriceBook, responses=errors(404))
+@router.get(
+    "/price-books/{book_id}", response_model=PriceBook, responses=errors(service.PriceBookNotFound)
+)
 async def get_price_book(
     book_id: uuid.UUID, session: TenantSession, response: Response, principal: Reader
 ) -> PriceBook:
@@ -68,7 +91,9 @@ async def get_price_book(
 
 
 @router.patch(
-    "/price-books/{book_id}", response_model=PriceBook, responses=errors(404, 409, 412, 422)
+    "/price-books/{book_id}",
+    response_model=PriceBook,
+    responses=errors(service.PriceBookNotFound, service.PriceBookOverlaps, 412, 422),
 )
 async def update_price_book(
     book_id: uuid.UUID,
@@ -85,7 +110,11 @@ async def update_price_book(
     return PriceBook.model_validate(book)
 
 
-@router.get("/price-books/{book_id}/rules", response_model=Page[PriceRule], responses=errors(404))
+@router.get(
+    "/price-books/{book_id}/rules",
+    response_model=Page[PriceRule],
+    responses=errors(service.PriceBookNotFound),
+)
 async def list_price_rules(
     book_id: uuid.UUID, session: TenantSession, page: PageQuery, principal: Reader
 ) -> Page[PriceRule]:
@@ -97,7 +126,7 @@ async def list_price_rules(
     "/price-books/{book_id}/rules",
     status_code=201,
     response_model=PriceRule,
-    responses=errors(404, 422),
+    responses=errors(service.PriceBookNotFound, SkuNotFound, 422),
 )
 async def create_price_rule(
     book_id: uuid.UUID, body: PriceRuleCreate, session: TenantSession, principal: Writer
@@ -106,7 +135,11 @@ async def create_price_rule(
     return PriceRule.model_validate(rule)
 
 
-@router.delete("/price-books/{book_id}/rules/{rule_id}", status_code=204, responses=errors(404))
+@router.delete(
+    "/price-books/{book_id}/rules/{rule_id}",
+    status_code=204,
+    responses=errors(service.PriceBookNotFound, service.PriceRuleNotFound),
+)
 async def delete_price_rule(
     book_id: uuid.UUID, rule_id: uuid.UUID, session: TenantSession, principal: Writer
 ) -> Response:
@@ -114,7 +147,11 @@ async def delete_price_rule(
     return Response(status_code=204)
 
 
-@router.post("/prices/resolve", response_model=ResolveResponse, responses=errors(404, 422))
+@router.post(
+    "/prices/resolve",
+    response_model=ResolveResponse,
+    responses=errors(NotLinked, SkuNotFound, service.TooManySkus, UnknownCurrency, 422),
+)
 async def resolve_prices(
     body: ResolveRequest,
     request: Request,
@@ -144,7 +181,11 @@ async def list_agreements(
     return Page[Agreement](items=[Agreement.model_validate(r) for r in rows], next_cursor=cursor)
 
 
-@router.get("/agreements/{agreement_id}", response_model=Agreement, responses=errors(404))
+@router.get(
+    "/agreements/{agreement_id}",
+    response_model=Agreement,
+    responses=errors(service.AgreementNotFound),
+)
 async def get_agreement(
     agreement_id: uuid.UUID, session: TenantSession, principal: Reader
 ) -> Agreement:

@@ -9,6 +9,7 @@ from libs.common.auth import Principal
 from libs.common.deps import TenantSession
 from libs.common.etag import check_if_match, set_etag
 from libs.common.pagination import Page, PageQuery
+from services.catalog.orgs.service import OrgNotFound
 from services.catalog.products import service
 from services.catalog.products.schemas import (
     Equipment,
@@ -43,7 +44,12 @@ async def list_products(
     return Page[Product](items=[Product.model_validate(r) for r in rows], next_cursor=cursor)
 
 
-@router.post("/products", status_code=201, response_model=Product, responses=errors(404, 409, 422))
+@router.post(
+    "/products",
+    status_code=201,
+    response_model=Product,
+    responses=errors(OrgNotFound, service.NotAManufacturer, service.CodeTaken, 422),
+)
 async def create_product(
     body: ProductCreate, session: TenantSession, response: Response, principal: Writer
 ) -> Product:
@@ -52,7 +58,9 @@ async def create_product(
     return Product.model_validate(product)
 
 
-@router.get("/products/{product_id}", response_model=Product, responses=errors(404))
+@router.get(
+    "/products/{product_id}", response_model=Product, responses=errors(service.ProductNotFound)
+)
 async def get_product(
     product_id: uuid.UUID, session: TenantSession, response: Response, principal: Reader
 ) -> Product:
@@ -61,7 +69,9 @@ async def get_product(
     return Product.model_validate(product)
 
 
-@router.patch("/products/{product_id}", response_model=Product, responses=errors(404, 412))
+@router.patch(
+    "/products/{product_id}", response_model=Product, responses=errors(service.ProductNotFound, 412)
+)
 async def update_product(
     product_id: uuid.UUID,
     body: ProductUpdate,
@@ -89,7 +99,12 @@ async def list_skus(
     return Page[Sku](items=[Sku.model_validate(r) for r in rows], next_cursor=cursor)
 
 
-@router.post("/skus", status_code=201, response_model=Sku, responses=errors(404, 409, 422))
+@router.post(
+    "/skus",
+    status_code=201,
+    response_model=Sku,
+    responses=errors(service.ProductNotFound, service.CodeTaken, service.UnknownCurrency, 422),
+)
 async def create_sku(
     body: SkuCreate, session: TenantSession, response: Response, principal: Writer
 ) -> Sku:
@@ -98,7 +113,7 @@ async def create_sku(
     return Sku.model_validate(sku)
 
 
-@router.get("/skus/{sku_id}", response_model=Sku, responses=errors(404))
+@router.get("/skus/{sku_id}", response_model=Sku, responses=errors(service.SkuNotFound))
 async def get_sku(
     sku_id: uuid.UUID, session: TenantSession, response: Response, principal: Reader
 ) -> Sku:
@@ -107,7 +122,11 @@ async def get_sku(
     return Sku.model_validate(sku)
 
 
-@router.patch("/skus/{sku_id}", response_model=Sku, responses=errors(404, 412, 422))
+@router.patch(
+    "/skus/{sku_id}",
+    response_model=Sku,
+    responses=errors(service.SkuNotFound, service.UnknownCurrency, 412, 422),
+)
 async def update_sku(
     sku_id: uuid.UUID,
     body: SkuUpdate,
@@ -131,7 +150,12 @@ async def list_offerings(
     return Page[Offering](items=[Offering.model_validate(r) for r in rows], next_cursor=cursor)
 
 
-@router.post("/offerings", status_code=201, response_model=Offering, responses=errors(404, 422))
+@router.post(
+    "/offerings",
+    status_code=201,
+    response_model=Offering,
+    responses=errors(service.SkuNotFound, 422),
+)
 async def create_offering(
     body: OfferingCreate, session: TenantSession, principal: Writer
 ) -> Offering:
@@ -152,7 +176,12 @@ async def list_equipment(
 
 
 @router.post(
-    "/equipment", status_code=201, response_model=Equipment, responses=errors(404, 409, 422)
+    "/equipment",
+    status_code=201,
+    response_model=Equipment,
+    responses=errors(
+        service.SkuNotFound, OrgNotFound, service.NotAManufacturer, service.CodeTaken, 422
+    ),
 )
 async def create_equipment(
     body: EquipmentCreate, session: TenantSession, principal: Writer
@@ -162,7 +191,11 @@ async def create_equipment(
     )
 
 
-@router.get("/equipment/{equipment_id}", response_model=Equipment, responses=errors(404))
+@router.get(
+    "/equipment/{equipment_id}",
+    response_model=Equipment,
+    responses=errors(service.EquipmentNotFound),
+)
 async def get_equipment(
     equipment_id: uuid.UUID, session: TenantSession, principal: Reader
 ) -> Equipment:

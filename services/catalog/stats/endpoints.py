@@ -8,9 +8,11 @@ from fastapi import APIRouter
 from libs.common.auth import Principal
 from libs.common.deps import TenantSession
 from libs.common.errors import Forbidden
+from services.catalog.orgs.service import OrgNotFound
 from services.catalog.stats import service
 from services.catalog.stats.schemas import CatalogStats, TicketStats
 from services.catalog.web import (
+    NotLinked,
     ReaderSessionDep,
     errors,
     provider,
@@ -29,7 +31,7 @@ def _own(org_id: uuid.UUID | None, reader_org: uuid.UUID | None) -> uuid.UUID | 
     return reader_org
 
 
-@router.get("/tickets", response_model=TicketStats, responses=errors(404))
+@router.get("/tickets", response_model=TicketStats, responses=errors(OrgNotFound))
 async def get_ticket_stats(
     session: TenantSession,
     principal: Annotated[Principal, provider("tickets:read")],
@@ -39,7 +41,7 @@ async def get_ticket_stats(
     return await service.ticket_stats(session, principal.tenant_id, org_id)
 
 
-@router.get("/catalog", response_model=CatalogStats, responses=errors(404))
+@router.get("/catalog", response_model=CatalogStats, responses=errors(NotLinked, OrgNotFound))
 async def get_catalog_stats(
     rs: ReaderSessionDep,
     _p: Annotated[Principal, reader_access()],

@@ -32,7 +32,7 @@ def _status(imp: object, progress: tuple[int | None, int | None] = (None, None))
     "/imports",
     status_code=202,
     response_model=ImportStatus,
-    responses=errors(413, 422),
+    responses=errors(PayloadTooLarge, 422),
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -74,7 +74,9 @@ async def list_imports(
     return Page[ImportStatus](items=[_status(r) for r in rows], next_cursor=cursor)
 
 
-@router.get("/imports/{import_id}", response_model=ImportStatus, responses=errors(404))
+@router.get(
+    "/imports/{import_id}", response_model=ImportStatus, responses=errors(service.ImportNotFound)
+)
 async def get_import(
     import_id: uuid.UUID, session: TenantSession, principal: Reader
 ) -> ImportStatus:
@@ -85,7 +87,7 @@ async def get_import(
 
 @router.get(
     "/imports/{import_id}/errors.csv",
-    responses={**errors(404), 200: {"content": {"text/csv": {}}}},
+    responses={**errors(service.ImportNotFound), 200: {"content": {"text/csv": {}}}},
     response_class=Response,
 )
 async def get_import_errors(
