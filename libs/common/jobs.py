@@ -243,6 +243,12 @@ class JobContext:
     tenant_id: uuid.UUID | None
     db: Database
     state: Any  # the FastAPI app.state of the service (settings, storage, clients)
+    retries: int = 0  # as declared: the job runs at most retries + 1 times
+
+    @property
+    def is_last_attempt(self) -> bool:
+        """No retry follows if this run fails (record a final failure now)."""
+        return self.attempt >= self.retries
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
@@ -331,6 +337,7 @@ class JobRunner:
             tenant_id=uuid.UUID(tenant) if tenant else None,
             db=self.db,
             state=self.state,
+            retries=job.retries,
         )
         try:
             result = await job.fn(ctx, **kwargs)

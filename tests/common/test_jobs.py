@@ -156,10 +156,12 @@ async def test_a_failed_job_is_retried_and_records_the_error_until_it_succeeds(
 ) -> None:
     registry = JobRegistry()
     attempts: list[int] = []
+    last: list[bool] = []
 
     @registry.job("test.flaky", retries=2, backoff=0)
     async def flaky(ctx: JobContext) -> str:
         attempts.append(ctx.attempt)
+        last.append(ctx.is_last_attempt)
         if len(attempts) < 3:
             raise ConnectionError(f"upstream down (try {len(attempts)})")
         return "ok"
@@ -175,6 +177,7 @@ async def test_a_failed_job_is_retried_and_records_the_error_until_it_succeeds(
         broken_id = await broken.defer(s, tenant_id=tenant)
     done = await wait_for(db, tenant, flaky_id, lambda j: j.status == "succeeded")
     assert attempts == [0, 1, 2]
+    assert last == [False, False, True]  # retries=2: three runs, the third is the last
     assert done.attempts == 3 and done.result == "ok" and done.error is None
     failed = await wait_for(db, tenant, broken_id, lambda j: j.status == "failed")
     assert failed.attempts == 2  # one run and one retry, then it gives up
