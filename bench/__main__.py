@@ -10,7 +10,7 @@ import importlib
 import sys
 import time
 
-MODULES = ("gateway", "production", "sync")
+MODULES = ("gateway", "production", "sync", "quality")
 
 
 def main(argv: list[str]) -> int:

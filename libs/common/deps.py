@@ -50,15 +50,24 @@ PasswordChangePrincipal = Annotated[Principal, Depends(verified_principal)]
 
 
 def require(
-    *spaces: Space, perm: str | None = None
+    *spaces: Space, perm: str | None = None, any_plant: bool = False
 ) -> Callable[..., Coroutine[Any, Any, Principal]]:
-    """A dependency that admits only the given spaces (all if none) and permission."""
+    """A dependency that admits only the given spaces (all if none) and permission.
+
+    `any_plant`: `perm` may be held tenant-wide or for at least one plant; the route then
+    checks each row's plant (`Principal.has_permission(perm, plant_id)`) and filters lists
+    to `Principal.plant_scope(perm)`.
+    """
 
     async def dependency(principal: CurrentPrincipal) -> Principal:
         if spaces:
             principal.require_space(*spaces)
         if perm:
-            principal.require_permission(perm)
+            if any_plant:
+                if not principal.has_any_permission(perm):
+                    raise Forbidden(f"Missing permission {perm}", code="missing_permission")
+            else:
+                principal.require_permission(perm)
         return principal
 
     dependency.__name__ = f"require_{'_'.join(s.lower() for s in spaces) or 'any'}_{perm or ''}"

@@ -19,7 +19,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 
 from libs.common.auth import Principal, Space, bearer_token
-from libs.common.deps import CurrentPrincipal
+from libs.common.deps import require
 from libs.common.errors import AUTH_ERRORS, AppError, Forbidden, problem_responses
 from services.production.identity import IdentityClient
 
@@ -35,18 +35,10 @@ class PlantNotPermitted(Forbidden):
 
 
 def allow(*spaces: Space, perm: str | None) -> Any:
-    """A dependency: one of `spaces`, holding `perm` tenant-wide or for some plant
-    (None: the service checks the permission itself, per row)."""
-
-    async def dependency(principal: CurrentPrincipal) -> Principal:
-        principal.require_space(*spaces)
-        if perm is not None and not principal.has_any_permission(perm):
-            raise Forbidden(f"Missing permission {perm}", code="missing_permission")
-        return principal
-
-    dependency.__name__ = f"allow_{'_'.join(s.lower() for s in spaces)}_{perm or 'any'}"
-    dependency.__doc__ = f"Open to the spaces: {', '.join(spaces)}; permission: {perm or '-'}."
-    return Depends(dependency)
+    """The kit's check: one of `spaces`, holding `perm` tenant-wide or for some plant
+    (None: the service checks the permission itself, per row). The spec's "open to" text
+    is generated from this same dependency."""
+    return Depends(require(*spaces, perm=perm, any_plant=True))
 
 
 def provider(perm: str | None) -> Any:

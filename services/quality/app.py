@@ -1,4 +1,5 @@
-"""Quality (minimal slice): lots awaiting inspection, fed by production's events via sync."""
+"""Quality: checklists, inspections with AQL sampling, defect photos, the live QA feed,
+PDF reports and digital product passports."""
 
 from __future__ import annotations
 
@@ -6,21 +7,52 @@ from fastapi import FastAPI
 
 from libs.common.app import create_service_app
 from libs.contracts import subscriptions_lifespan
+from services.quality.checklists.endpoints import router as checklists_router
 from services.quality.config import Settings
+from services.quality.feed.endpoints import router as feed_router
+from services.quality.feed.hub import feed_lifespan
 from services.quality.inspections.endpoints import router as inspections_router
 from services.quality.intake.endpoints import router as intake_router
 from services.quality.intake.subscriptions import SUBSCRIPTIONS
+from services.quality.jobs import registry as jobs
+from services.quality.passports.endpoints import router as passports_router
+from services.quality.photos.endpoints import router as photos_router
+from services.quality.photos.objects import router as objects_router
+from services.quality.products.endpoints import router as products_router
+from services.quality.reports.endpoints import router as reports_router
+from services.quality.sampling.endpoints import router as sampling_router
+from services.quality.storage import EvidenceStore
 
 DESCRIPTION = """Quality control of lots. A lot that production moves to QA (`qa_pending`)
-shows up here as awaiting inspection; brands (CLIENT space) read those made for them."""
+opens an inspection sampled by ISO 2859-1 (AQL); inspectors record results, defects and
+photos, and the computed verdict goes back to production as `quality.inspection.completed`.
+Brands (CLIENT space) follow their lots' inspections live, download reports and photo books,
+and every lot can carry a public Digital Product Passport (UNTP DPP 0.6, GS1 Digital Link)."""
 
 
-def create_app() -> FastAPI:
-    settings = Settings()
+async def _evidence(app: FastAPI) -> None:
+    app.state.evidence = EvidenceStore(app.state.settings)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
     return create_service_app(
         settings=settings,
         title="Weft Quality",
         description=DESCRIPTION,
-        routers=[inspections_router, intake_router],
-        extra_lifespans=[subscriptions_lifespan(SUBSCRIPTIONS)],
+        routers=[
+            inspections_router,
+            checklists_router,
+            photos_router,
+            feed_router,
+            reports_router,
+            passports_router,
+            products_router,
+            sampling_router,
+            objects_router,
+            intake_router,
+        ],
+        on_startup=[_evidence],
+        extra_lifespans=[subscriptions_lifespan(SUBSCRIPTIONS), feed_lifespan],
+        jobs=jobs,
     )

@@ -1,41 +1,245 @@
-"""Lots awaiting inspection (fed by production's events through sync)."""
+"""Inspections: the lots awaiting one, and the inspection itself (assign, start, results,
+defects, complete)."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
-from sqlalchemy import select
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from libs.common.auth import Principal, Space
 from libs.common.deps import TenantSession, require
-from libs.common.errors import AUTH_ERRORS
-from libs.common.pagination import Page, PageQuery, paginate
-from services.quality.inspections.schemas import AwaitingInspection
-from services.quality.models import AwaitingInspection as AwaitingModel
+from libs.common.errors import AUTH_ERRORS, MissingPermission, WrongSpace, errors
+from libs.common.etag import check_if_match, set_etag
+from libs.common.pagination import Page, PageQuery
+from services.quality.access import require_route
+from services.quality.inspections import service
+from services.quality.inspections.schemas import (
+    AssignBody,
+    AwaitingInspection,
+    CheckResult,
+    Defect,
+    DefectCreate,
+    Inspection,
+    ResultsBody,
+    ResultsRecorded,
+    Status,
+)
 
 router = APIRouter(prefix="/inspections", tags=["inspections"], responses=AUTH_ERRORS)
+
+
+async def _reader(
+    principal: Annotated[Principal, Depends(require(Space.PROVIDER, Space.CLIENT))],
+) -> Principal:
+    require_route(principal, "inspections:read")
+    return principal
+
+
+async def _recorder(
+    principal: Annotated[Principal, Depends(require(Space.PROVIDER))],
+) -> Principal:
+    require_route(principal, "inspections:write")
+    return principal
+
+
+Reader = Annotated[Principal, Depends(_reader)]
+Recorder = Annotated[Principal, Depends(_recorder)]
 
 
 @router.get(
     "/awaiting",
     response_model=Page[AwaitingInspection],
-    summary="Lots that reached QA and await inspection, newest first",
+    summary="Lots at qa_pending whose current inspection round is not completed, newest first",
 )
 async def list_awaiting_inspections(
-    principal: Annotated[
-        Principal, Depends(require(Space.PROVIDER, Space.CLIENT, perm="inspections:read"))
-    ],
+    principal: Reader,
     session: TenantSession,
     page: PageQuery,
     lot_id: Annotated[uuid.UUID | None, Query()] = None,
 ) -> Page[AwaitingInspection]:
-    if principal.space == Space.CLIENT:
-        stmt = select(AwaitingModel).where(AwaitingModel.customer_tenant_id == principal.tenant_id)
-    else:
-        stmt = select(AwaitingModel).where(AwaitingModel.tenant_id == principal.tenant_id)
-    if lot_id:
-        stmt = stmt.where(AwaitingModel.lot_id == lot_id)
-    rows, cursor = await paginate(session, stmt, page, keys=[AwaitingModel.id])
-    return Page(items=[AwaitingInspection.model_validate(r) for r in rows], next_cursor=cursor)
+    rows, cursor = await service.list_awaiting(session, principal, page, lot_id)
+    items = [
+        AwaitingInspection(
+            id=lot.id,
+            lot_id=lot.id,
+            lot_number=lot.number,
+            order_id=lot.order_id,
+            plant_id=lot.plant_id,
+            customer_tenant_id=lot.customer_tenant_id,
+            quantity=lot.quantity,
+            round=lot.qa_round,
+            inspection_id=inspection_id,
+            created_at=lot.gate_changed_at,
+        )
+        for lot, inspection_id in rows
+    ]
+    return Page(items=items, next_cursor=cursor)
+
+
+@router.get("", response_model=Page[Inspection], summary="Inspections, newest first")
+async def list_inspections(
+    principal: Reader,
+    session: TenantSession,
+    page: PageQuery,
+    lot_id: Annotated[uuid.UUID | None, Query()] = None,
+    status: Annotated[Status | None, Query()] = None,
+) -> Page[Inspection]:
+    rows, cursor = await service.list_inspections(session, principal, page, lot_id, status)
+    return Page(items=[Inspection.model_validate(r) for r in rows], next_cursor=cursor)
+
+
+@router.get(
+    "/{inspection_id}",
+    response_model=Inspection,
+    summary="One inspection: plan, status, verdict and counts",
+    responses=errors(service.InspectionNotFound),
+)
+async def get_inspection(
+    principal: Reader, session: TenantSession, inspection_id: uuid.UUID, response: Response
+) -> Inspection:
+    found = await service.get_inspection(session, principal, inspection_id)
+    set_etag(response, found.version)
+    return Inspection.model_validate(found)
+
+
+@router.get(
+    "/{inspection_id}/results",
+    response_model=list[CheckResult],
+    summary="The check results of an inspection (one per item and sample unit)",
+    responses=errors(service.InspectionNotFound),
+)
+async def list_check_results(
+    principal: Reader, session: TenantSession, inspection_id: uuid.UUID
+) -> list[CheckResult]:
+    found = await service.get_inspection(session, principal, inspection_id)
+    return [CheckResult.model_validate(r) for r in await service.list_results(session, found)]
+
+
+@router.get(
+    "/{inspection_id}/defects",
+    response_model=list[Defect],
+    summary="The defects recorded on an inspection",
+    responses=errors(service.InspectionNotFound),
+)
+async def list_defects(
+    principal: Reader, session: TenantSession, inspection_id: uuid.UUID
+) -> list[Defect]:
+    found = await service.get_inspection(session, principal, inspection_id)
+    return [Defect.model_validate(d) for d in await service.list_defects(session, found)]
+
+
+@router.post(
+    "/{inspection_id}/assign",
+    response_model=Inspection,
+    summary="Assign the inspection to an inspector of the lot's plant",
+    responses=errors(
+        service.InspectionNotFound, service.InvalidInspectionState, MissingPermission, 412
+    ),
+)
+async def assign_inspection(
+    principal: Recorder,
+    session: TenantSession,
+    inspection_id: uuid.UUID,
+    body: AssignBody,
+    request: Request,
+    response: Response,
+) -> Inspection:
+    found = await service.get_inspection(session, principal, inspection_id, for_update=True)
+    check_if_match(request, found.version)
+    done = await service.assign(session, principal, found, body.inspector_id)
+    set_etag(response, done.version)
+    return Inspection.model_validate(done)
+
+
+@router.post(
+    "/{inspection_id}/start",
+    response_model=Inspection,
+    summary="Start the inspection (unassigned: the caller takes it)",
+    responses=errors(
+        service.InspectionNotFound,
+        service.InvalidInspectionState,
+        service.NotAssignee,
+        WrongSpace,
+        412,
+    ),
+)
+async def start_inspection(
+    principal: Recorder,
+    session: TenantSession,
+    inspection_id: uuid.UUID,
+    request: Request,
+    response: Response,
+) -> Inspection:
+    found = await service.get_inspection(session, principal, inspection_id, for_update=True)
+    check_if_match(request, found.version)
+    done = await service.start(session, principal, found)
+    set_etag(response, done.version)
+    return Inspection.model_validate(done)
+
+
+@router.put(
+    "/{inspection_id}/results",
+    response_model=ResultsRecorded,
+    summary="Record results (per checklist item and sample unit); measurements are judged "
+    "against target and tolerance",
+    responses=errors(
+        service.InspectionNotFound,
+        service.InvalidInspectionState,
+        service.NotAssignee,
+        service.InvalidResult,
+    ),
+)
+async def record_check_results(
+    principal: Recorder, session: TenantSession, inspection_id: uuid.UUID, body: ResultsBody
+) -> ResultsRecorded:
+    found = await service.get_inspection(session, principal, inspection_id, for_update=True)
+    recorded, failed = await service.record_results(session, principal, found, body.results)
+    return ResultsRecorded(recorded=recorded, failed=failed)
+
+
+@router.post(
+    "/{inspection_id}/defects",
+    status_code=201,
+    response_model=Defect,
+    summary="Record a defect on a sample unit (critical, major or minor)",
+    responses=errors(
+        service.InspectionNotFound,
+        service.InvalidInspectionState,
+        service.NotAssignee,
+        service.InvalidResult,
+    ),
+)
+async def create_defect(
+    principal: Recorder, session: TenantSession, inspection_id: uuid.UUID, body: DefectCreate
+) -> Defect:
+    found = await service.get_inspection(session, principal, inspection_id, for_update=True)
+    return Defect.model_validate(await service.add_defect(session, principal, found, body))
+
+
+@router.post(
+    "/{inspection_id}/complete",
+    response_model=Inspection,
+    summary="Complete the inspection: the verdict is computed from the results and defects "
+    "against the plan's Ac/Re",
+    responses=errors(
+        service.InspectionNotFound,
+        service.InvalidInspectionState,
+        service.InspectionIncomplete,
+        service.NotAssignee,
+        412,
+    ),
+)
+async def complete_inspection(
+    principal: Recorder,
+    session: TenantSession,
+    inspection_id: uuid.UUID,
+    request: Request,
+    response: Response,
+) -> Inspection:
+    found = await service.get_inspection(session, principal, inspection_id, for_update=True)
+    check_if_match(request, found.version)
+    done = await service.complete(session, principal, found)
+    set_etag(response, done.version)
+    return Inspection.model_validate(done)

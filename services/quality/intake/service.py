@@ -1,45 +1,85 @@
-"""What quality does with production's events: a lot reaching QA awaits inspection."""
+"""What quality does with production's events: it keeps its copy of the lot (and knows the
+product), and a lot reaching qa_pending opens the inspection of a new round."""
 
 from __future__ import annotations
 
 from typing import Literal
 
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.db import Database
-from libs.common.ids import new_id
 from libs.contracts import EventEnvelope, EventModel
 from libs.contracts.events.production import LotGateReached
-from services.quality.models import AwaitingInspection
+from services.quality.inspections.service import open_for_lot
+from services.quality.models import Lot, ReceivedEvent
+from services.quality.products import repository as products_repo
 
 QA_GATE = "qa_pending"
 
 IntakeStatus = Literal["recorded", "duplicate", "ignored"]
 
 
-async def handle_event(db: Database, event: EventEnvelope[EventModel]) -> IntakeStatus:
-    lot = event.data
-    if not isinstance(lot, LotGateReached) or lot.to_gate != QA_GATE:
+async def _first_time(session: AsyncSession, event: EventEnvelope[EventModel]) -> bool:
+    inserted = (
+        await session.execute(
+            insert(ReceivedEvent)
+            .values(id=event.id, tenant_id=event.tenant_id, type=event.type)
+            .on_conflict_do_nothing(index_elements=["id"])
+            .returning(ReceivedEvent.id)
+        )
+    ).first()
+    return inserted is not None
+
+
+async def _apply_gate(
+    session: AsyncSession, event: EventEnvelope[EventModel], data: LotGateReached
+) -> IntakeStatus:
+    # two events of one new lot may arrive at once: the first insert wins, both then lock it
+    await session.execute(
+        insert(Lot)
+        .values(
+            id=data.lot_id,
+            tenant_id=event.tenant_id,
+            customer_tenant_id=event.customer_tenant_id,
+            number=data.lot_number,
+            quantity=data.quantity,
+            gate=data.to_gate,
+            qa_round=0,
+            gate_changed_at=event.occurred_at,
+        )
+        .on_conflict_do_nothing(index_elements=["id"])
+    )
+    lot = (
+        await session.scalars(select(Lot).where(Lot.id == data.lot_id).with_for_update())
+    ).one_or_none()
+    if lot is None or lot.tenant_id != event.tenant_id:
         return "ignored"
-    row = {
-        "id": new_id(),
-        "tenant_id": event.tenant_id,
-        "customer_tenant_id": event.customer_tenant_id,
-        "lot_id": lot.lot_id,
-        "lot_number": lot.lot_number,
-        "order_id": lot.order_id,
-        "plant_id": lot.plant_id,
-        "quantity": lot.quantity,
-        "status": "awaiting",
-        "received_event_id": event.id,
-    }
+    lot.number = data.lot_number
+    lot.order_id = data.order_id
+    lot.order_number = data.order_number
+    lot.plant_id = data.plant_id
+    lot.product_sku = data.product_sku
+    lot.quantity = data.quantity
+    if data.to_gate == QA_GATE:
+        lot.qa_round = (lot.qa_round or 0) + 1
+    # events can arrive out of order: the gate follows the latest one only
+    if event.occurred_at >= lot.gate_changed_at:
+        lot.gate = data.to_gate
+        lot.gate_changed_at = event.occurred_at
+    await session.flush()
+    await products_repo.ensure_product(session, lot.tenant_id, data.product_sku)
+    if data.to_gate == QA_GATE:
+        await open_for_lot(session, lot)
+    return "recorded"
+
+
+async def handle_event(db: Database, event: EventEnvelope[EventModel]) -> IntakeStatus:
+    data = event.data
+    if not isinstance(data, LotGateReached):
+        return "ignored"
     async with db.transaction(event.tenant_id) as session:
-        inserted = (
-            await session.execute(
-                insert(AwaitingInspection)
-                .values(row)
-                .on_conflict_do_nothing(index_elements=["received_event_id"])
-                .returning(AwaitingInspection.id)
-            )
-        ).first()
-    return "recorded" if inserted else "duplicate"
+        if not await _first_time(session, event):
+            return "duplicate"
+        return await _apply_gate(session, event, data)

@@ -1,9 +1,29 @@
 from libs.common.idempotency import idempotency_table
 from libs.common.outbox import outbox_table
-from services.quality.models.awaiting_inspection import AwaitingInspection
 from services.quality.models.base import Base
+from services.quality.models.checklist import Checklist, ChecklistItem
+from services.quality.models.evidence import FeedEntry, Passport, Photo, Report
+from services.quality.models.inspection import CheckResult, Defect, Inspection
+from services.quality.models.lot import Lot, Product, ReceivedEvent, TenantSettings
 
 idempotency_keys = idempotency_table(Base.metadata)
 outbox = outbox_table(Base.metadata)
 
-__all__ = ["AwaitingInspection", "Base", "idempotency_keys", "outbox"]
+__all__ = [
+    "Base",
+    "CheckResult",
+    "Checklist",
+    "ChecklistItem",
+    "Defect",
+    "FeedEntry",
+    "Inspection",
+    "Lot",
+    "Passport",
+    "Photo",
+    "Product",
+    "ReceivedEvent",
+    "Report",
+    "TenantSettings",
+    "idempotency_keys",
+    "outbox",
+]
