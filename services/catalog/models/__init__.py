@@ -8,7 +8,7 @@ from services.catalog.models.channel import (
     ChannelCatalog,
 )
 from services.catalog.models.coverage import Engineer, ServicePolicy, Ticket, TicketEscalation
-from services.catalog.models.org import Organisation, OrgRelationship
+from services.catalog.models.org import ClientLink, Organisation, OrgRelationship
 from services.catalog.models.pricing import Agreement, PriceBook, PriceRule
 from services.catalog.models.product import Equipment, Offering, Product, Sku
 from services.catalog.models.transfer import Import
@@ -23,6 +23,7 @@ __all__ = [
     "CatalogVersion",
     "Channel",
     "ChannelCatalog",
+    "ClientLink",
     "Engineer",
     "Equipment",
     "Import",

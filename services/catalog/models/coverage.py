@@ -6,16 +6,36 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text, Uuid
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+    text,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from libs.common.models import IdMixin, TenantMixin, TimestampMixin, VersionMixin, utcnow
-from services.catalog.models.base import Base
+from libs.common.models import IdMixin, TimestampMixin, VersionMixin, utcnow
+from services.catalog.models.base import Base, TenantMixin
 
 
 class ServicePolicy(IdMixin, TenantMixin, TimestampMixin, VersionMixin, Base):
     __tablename__ = "service_policies"
+    __table_args__ = (
+        UniqueConstraint(
+            "tenant_id",
+            "scope",
+            "org_id",
+            name="uq_service_policies_scope",
+            postgresql_nulls_not_distinct=True,
+        ),
+    )
 
     name: Mapped[str] = mapped_column(String(255))
     scope: Mapped[str] = mapped_column(String(20))  # global | org | manufacturer
@@ -26,6 +46,7 @@ class ServicePolicy(IdMixin, TenantMixin, TimestampMixin, VersionMixin, Base):
 
 class Engineer(IdMixin, TenantMixin, TimestampMixin, VersionMixin, Base):
     __tablename__ = "engineers"
+    __table_args__ = (Index("ix_engineers_tenant", "tenant_id", "id"),)
 
     name: Mapped[str] = mapped_column(String(255))
     org_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("catalog.organisations.id"))
@@ -37,6 +58,15 @@ class Engineer(IdMixin, TenantMixin, TimestampMixin, VersionMixin, Base):
 
 class Ticket(IdMixin, TenantMixin, TimestampMixin, VersionMixin, Base):
     __tablename__ = "tickets"
+    __table_args__ = (
+        Index("ix_tickets_tenant", "tenant_id", "id"),
+        Index("ix_tickets_responsible", "responsible_org_id"),
+        Index(
+            "ix_tickets_due",
+            "response_due_at",
+            postgresql_where=text("status = 'open' AND NOT breached"),
+        ),
+    )
 
     equipment_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("catalog.equipment.id"))
     source: Mapped[str] = mapped_column(String(20))  # qr | user
@@ -61,6 +91,7 @@ class Ticket(IdMixin, TenantMixin, TimestampMixin, VersionMixin, Base):
 
 class TicketEscalation(IdMixin, TenantMixin, Base):
     __tablename__ = "ticket_escalations"
+    __table_args__ = (Index("ix_ticket_escalations_ticket", "ticket_id", "level"),)
 
     ticket_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("catalog.tickets.id"))
     level: Mapped[int] = mapped_column(Integer)

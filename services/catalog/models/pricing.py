@@ -7,16 +7,21 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import DateTime, ForeignKey, Integer, Numeric, String, Uuid
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, Numeric, String, Uuid, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from libs.common.models import IdMixin, TenantMixin, TimestampMixin, VersionMixin
-from services.catalog.models.base import Base
+from libs.common.models import IdMixin, TimestampMixin, VersionMixin
+from services.catalog.models.base import Base, TenantMixin
 
 
 class PriceBook(IdMixin, TenantMixin, TimestampMixin, VersionMixin, Base):
     __tablename__ = "price_books"
+    __table_args__ = (
+        Index(
+            "ix_price_books_scope", "tenant_id", "currency", "scope_type", "org_id", "channel_id"
+        ),
+    )
 
     name: Mapped[str] = mapped_column(String(255))
     scope_type: Mapped[str] = mapped_column(String(20))  # global | org | channel | org_channel
@@ -30,6 +35,22 @@ class PriceBook(IdMixin, TenantMixin, TimestampMixin, VersionMixin, Base):
 
 class PriceRule(IdMixin, TenantMixin, TimestampMixin, Base):
     __tablename__ = "price_rules"
+    __table_args__ = (
+        Index("ix_price_rules_book", "price_book_id"),
+        Index("ix_price_rules_sku", "sku_id", postgresql_where=text("sku_id IS NOT NULL")),
+        Index(
+            "ix_price_rules_category",
+            "tenant_id",
+            "category",
+            postgresql_where=text("category IS NOT NULL"),
+        ),
+        Index(
+            "ix_price_rules_all",
+            "tenant_id",
+            "price_book_id",
+            postgresql_where=text("selector = 'all'"),
+        ),
+    )
 
     price_book_id: Mapped[uuid.UUID] = mapped_column(
         Uuid, ForeignKey("catalog.price_books.id", ondelete="CASCADE")
@@ -47,6 +68,7 @@ class PriceRule(IdMixin, TenantMixin, TimestampMixin, Base):
 
 class Agreement(IdMixin, TenantMixin, TimestampMixin, Base):
     __tablename__ = "agreements"
+    __table_args__ = (Index("ix_agreements_tenant", "tenant_id", "id"),)
 
     name: Mapped[str] = mapped_column(String(255))
     party_a_org_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)

@@ -6,16 +6,26 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ForeignKey, Numeric, String, Uuid
+from sqlalchemy import ForeignKey, Index, Numeric, String, UniqueConstraint, Uuid
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from libs.common.models import IdMixin, TenantMixin, TimestampMixin, VersionMixin
-from services.catalog.models.base import Base
+from libs.common.models import IdMixin, TimestampMixin, VersionMixin
+from services.catalog.models.base import Base, TenantMixin
 
 
 class Product(IdMixin, TenantMixin, TimestampMixin, VersionMixin, Base):
     __tablename__ = "products"
+    __table_args__ = (
+        UniqueConstraint(
+            "tenant_id",
+            "manufacturer_org_id",
+            "code",
+            name="uq_products_code",
+            postgresql_nulls_not_distinct=True,
+        ),
+        Index("ix_products_tenant", "tenant_id", "id"),
+    )
 
     manufacturer_org_id: Mapped[uuid.UUID | None] = mapped_column(
         Uuid, ForeignKey("catalog.organisations.id")
@@ -29,6 +39,17 @@ class Product(IdMixin, TenantMixin, TimestampMixin, VersionMixin, Base):
 
 class Sku(IdMixin, TenantMixin, TimestampMixin, VersionMixin, Base):
     __tablename__ = "skus"
+    __table_args__ = (
+        UniqueConstraint(
+            "tenant_id",
+            "manufacturer_org_id",
+            "sku_code",
+            name="uq_skus_code",
+            postgresql_nulls_not_distinct=True,
+        ),
+        Index("ix_skus_tenant", "tenant_id", "id"),
+        Index("ix_skus_product", "product_id"),
+    )
 
     product_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("catalog.products.id"))
     # copied from the product: sku_code is unique per manufacturer
@@ -45,6 +66,7 @@ class Sku(IdMixin, TenantMixin, TimestampMixin, VersionMixin, Base):
 
 class Offering(IdMixin, TenantMixin, TimestampMixin, VersionMixin, Base):
     __tablename__ = "offerings"
+    __table_args__ = (Index("ix_offerings_sku", "sku_id"),)
 
     sku_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("catalog.skus.id"))
     offer_type: Mapped[str] = mapped_column(String(20))
@@ -55,6 +77,13 @@ class Offering(IdMixin, TenantMixin, TimestampMixin, VersionMixin, Base):
 
 class Equipment(IdMixin, TenantMixin, TimestampMixin, VersionMixin, Base):
     __tablename__ = "equipment"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "serial_number", name="uq_equipment_serial"),
+        # the migration's inline UNIQUE, named by PostgreSQL
+        UniqueConstraint("qr_code", name="equipment_qr_code_key"),
+        Index("ix_equipment_tenant", "tenant_id", "id"),
+        Index("ix_equipment_owner", "owner_org_id"),
+    )
 
     serial_number: Mapped[str] = mapped_column(String(120))
     sku_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("catalog.skus.id"))
@@ -63,4 +92,4 @@ class Equipment(IdMixin, TenantMixin, TimestampMixin, VersionMixin, Base):
     site: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
     region: Mapped[str | None] = mapped_column(String(20))
     # the secret printed as a QR code on the equipment: who holds it may open a ticket
-    qr_code: Mapped[str] = mapped_column(String(64), unique=True)
+    qr_code: Mapped[str] = mapped_column(String(64))

@@ -6,16 +6,17 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Integer, String, Text, Uuid
+from sqlalchemy import DateTime, Index, Integer, String, Text, Uuid
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from libs.common.models import IdMixin, TenantMixin, utcnow
-from services.catalog.models.base import Base
+from libs.common.models import IdMixin, utcnow
+from services.catalog.models.base import Base, TenantMixin
 
 
 class Import(IdMixin, TenantMixin, Base):
     __tablename__ = "imports"
+    __table_args__ = (Index("ix_imports_tenant", "tenant_id", "id"),)
 
     kind: Mapped[str] = mapped_column(String(30))
     format: Mapped[str] = mapped_column(String(10))

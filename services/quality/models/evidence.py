@@ -6,7 +6,19 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Identity, Integer, String, Text, Uuid, func
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Identity,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+    func,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -16,6 +28,9 @@ from services.quality.models.base import Base
 
 class Photo(IdMixin, TenantMixin, TimestampMixin, VersionMixin, Base):
     __tablename__ = "photos"
+    __table_args__ = (
+        Index("ix_photos_uploaded", "id", postgresql_where=text("status = 'uploaded'")),
+    )
 
     customer_tenant_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     inspection_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
@@ -43,7 +58,13 @@ class FeedEntry(TenantMixin, Base):
     """The live QA feed: one row per quality event, `seq` in commit order per tenant."""
 
     __tablename__ = "feed_entries"
+    __table_args__ = (
+        Index("ix_feed_entries_tenant_id_seq", "tenant_id", "seq"),
+        Index("ix_feed_entries_customer_tenant_id_seq", "customer_tenant_id", "seq"),
+    )
 
+    # indexed with seq (above), not alone
+    tenant_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     seq: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     customer_tenant_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     plant_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
@@ -59,8 +80,9 @@ class FeedEntry(TenantMixin, Base):
 
 class Report(IdMixin, TenantMixin, TimestampMixin, Base):
     __tablename__ = "reports"
+    __table_args__ = (Index("ix_reports_queued", "id", postgresql_where=text("status = 'queued'")),)
 
-    customer_tenant_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    customer_tenant_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
     lot_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
     plant_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     inspection_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
@@ -84,8 +106,18 @@ class Passport(IdMixin, TenantMixin, Base):
     content: a change publishes a new version and marks the old one superseded."""
 
     __tablename__ = "passports"
+    __table_args__ = (
+        UniqueConstraint("lot_id", "version"),
+        # Digital Link resolution: the published passport of (GTIN, lot number)
+        Index(
+            "ix_passports_digital_link",
+            "gtin",
+            "lot_number",
+            postgresql_where=text("status = 'published'"),
+        ),
+    )
 
-    customer_tenant_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    customer_tenant_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
     lot_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
     lot_number: Mapped[str] = mapped_column(String(120))
     gtin: Mapped[str | None] = mapped_column(String(14))

@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Integer, String, UniqueConstraint, Uuid, func
+from sqlalchemy import DateTime, Index, Integer, String, UniqueConstraint, Uuid, func, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -19,6 +19,15 @@ class Lot(TenantMixin, TimestampMixin, Base):
     """A lot as production last told us; `id` is production's lot id."""
 
     __tablename__ = "lots"
+    __table_args__ = (
+        # the lots awaiting inspection, newest first
+        Index(
+            "ix_lots_awaiting",
+            "tenant_id",
+            text("id DESC"),
+            postgresql_where=text("gate = 'qa_pending'"),
+        ),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     customer_tenant_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
