@@ -431,8 +431,8 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app.router.add_get("/readyz", gw.readyz)
     app.router.add_get("/openapi.json", gw.openapi_json)
     app.router.add_get("/docs", gw.docs)
-    app.router.add_route("*", "/v1/{tail:.*}", gw.proxy)
-    app.router.add_route("*", "/{tail:.*}", gw.not_found)
+    app.router.add_route("*", r"/v1/{tail:[\s\S]*}", gw.proxy)  # a newline too
+    app.router.add_route("*", r"/{tail:[\s\S]*}", gw.not_found)
     return app
 
 

@@ -86,7 +86,7 @@ def compile_pattern(pattern: str) -> tuple[str | None, re.Pattern[str] | None]:
         pos = m.end()
     out.append(re.escape(body[pos:]))
     if wildcard:
-        out.append(r"(?:/.*)?")
+        out.append(r"(?:/[\s\S]*)?")  # any character, a newline too
     return None, re.compile("".join(out))
 
 

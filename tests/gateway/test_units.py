@@ -34,6 +34,8 @@ ALL = set(Space)
         ("quality", "HEAD", "/passports/0193", True, set()),
         ("quality", "POST", "/passports/0193", False, {Space.PROVIDER, Space.CLIENT}),
         ("quality", "GET", "/passports", False, {Space.PROVIDER, Space.CLIENT}),
+        ("quality", "PUT", "/objects/a/\nb", True, set()),  # a newline in a wildcard's tail
+        ("quality", "GET", "/01/09506000134352/10/\n\u00b1", True, set()),
         ("quality", "GET", "/passports/0193/pdf", False, {Space.PROVIDER, Space.CLIENT}),
         ("catalog", "GET", "/price-books", False, ALL),
         ("partner", "GET", "/projects", False, {Space.DEVELOPER, Space.PROVIDER}),

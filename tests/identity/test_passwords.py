@@ -114,6 +114,9 @@ async def test_password_reset_by_a_one_time_mailed_link(
     )
     assert known.status_code == unknown.status_code == 202
     assert known.content == unknown.content
+    # a documented JSON body (the spec's 202), not an empty answer without a Content-Type
+    assert known.headers["content-type"].startswith("application/json")
+    assert known.json() == {"status": "accepted"}
 
     path, token = await _mailed_link(stack, email)
     assert path == f"/v1/identity/auth/password-reset/{token}"

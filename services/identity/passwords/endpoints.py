@@ -17,6 +17,7 @@ from services.identity.passwords.errors import (
 )
 from services.identity.passwords.schemas import (
     PasswordChange,
+    PasswordResetAccepted,
     PasswordResetComplete,
     PasswordResetRequest,
 )
@@ -42,15 +43,16 @@ async def change_my_password(
 @router.post(
     "/auth/password-reset",
     status_code=status.HTTP_202_ACCEPTED,
+    response_model=PasswordResetAccepted,
     responses=responses(auth=False),
 )
 async def request_password_reset(
     data: PasswordResetRequest, session: SystemSession, settings: IdentitySettings
-) -> Response:
+) -> PasswordResetAccepted:
     """Public: mail a one-time reset link to the account, if there is one. The answer is
     202 either way, so it tells nothing about which accounts exist."""
     await service.request_reset(session, settings, data)
-    return Response(status_code=status.HTTP_202_ACCEPTED)
+    return PasswordResetAccepted()
 
 
 @router.post(

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
@@ -19,6 +19,12 @@ class PasswordResetRequest(BaseModel):
 
     email: EmailStr
     tenant: Annotated[str, Field(min_length=2, max_length=63, description="Tenant slug")]
+
+
+class PasswordResetAccepted(BaseModel):
+    """The answer to a reset request: the same whether the account exists or not."""
+
+    status: Literal["accepted"] = "accepted"
 
 
 class PasswordResetComplete(BaseModel):

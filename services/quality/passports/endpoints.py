@@ -84,7 +84,7 @@ async def publish_passport(
     "/passports/publish",
     response_model=BulkResult,
     summary="Publish the passports of every inspected lot of a product or a brand",
-    responses={**AUTH_ERRORS, **errors(422)},
+    responses={**AUTH_ERRORS, **errors(service.UnknownCustomer, 422)},
 )
 async def publish_passports(
     principal: Annotated[Principal, Depends(_publisher)],

@@ -93,6 +93,14 @@ async def lots_for(
     return list((await session.scalars(stmt.order_by(Lot.id.desc()).limit(limit))).all())
 
 
+async def is_customer(session: AsyncSession, principal: Principal, customer: uuid.UUID) -> bool:
+    """Whether a lot of the caller's tenant is made for `customer` (a client of the tenant)."""
+    stmt = select(Lot.id).where(
+        Lot.tenant_id == principal.tenant_id, Lot.customer_tenant_id == customer
+    )
+    return (await session.scalars(stmt.limit(1))).first() is not None
+
+
 async def last_completed(session: AsyncSession, lot_id: uuid.UUID) -> Inspection | None:
     return (
         await session.scalars(

@@ -10,7 +10,7 @@ import segno
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import Principal
-from libs.common.errors import NotFound
+from libs.common.errors import NotFound, Unprocessable
 from libs.common.ids import new_id
 from libs.common.pagination import PageParams, paginate
 from libs.contracts.events.quality import PassportPublished
@@ -33,6 +33,10 @@ class LotNotFound(NotFound):
 
 class PassportNotFound(NotFound):
     code, title = "passport_not_found", "Passport not found"
+
+
+class UnknownCustomer(Unprocessable):
+    code, title = "unknown_customer", "Unknown customer"
 
 
 async def publish(
@@ -140,7 +144,11 @@ async def publish_many(
     host: str,
     materials: list[Material],
 ) -> tuple[list[Passport], int]:
-    """Every lot of the product or brand that has a completed inspection (at most 200)."""
+    """Every lot of the product or brand that has a completed inspection (at most 200).
+    The brand must be a client of the caller's tenant: quality keeps no copy of the tenant
+    tree, so a brand none of the tenant's lots is made for is unknown (422)."""
+    if customer is not None and not await repo.is_customer(session, principal, customer):
+        raise UnknownCustomer("No lot of this tenant is made for this customer")
     done: list[Passport] = []
     skipped = 0
     for lot in await repo.lots_for(session, principal, product_sku, customer, 200):

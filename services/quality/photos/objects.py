@@ -15,6 +15,9 @@ from libs.common.errors import AppError, Forbidden, NotFound, errors
 from services.quality import storage
 
 router = APIRouter(tags=["objects"])
+# The object store's own key rule (libs.common.storage): ASCII, at most 1024 characters, so
+# a key never makes the request line too long for the gateway (a 422 rather than a 414).
+Key = Annotated[str, Path(max_length=1024, pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")]
 MAGIC = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG": "image/png", b"%PDF": "application/pdf"}
 
 
@@ -24,6 +27,13 @@ class PayloadTooLarge(AppError):
 
 class UnsupportedMediaType(AppError):
     status, code, title = 415, "unsupported_media_type", "Unsupported media type"
+
+
+class UriTooLong(AppError):
+    """Answered by the gateway to a request line over its limit (8 KiB): documented here,
+    where a signed URL's key and query can reach it."""
+
+    status, code, title = 414, "uri_too_long", "The request target is too long"
 
 
 class ObjectNotFound(NotFound):
@@ -45,11 +55,11 @@ def _sniff(data: bytes) -> str:
     "/objects/{key:path}",
     status_code=204,
     summary="Upload to a presigned local URL (content type and size as signed)",
-    responses=errors(InvalidSignature, PayloadTooLarge, UnsupportedMediaType),
+    responses=errors(InvalidSignature, PayloadTooLarge, UnsupportedMediaType, UriTooLong, 422),
 )
 async def put_object(
     request: Request,
-    key: Annotated[str, Path(max_length=1024)],
+    key: Key,
     exp: Annotated[int, Query()],
     sig: Annotated[str, Query(max_length=128)],
     ct: Annotated[str, Query(max_length=100)],
@@ -78,12 +88,12 @@ async def put_object(
     response_class=Response,
     responses={
         200: {"content": {"image/jpeg": {}, "application/pdf": {}}},
-        **errors(InvalidSignature, ObjectNotFound),
+        **errors(InvalidSignature, ObjectNotFound, UriTooLong, 422),
     },
 )
 async def get_object(
     request: Request,
-    key: Annotated[str, Path(max_length=1024)],
+    key: Key,
     exp: Annotated[int, Query()],
     sig: Annotated[str, Query(max_length=128)],
 ) -> Response:

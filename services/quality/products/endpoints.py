@@ -59,7 +59,11 @@ async def list_products(
     "/products/{sku}",
     response_model=Product,
     summary="Quality's side of a product: name, GTIN (for Digital Link), sampling override",
-    responses=errors(422),
+    description=(
+        "`sku` is the product's SKU in the tenant's own catalogue (the product is made on "
+        "first use) or the `id` of one of the tenant's products in quality (404 otherwise)."
+    ),
+    responses=errors(service.ProductNotFound, 422),
 )
 async def update_product(
     principal: Annotated[Principal, Depends(require(Space.PROVIDER, perm="inspections:manage"))],

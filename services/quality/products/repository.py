@@ -22,6 +22,16 @@ async def get_product(session: AsyncSession, tenant_id: uuid.UUID, sku: str) -> 
     ).one_or_none()
 
 
+async def get_product_by_id(
+    session: AsyncSession, tenant_id: uuid.UUID, product_id: uuid.UUID
+) -> Product | None:
+    return (
+        await session.scalars(
+            select(Product).where(Product.tenant_id == tenant_id, Product.id == product_id)
+        )
+    ).one_or_none()
+
+
 async def ensure_product(session: AsyncSession, tenant_id: uuid.UUID, sku: str) -> None:
     await session.execute(
         insert(Product)

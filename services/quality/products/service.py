@@ -55,13 +55,28 @@ async def list_products(
     )
 
 
+def _as_id(key: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(key)
+    except ValueError:
+        return None
+
+
 async def update_product(
-    session: AsyncSession, principal: Principal, sku: str, body: ProductUpdate
+    session: AsyncSession, principal: Principal, key: str, body: ProductUpdate
 ) -> Product:
-    product = await repo.get_product(session, principal.tenant_id, sku)
-    if product is None:
-        product = Product(id=new_id(), tenant_id=principal.tenant_id, sku=sku)
-        session.add(product)
+    """`key` is a product id quality gave out (it must be one of the tenant's: 404
+    otherwise) or a SKU of the tenant's own catalogue (made on first use)."""
+    product_id = _as_id(key)
+    if product_id is not None:
+        product = await repo.get_product_by_id(session, principal.tenant_id, product_id)
+        if product is None:
+            raise ProductNotFound("No product with this id in quality")
+    else:
+        product = await repo.get_product(session, principal.tenant_id, key)
+        if product is None:
+            product = Product(id=new_id(), tenant_id=principal.tenant_id, sku=key)
+            session.add(product)
     if "name" in body.model_fields_set:
         product.name = body.name
     if "gtin" in body.model_fields_set:

@@ -7,10 +7,11 @@ import uuid
 from fastapi import APIRouter, Depends, status
 
 from libs.common.deps import TenantSession
-from libs.common.errors import AUTH_ERRORS, problem_responses
+from libs.common.errors import AUTH_ERRORS, errors, problem_responses
 from libs.common.pagination import Page, PageQuery
 from services.sync.deps import WebhookManager, WebhookReader, wake_worker_after_response
 from services.sync.subscriptions import service
+from services.sync.subscriptions.errors import MessageNotFound
 from services.sync.subscriptions.schemas import AttemptOut, MessageQueued, ResendRequest
 
 router = APIRouter(prefix="/messages", tags=["webhook messages"], responses=AUTH_ERRORS)
@@ -19,6 +20,7 @@ router = APIRouter(prefix="/messages", tags=["webhook messages"], responses=AUTH
 @router.get(
     "/{message_id}/attempts",
     response_model=Page[AttemptOut],
+    responses=errors(MessageNotFound),
     summary="Every delivery attempt of one message (to the tenant's endpoints)",
 )
 async def list_message_attempts(

@@ -9,10 +9,11 @@ from typing import Any
 from sqlalchemy import Select, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from libs.common.auth import Principal
 from libs.common.pagination import PageParams, paginate
 from services.sync.models import Attempt, Delivery, Endpoint, Event
 from services.sync.models.endpoint import KIND_TENANT
-from services.sync.visibility import endpoint_sees
+from services.sync.visibility import endpoint_sees, visible_to
 
 
 async def get_endpoint(
@@ -58,6 +59,18 @@ async def list_attempts(
     stmt = _attempts_stmt(tenant_id, endpoint_id=endpoint_id, event_id=event_id)
     rows, cursor = await paginate(session, stmt, page, keys=[Attempt.id])
     return list(rows), cursor
+
+
+async def message_known(session: AsyncSession, principal: Principal, event_id: uuid.UUID) -> bool:
+    """An event the tenant may see, or one with attempts to its endpoints (kept after the
+    event itself was cleaned up)."""
+    event = select(Event.id).where(Event.id == event_id, visible_to(principal)).exists()
+    attempt = (
+        select(Attempt.id)
+        .where(Attempt.tenant_id == principal.tenant_id, Attempt.event_id == event_id)
+        .exists()
+    )
+    return bool(await session.scalar(select(or_(event, attempt))))
 
 
 async def list_deliveries(

@@ -111,6 +111,8 @@ async def list_endpoint_attempts(
 async def list_message_attempts(
     session: AsyncSession, principal: Principal, message_id: uuid.UUID, page: PageParams
 ) -> tuple[list[Attempt], str | None]:
+    if not await repo.message_known(session, principal, message_id):
+        raise MessageNotFound("No message with this id for this tenant")
     return await repo.list_attempts(session, principal.tenant_id, page, event_id=message_id)
 
 
