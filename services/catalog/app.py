@@ -11,6 +11,7 @@ from services.catalog.config import Settings
 from services.catalog.coverage import escalation  # declares catalog.escalate_overdue
 from services.catalog.coverage.endpoints import public_router as qr_router
 from services.catalog.coverage.endpoints import router as coverage_router
+from services.catalog.identity import identity_lifespan
 from services.catalog.jobs import jobs
 from services.catalog.orgs.endpoints import router as orgs_router
 from services.catalog.pricing.endpoints import router as pricing_router
@@ -54,4 +55,5 @@ def create_app() -> FastAPI:
             transfer_router,
         ],
         jobs=jobs,
+        extra_lifespans=[identity_lifespan],
     )

@@ -19,3 +19,6 @@ class Settings(ServiceSettings):
     escalation_interval_seconds: float = 60.0
     # Most SKUs one resolve call may ask for.
     resolve_max_skus: int = 1000
+    # Identity, asked with the caller's own token whether a tenant is the caller's client.
+    identity_url: str = "http://127.0.0.1:8101"
+    identity_timeout_seconds: float = 5.0

@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import Principal, Space
 from libs.common.db import Database
-from libs.common.deps import CurrentPrincipal
+from libs.common.deps import CurrentPrincipal, declare_access
 from libs.common.errors import (
     AppError,
     Forbidden,
@@ -50,6 +50,8 @@ def provider(perm: str, *extra: Space) -> Any:
         return principal
 
     dependency.__name__ = f"provider_{perm.replace(':', '_')}"
+    # the spec's "open to" is this check's spaces, not every space
+    declare_access(dependency, (Space.PROVIDER, *extra), perm)
     return Depends(dependency)
 
 
@@ -137,6 +139,9 @@ def reader_access(catalog: bool = True) -> Any:
         return principal
 
     dependency.__name__ = f"reader_{perm.replace(':', '_')}"
+    # provider users (PROVIDER, and ACCOUNTING for prices) or a linked client's users
+    # (CLIENT, ACCOUNTING); the permission is the provider side's
+    declare_access(dependency, (Space.PROVIDER, Space.CLIENT, Space.ACCOUNTING), perm)
     return Depends(dependency)
 
 

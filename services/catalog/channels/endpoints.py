@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 
 from libs.common.auth import Principal
 from libs.common.deps import TenantSession
@@ -201,13 +201,20 @@ async def list_catalog_versions(
     )
 
 
+# version numbers are Postgres integers: a larger one is bad input (422), never a 500
+VERSION_MAX = 2**31 - 1
+
+
 @router.get(
     "/catalogs/{catalog_id}/versions/{number}",
     response_model=CatalogVersion,
     responses=errors(publishing.VersionNotFound),
 )
 async def get_catalog_version(
-    catalog_id: uuid.UUID, number: int, session: TenantSession, principal: Reader
+    catalog_id: uuid.UUID,
+    number: Annotated[int, Path(ge=1, le=VERSION_MAX)],
+    session: TenantSession,
+    principal: Reader,
 ) -> CatalogVersion:
     version = await publishing.get_version(session, principal.tenant_id, catalog_id, number)
     return CatalogVersion.model_validate(version)
@@ -222,8 +229,8 @@ async def diff_catalog_versions(
     catalog_id: uuid.UUID,
     session: TenantSession,
     principal: Reader,
-    from_version: Annotated[int, Query(alias="from", ge=1)],
-    to_version: Annotated[int, Query(alias="to", ge=1)],
+    from_version: Annotated[int, Query(alias="from", ge=1, le=VERSION_MAX)],
+    to_version: Annotated[int, Query(alias="to", ge=1, le=VERSION_MAX)],
 ) -> CatalogDiff:
     return await publishing.diff(session, principal.tenant_id, catalog_id, from_version, to_version)
 

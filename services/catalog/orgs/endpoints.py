@@ -9,6 +9,7 @@ from libs.common.auth import Principal
 from libs.common.deps import TenantSession
 from libs.common.etag import check_if_match, set_etag
 from libs.common.pagination import Page, PageQuery
+from services.catalog.identity import ClientTenantsDep, IdentityUnavailable, UnknownClientTenant
 from services.catalog.orgs import service
 from services.catalog.orgs.schemas import (
     Organisation,
@@ -51,15 +52,18 @@ async def list_orgs(
     "",
     status_code=201,
     response_model=Organisation,
-    responses=errors(service.ClientTenantTaken, 422),
+    responses=errors(service.ClientTenantTaken, UnknownClientTenant, IdentityUnavailable, 422),
 )
 async def create_org(
     body: OrganisationCreate,
     session: TenantSession,
     response: Response,
     principal: Annotated[Principal, provider("catalog:write")],
+    tenants: ClientTenantsDep,
 ) -> Organisation:
-    org = await service.create_org(session, principal.tenant_id, body)
+    """`client_tenant_id`, if given, must be a client tenant of the caller's (identity is
+    asked with the caller's token): 422 `unknown_client_tenant` otherwise."""
+    org = await service.create_org(session, principal.tenant_id, body, tenants)
     set_etag(response, org.version)
     return Organisation.model_validate(org)
 
@@ -94,7 +98,13 @@ async def get_org(
     "/{org_id}",
     response_model=Organisation,
     responses=errors(
-        service.OrgNotFound, service.ClientTenantTaken, service.InvalidProfile, 412, 422
+        service.OrgNotFound,
+        service.ClientTenantTaken,
+        service.InvalidProfile,
+        UnknownClientTenant,
+        IdentityUnavailable,
+        412,
+        422,
     ),
 )
 async def update_org(
@@ -104,10 +114,11 @@ async def update_org(
     response: Response,
     session: TenantSession,
     principal: Annotated[Principal, provider("catalog:write")],
+    tenants: ClientTenantsDep,
 ) -> Organisation:
     org = await service.get_org(session, principal.tenant_id, org_id)
     check_if_match(request, org.version)
-    org = await service.update_org(session, org, body)
+    org = await service.update_org(session, org, body, tenants)
     set_etag(response, org.version)
     return Organisation.model_validate(org)
 

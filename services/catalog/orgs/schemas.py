@@ -104,11 +104,21 @@ class Organisation(Schema):
     regions: list[str]
     certifications: list[str]
     profile: dict[str, Any]
-    metadata: dict[str, Any] = Field(validation_alias="metadata_")
+    # no validation alias: the spec would then document `metadata_`, the row's attribute
+    # name, while the answer carries `metadata` (the row's `metadata` is SQLAlchemy's)
+    metadata: dict[str, Any]
     client_tenant_id: uuid.UUID | None
     version: int
     created_at: datetime
     updated_at: datetime
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_row(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            return data
+        fields = {name: getattr(data, name) for name in cls.model_fields if name != "metadata"}
+        return {**fields, "metadata": data.metadata_}
 
 
 class OrganisationCreate(Body):

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.errors import Conflict, NotFound, Unprocessable
 from libs.common.pagination import PageParams, paginate
+from services.catalog.identity import ClientTenants
 from services.catalog.models import Organisation, OrgRelationship
 from services.catalog.orgs import repository as repo
 from services.catalog.orgs.schemas import (
@@ -71,8 +72,15 @@ async def _check_client_free(
 
 
 async def create_org(
-    session: AsyncSession, tenant_id: uuid.UUID, body: OrganisationCreate
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    body: OrganisationCreate,
+    tenants: ClientTenants | None,
 ) -> Organisation:
+    """`tenants` checks the client tenant is the caller's; None only for an import, whose
+    client tenants were checked when the file was uploaded."""
+    if tenants is not None:
+        await tenants.require(body.client_tenant_id)
     await _check_client_free(session, tenant_id, body.client_tenant_id, None)
     data = body.model_dump(mode="json", exclude={"metadata", "client_tenant_id"})
     org = Organisation(
@@ -87,7 +95,7 @@ async def create_org(
 
 
 async def update_org(
-    session: AsyncSession, org: Organisation, body: OrganisationUpdate
+    session: AsyncSession, org: Organisation, body: OrganisationUpdate, tenants: ClientTenants
 ) -> Organisation:
     changes: dict[str, Any] = body.model_dump(mode="json", exclude_unset=True)
     if "profile" in changes:
@@ -100,6 +108,7 @@ async def update_org(
         except ValidationError as exc:
             raise InvalidProfile(str(exc)) from None
     if "client_tenant_id" in changes:
+        await tenants.require(body.client_tenant_id)
         await _check_client_free(session, org.tenant_id, body.client_tenant_id, org.id)
         org.client_tenant_id = body.client_tenant_id
         changes.pop("client_tenant_id")

@@ -8,6 +8,7 @@ from fastapi import APIRouter
 from libs.common.auth import Principal
 from libs.common.deps import TenantSession
 from libs.common.errors import Forbidden
+from services.catalog.channels.service import ChannelNotFound
 from services.catalog.orgs.service import OrgNotFound
 from services.catalog.stats import service
 from services.catalog.stats.schemas import CatalogStats, TicketStats
@@ -41,7 +42,11 @@ async def get_ticket_stats(
     return await service.ticket_stats(session, principal.tenant_id, org_id)
 
 
-@router.get("/catalog", response_model=CatalogStats, responses=errors(NotLinked, OrgNotFound))
+@router.get(
+    "/catalog",
+    response_model=CatalogStats,
+    responses=errors(NotLinked, OrgNotFound, ChannelNotFound),
+)
 async def get_catalog_stats(
     rs: ReaderSessionDep,
     _p: Annotated[Principal, reader_access()],

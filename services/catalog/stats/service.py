@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.catalog.channels import repository as channel_repo
 from services.catalog.channels.listings import listings
+from services.catalog.channels.service import get_channel
 from services.catalog.models import Ticket
 from services.catalog.orgs import repository as org_repo
 from services.catalog.orgs.service import get_org
@@ -71,6 +72,8 @@ async def catalog_stats(
     channel_id: uuid.UUID | None,
 ) -> CatalogStats:
     org = await get_org(session, tenant_id, org_id) if org_id else None
+    if channel_id is not None:
+        await get_channel(session, tenant_id, channel_id)  # 404 when not the tenant's
     if org is None:
         # every published catalog of the tenant counts, whoever its audience
         published = await channel_repo.published_all(session, tenant_id, channel_id)

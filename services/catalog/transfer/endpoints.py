@@ -11,6 +11,7 @@ from libs.common.deps import TenantSession
 from libs.common.errors import AppError, PayloadTooLarge
 from libs.common.jobs import get_job
 from libs.common.pagination import Page, PageQuery
+from services.catalog.identity import ClientTenantsDep, IdentityUnavailable, UnknownClientTenant
 from services.catalog.transfer import service
 from services.catalog.transfer.schemas import Format, ImportStatus, Kind
 from services.catalog.web import errors, provider
@@ -32,7 +33,7 @@ def _status(imp: object, progress: tuple[int | None, int | None] = (None, None))
     "/imports",
     status_code=202,
     response_model=ImportStatus,
-    responses=errors(PayloadTooLarge, 422),
+    responses=errors(PayloadTooLarge, UnknownClientTenant, IdentityUnavailable, 422),
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -47,12 +48,15 @@ async def create_import(
     request: Request,
     session: TenantSession,
     principal: Writer,
+    tenants: ClientTenantsDep,
     kind: Kind,
     format: Annotated[Format, Query(description="csv (a header row) or json (a list)")],
 ) -> ImportStatus:
     """Upload a file (the body); a background job validates every row, then applies the
     whole file in one transaction or nothing. Poll `GET /imports/{id}` for progress;
-    columns per kind: organisations, relationships, skus (see `GET /exports/{kind}`)."""
+    columns per kind: organisations, relationships, skus (see `GET /exports/{kind}`).
+    An organisation's `client_tenant_id` must be a client tenant of the caller's (422
+    `unknown_client_tenant`, checked on upload)."""
     body = await request.body()
     if len(body) > MAX_BYTES:
         raise PayloadTooLarge(f"At most {MAX_BYTES // (1024 * 1024)} MB per import")
@@ -61,7 +65,7 @@ async def create_import(
     except UnicodeDecodeError:
         raise AppError("The file is not UTF-8", code="invalid_encoding") from None
     imp = await service.create_import(
-        session, principal.tenant_id, kind, format, content, principal.subject
+        session, principal.tenant_id, kind, format, content, principal.subject, tenants
     )
     return _status(imp)
 

@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from libs.common.db import Database
 from libs.common.errors import AppError, NotFound
 from libs.common.pagination import PageParams, paginate
+from services.catalog.identity import ClientTenants
 from services.catalog.models import Import, Organisation, OrgRelationship, Product, Sku
 from services.catalog.orgs import service as orgs
 from services.catalog.orgs.schemas import OrganisationCreate, RelationshipCreate
@@ -123,7 +124,10 @@ async def _organisation(
 ) -> str:
     org = by_name.get(row.name)
     if org is None:
-        org = await orgs.create_org(session, tenant_id, OrganisationCreate(**row.model_dump()))
+        # client tenants were checked on upload (client_tenants_of), with the caller's token
+        org = await orgs.create_org(
+            session, tenant_id, OrganisationCreate(**row.model_dump()), None
+        )
         by_name[org.name] = org
         return "created"
     if org.type != row.type:
@@ -239,9 +243,37 @@ async def _sku(
 # --- the import record and its job -----------------------------------------------------
 
 
+def client_tenants_of(kind: str, fmt: str, content: str) -> set[uuid.UUID]:
+    """The client tenants an organisations file names (what does not parse is left to the
+    job, which reports it per row)."""
+    if kind != "organisations":
+        return set()
+    try:
+        rows = parse(fmt, content)
+    except ValueError:
+        return set()
+    found: set[uuid.UUID] = set()
+    for row in rows:
+        value = row.get("client_tenant_id")
+        if value:
+            try:
+                found.add(uuid.UUID(str(value)))
+            except ValueError:
+                continue
+    return found
+
+
 async def create_import(
-    session: AsyncSession, tenant_id: uuid.UUID, kind: str, fmt: str, content: str, by: str
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    kind: str,
+    fmt: str,
+    content: str,
+    by: str,
+    tenants: ClientTenants,
 ) -> Import:
+    for client in sorted(client_tenants_of(kind, fmt, content)):
+        await tenants.require(client)
     from services.catalog.transfer.jobs import run_import
 
     imp = Import(
