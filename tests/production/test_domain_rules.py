@@ -199,3 +199,15 @@ async def test_money_reads_the_same_on_every_path(factory: Factory) -> None:
     item = await factory.item(plant["id"], factory.sku("MI"), "1", unit_cost="0.5")
     assert item["unit_cost"] == "0.5000"
     assert ok(await c.get(f"/inventory/items/{item['id']}", headers=h))["unit_cost"] == "0.5000"
+
+
+async def test_one_bad_bom_unit_does_not_stop_the_plan(factory: Factory) -> None:
+    c, h = factory.c, factory.h
+    plant = await factory.plant()
+    ribbon = factory.sku("RB")
+    p = await factory.product(factory.sku("RBP"), [{"sku": ribbon, "quantity": "1", "unit": "kg"}])
+    await factory.item(plant["id"], ribbon, "100", unit="m")
+    order = await factory.order(plant["id"], p["id"], 1)
+    plan = ok(await c.get("/mrp/plan", headers=h, params={"plant_id": plant["id"]}))
+    line = next(x for x in plan["lines"] if x["sku"] == ribbon)
+    assert line["blocked_orders"] == [order["id"]] and line["gross_requirement"] == "0.000"

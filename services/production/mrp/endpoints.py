@@ -11,7 +11,6 @@ from services.production.access import PlantNotPermitted, errors, provider, read
 from services.production.mrp import service
 from services.production.mrp.schemas import MrpPlan, MrpRun, MrpRunCreate
 from services.production.plants.errors import PlantNotFound
-from services.production.units import IncompatibleUnits
 
 router = APIRouter(prefix="/mrp", tags=["mrp"])
 
@@ -19,7 +18,7 @@ router = APIRouter(prefix="/mrp", tags=["mrp"])
 @router.get(
     "/plan",
     response_model=MrpPlan,
-    responses=errors(PlantNotFound, PlantNotPermitted, IncompatibleUnits),
+    responses=errors(PlantNotFound, PlantNotPermitted),
 )
 async def get_mrp_plan(
     request: Request,
@@ -28,7 +27,8 @@ async def get_mrp_plan(
     plant_id: uuid.UUID | None = None,
 ) -> MrpPlan:
     """Net requirements now, per plant and SKU (at the plants the caller may read): gross
-    need of open orders in each item's stock unit, stock, allocations, shortage, what to
+    need of open orders in each item's stock unit (an order whose BOM unit cannot be
+    converted counts as blocked on that SKU), stock, allocations, shortage, what to
     buy (reorder level and lot size respected) and the pending orders each shortage
     blocks. Nothing is stored."""
     limit = request.app.state.settings.mrp_blocked_orders_listed
@@ -39,7 +39,7 @@ async def get_mrp_plan(
     "/runs",
     status_code=201,
     response_model=MrpRun,
-    responses=errors(PlantNotFound, PlantNotPermitted, IncompatibleUnits),
+    responses=errors(PlantNotFound, PlantNotPermitted),
 )
 async def create_mrp_run(
     body: MrpRunCreate,

@@ -26,7 +26,7 @@ from services.production.mrp import repository as repo
 from services.production.mrp.schemas import MrpPlan, MrpRun
 from services.production.plants.service import get_plant
 from services.production.products.bom import load_graph
-from services.production.units import convert
+from services.production.units import IncompatibleUnits, convert
 
 
 class MrpRunNotFound(NotFound):
@@ -137,7 +137,17 @@ async def compute_plan(
         for (sku, unit), per in graph.flat(o.product_version_id).items():
             key = (o.plant_id, sku)
             item = items.get(key)
-            need = convert(per, unit, item.unit if item else None, sku=sku) * qty
+            try:
+                need = convert(per, unit, item.unit if item else None, sku=sku) * qty
+            except IncompatibleUnits:
+                # This order cannot be allocated (allocation refuses it with 422): it is
+                # blocked on this SKU, and one bad BOM does not stop the tenant's plan.
+                blocked_count[key] += 1
+                blocked_orders.add(o.id)
+                if len(blocked[key]) < blocked_listed:
+                    blocked[key].append(o.id)
+                gross.setdefault(key, ZERO)
+                continue
             gross[key] += need
             if not is_pending:
                 continue
