@@ -11,7 +11,9 @@ from libs.contracts import subscriptions_lifespan
 from services.production.config import Settings
 from services.production.identity import identity_lifespan
 from services.production.inventory.endpoints import router as inventory_router
+from services.production.lots.endpoints import intake_router as lots_intake_router
 from services.production.lots.endpoints import router as lots_router
+from services.production.lots.subscriptions import SUBSCRIPTIONS as LOTS_SUBSCRIPTIONS
 from services.production.mrp.endpoints import router as mrp_router
 from services.production.orders.endpoints import router as orders_router
 from services.production.plants.endpoints import router as plants_router
@@ -46,9 +48,13 @@ def create_app() -> FastAPI:
             orders_router,
             work_router,
             lots_router,
+            lots_intake_router,
             mrp_router,
             tenants_router,
         ],
-        extra_lifespans=[identity_lifespan, subscriptions_lifespan(SUBSCRIPTIONS)],
+        extra_lifespans=[
+            identity_lifespan,
+            subscriptions_lifespan([*SUBSCRIPTIONS, *LOTS_SUBSCRIPTIONS]),
+        ],
         relay=RelayOptions(),
     )

@@ -46,6 +46,17 @@ async def make_order(
     return order
 
 
+def gate_move(factory: Factory, to: str, version: int) -> dict:
+    """The request of a move by hand: approving without a quality inspection is a QA
+    manager's override (the admin holds `qa:override`), with its reason."""
+    if to == "approved":
+        return {
+            "json": {"to": to, "override_reason": "approved by hand in a test"},
+            "headers": factory.tokens.headers("admin", **{"If-Match": f'"{version}"'}),
+        }
+    return {"json": {"to": to}, "headers": {**factory.h, "If-Match": f'"{version}"'}}
+
+
 async def lot_at(factory: Factory, order: dict, gate: str) -> dict:
     lot = ok(
         await factory.c.post(
@@ -56,9 +67,7 @@ async def lot_at(factory: Factory, order: dict, gate: str) -> dict:
     for to in ROUTE[gate]:
         lot = ok(
             await factory.c.post(
-                f"/lots/{lot['id']}/gate",
-                json={"to": to},
-                headers={**factory.h, "If-Match": f'"{lot["version"]}"'},
+                f"/lots/{lot['id']}/gate", **gate_move(factory, to, lot["version"])
             )
         )
     assert lot["gate"] == gate
@@ -73,9 +82,7 @@ async def test_lot_gates_from(factory: Factory, current: str) -> None:
             continue
         lot = await lot_at(factory, order, current)
         r = await factory.c.post(
-            f"/lots/{lot['id']}/gate",
-            json={"to": to},
-            headers={**factory.h, "If-Match": f'"{lot["version"]}"'},
+            f"/lots/{lot['id']}/gate", **gate_move(factory, to, lot["version"])
         )
         if to in LEGAL[current]:
             assert r.status_code == 200, (current, to, r.text)
@@ -109,14 +116,37 @@ async def test_only_approvers_approve_and_if_match_is_enforced(factory: Factory)
         headers=tokens.headers("inspector", **{"If-Match": '"1"'}),
     )
     assert r.status_code == 412
+    # no passed inspection of this round: refused, even to an approver
+    fresh = {"If-Match": f'"{lot["version"]}"'}
+    r = await c.post(
+        f"/lots/{lot['id']}/gate",
+        json={"to": "approved", "note": "AQL ok"},
+        headers=tokens.headers("inspector", **fresh),
+    )
+    assert (r.status_code, r.json()["code"]) == (409, "inspection_required")
+    assert r.json()["round"] == 1
+    # an override needs qa:override (a QA manager), which the inspector does not hold
+    r = await c.post(
+        f"/lots/{lot['id']}/gate",
+        json={"to": "approved", "override_reason": "customer waived AQL"},
+        headers=tokens.headers("inspector", **fresh),
+    )
+    assert (r.status_code, r.json()["code"]) == (403, "missing_permission")
+    # a reason only means something when approving
+    r = await c.post(
+        f"/lots/{lot['id']}/gate",
+        json={"to": "rejected", "override_reason": "customer waived AQL"},
+        headers=tokens.headers("inspector", **fresh),
+    )
+    assert (r.status_code, r.json()["code"]) == (422, "override_not_applicable")
     lot = ok(
         await c.post(
             f"/lots/{lot['id']}/gate",
-            json={"to": "approved", "note": "AQL ok"},
-            headers=tokens.headers("inspector", **{"If-Match": f'"{lot["version"]}"'}),
+            json={"to": "approved", "note": "AQL ok", "override_reason": "customer waived AQL"},
+            headers=tokens.headers("admin", **fresh),
         )
     )
-    assert lot["gate"] == "approved"
+    assert (lot["gate"], lot["qa_round"]) == ("approved", 1)
     history = ok(await c.get(f"/lots/{lot['id']}/history", headers=factory.h))["items"]
     assert [(x["from_gate"], x["to_gate"]) for x in history] == [
         (None, "created"),
@@ -124,7 +154,11 @@ async def test_only_approvers_approve_and_if_match_is_enforced(factory: Factory)
         ("in_production", "qa_pending"),
         ("qa_pending", "approved"),
     ]
-    assert history[-1]["note"] == "AQL ok" and history[-1]["actor"] != history[0]["actor"]
+    last = history[-1]
+    assert last["note"] == "AQL ok" and last["actor"] != history[0]["actor"]
+    # the override is audited: who, and why
+    assert (last["override_reason"], last["inspection_id"]) == ("customer waived AQL", None)
+    assert last["actor"] == lot["gate_changed_by"]
 
 
 async def test_gate_move_writes_the_event_to_the_outbox(factory: Factory, stack: Stack) -> None:

@@ -160,10 +160,10 @@ class Factory:
             201,
         )
 
-    async def gate(self, lot_id: str, to: str, who: str = "admin") -> dict[str, Any]:
+    async def gate(self, lot_id: str, to: str, who: str = "admin", **extra: Any) -> dict[str, Any]:
         return ok(  # type: ignore[no-any-return]
             await self.gw.post(
-                f"{P}/lots/{lot_id}/gate", headers=self.tokens.h(who), json={"to": to}
+                f"{P}/lots/{lot_id}/gate", headers=self.tokens.h(who), json={"to": to, **extra}
             )
         )
 

@@ -48,7 +48,8 @@ async def test_awaiting_list_clears_when_the_lot_moves_on(
     assert (item["status"], item["round"], item["quantity"]) == ("awaiting", 1, 40)
     assert item["inspection_id"]
     # approved and shipped: no longer awaiting (it used to stay there forever)
-    await factory.gate(lot["id"], "approved")
+    # (no inspection passed: the admin, holding qa:override, approves it with a reason)
+    await factory.gate(lot["id"], "approved", override_reason="approved by hand in a test")
     for gate in ("packed", "shipped"):
         await factory.gate(lot["id"], gate)
     await _until_awaiting(gateway, tokens, lot["id"], 0)

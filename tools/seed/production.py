@@ -139,9 +139,21 @@ def _run_production(client: httpx.Client, order_id: str, *, finish: bool) -> Non
         _ok(client.post(f"{base}/complete", json={"actuals": actuals}), 200)
 
 
-def _lot(client: httpx.Client, order_id: str, quantity: int, gates: list[str]) -> str:
+def _lot(
+    client: httpx.Client,
+    order_id: str,
+    quantity: int,
+    gates: list[str],
+    qa_manager: dict[str, str] | None = None,
+) -> str:
     lot = _ok(client.post("/lots", json={"order_id": order_id, "quantity": quantity}), 201)
     for gate in gates:
+        if gate == "approved" and qa_manager is not None:
+            # demo history: lots already approved before quality ran; a QA manager's
+            # override (qa:override), with its reason, as production requires
+            body = {"to": gate, "override_reason": "Approved before quality inspections ran"}
+            _ok(client.post(f"/lots/{lot['id']}/gate", json=body, headers=qa_manager), 200)
+            continue
         _ok(client.post(f"/lots/{lot['id']}/gate", json={"to": gate}), 200)
     return str(lot["id"])
 
@@ -289,9 +301,10 @@ def seed(ctx: SeedContext) -> None:
         _run_production(c, o4, finish=True)
         for to in ("qa", "packing", "done"):
             _ok(c.post(f"/orders/{o4}/status", json={"to": to}), 200)
-        _lot(c, o1, 120, ["in_production", "qa_pending", "approved"])
+        qa = {"Authorization": f"Bearer {login(ctx, 'admin@paco.example', 'paco')}"}
+        _lot(c, o1, 120, ["in_production", "qa_pending", "approved"], qa)
         _lot(c, o1, 80, ["in_production", "qa_pending"])
         _lot(c, o2, 150, ["in_production"])
-        _lot(c, o4, 500, ["in_production", "qa_pending", "approved", "packed", "shipped"])
+        _lot(c, o4, 500, ["in_production", "qa_pending", "approved", "packed", "shipped"], qa)
         _lot(c, o5, 300, [])
         _remember(c, ctx)

@@ -46,6 +46,13 @@ class LotGateReached(EventModel):
     product_sku: str
     actor: str
     note: str | None = None
+    inspection_id: uuid.UUID | None = Field(
+        default=None, description="The quality inspection whose verdict made this move"
+    )
+    override_reason: str | None = Field(
+        default=None,
+        description="Set when a QA manager approved the lot without a passed inspection: why",
+    )
 
 
 class OrderStatusChanged(EventModel):

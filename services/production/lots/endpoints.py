@@ -5,21 +5,27 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
+from pydantic import BaseModel
 
 from libs.common.auth import Principal
 from libs.common.deps import TenantSession
-from libs.common.errors import VersionMismatch
+from libs.common.errors import Unauthorized, VersionMismatch
+from libs.common.errors import errors as kit_errors
 from libs.common.etag import check_if_match, set_etag
 from libs.common.pagination import Page, PageQuery
+from libs.common.webhooks import WebhookVerificationError, verify
+from libs.contracts import InvalidEvent, UnknownEventType, parse_event
 from services.production.access import PlantNotPermitted, customer_reader, errors, provider
 from services.production.lots import service
 from services.production.lots.errors import (
+    InspectionRequired,
     InvalidGateMove,
     LotNotFound,
     LotNumberTaken,
     LotQuantityExceedsOrder,
     OrderClosedForLots,
     OrderNotInProduction,
+    OverrideNotApplicable,
 )
 from services.production.lots.schemas import (
     Lot,
@@ -29,6 +35,8 @@ from services.production.lots.schemas import (
     LotGateHistory,
     LotGateMove,
 )
+from services.production.lots.service import IntakeStatus
+from services.production.lots.subscriptions import QUALITY_PATH
 from services.production.orders.errors import OrderNotFound
 
 router = APIRouter(prefix="/lots", tags=["lots"])
@@ -96,7 +104,13 @@ async def get_lot(
     "/{lot_id}/gate",
     response_model=Lot,
     responses=errors(
-        LotNotFound, PlantNotPermitted, InvalidGateMove, OrderNotInProduction, VersionMismatch
+        LotNotFound,
+        PlantNotPermitted,
+        InvalidGateMove,
+        OrderNotInProduction,
+        InspectionRequired,
+        OverrideNotApplicable,
+        VersionMismatch,
     ),
 )
 async def move_lot_gate(
@@ -111,11 +125,16 @@ async def move_lot_gate(
     shipped; rejected -> in_production (rework). Moves need `lots:write`; approved and
     rejected need `lots:approve` instead (tenant-wide or at the lot's plant).
     A lot goes into production only when its order is allocated or further (409
-    `order_not_in_production`). Send If-Match with the lot's ETag; other moves are 409
+    `order_not_in_production`). Approving needs a passed quality inspection of the lot's
+    current round (409 `inspection_required`; a passed inspection moves the lot by itself),
+    unless a QA manager (`qa:override`) gives an `override_reason`, kept in the lot's
+    history and the event. Send If-Match with the lot's ETag; other moves are 409
     `invalid_transition`."""
     lot = await service.get_lot(session, principal, lot_id, perm=None, for_update=True)
     check_if_match(request, lot.version)
-    lot = await service.move_gate(session, principal, lot, body.to, note=body.note)
+    lot = await service.move_gate(
+        session, principal, lot, body.to, note=body.note, override_reason=body.override_reason
+    )
     set_etag(response, lot.version)
     return Lot.model_validate(lot)
 
@@ -133,3 +152,29 @@ async def list_lot_gate_history(
     return Page[LotGateHistory](
         items=[LotGateHistory.model_validate(r) for r in rows], next_cursor=cursor
     )
+
+
+intake_router = APIRouter(tags=["internal"])
+
+
+class IntakeResult(BaseModel):
+    status: IntakeStatus
+
+
+@intake_router.post(
+    QUALITY_PATH,
+    response_model=IntakeResult,
+    summary="Receive quality's inspection verdicts from sync (Standard Webhooks, own secret)",
+    responses=kit_errors(401, UnknownEventType, InvalidEvent),
+)
+async def receive_quality_event(request: Request) -> IntakeResult:
+    """A completed inspection moves its lot (once; stale or foreign verdicts are kept and
+    ignored)."""
+    body = await request.body()
+    secret = request.app.state.settings.service_secret
+    try:
+        verify([secret], request.headers, body)
+    except (WebhookVerificationError, ValueError) as exc:
+        raise Unauthorized(f"Signature rejected: {exc}", code="invalid_signature") from None
+    event = parse_event(body)
+    return IntakeResult(status=await service.apply_inspection(request.app.state.db, event))

@@ -25,3 +25,11 @@ class OrderNotInProduction(Conflict):
 
 class OrderClosedForLots(Conflict):
     code, title = "order_closed", "Order closed"
+
+
+class InspectionRequired(Conflict):
+    code, title = "inspection_required", "A passed inspection is required"
+
+
+class OverrideNotApplicable(Unprocessable):
+    code, title = "override_not_applicable", "Override not applicable"

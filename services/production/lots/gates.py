@@ -14,7 +14,7 @@ LotGate = Literal[
 if get_args(LotGate) != LOT_GATES:  # pragma: no cover - a contract change must come here too
     raise RuntimeError("production's LotGate differs from libs.contracts LOT_GATES")
 
-__all__ = ["APPROVAL_GATES", "LOT_GATES", "MOVES", "LotGate"]
+__all__ = ["APPROVAL_GATES", "LOT_GATES", "MOVES", "QA_GATE", "LotGate"]
 
 MOVES: dict[str, frozenset[str]] = {
     "created": frozenset({"in_production"}),
@@ -26,6 +26,7 @@ MOVES: dict[str, frozenset[str]] = {
     "shipped": frozenset(),
 }
 APPROVAL_GATES = frozenset({"approved", "rejected"})
+QA_GATE = "qa_pending"  # each arrival here opens a new inspection round
 # A lot goes into production only once its order has its stock reserved (not while the
 # order is pending, unallocated, or cancelled).
 ORDER_NOT_READY_FOR_PRODUCTION = frozenset({"pending", "cancelled"})

@@ -4,13 +4,14 @@ import uuid
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, exists, func, select
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import Principal
 from libs.common.pagination import PageParams, paginate
 from libs.common.visibility import visible
-from services.production.models import Lot, LotGateHistory
+from services.production.models import Lot, LotGateHistory, LotInspection
 
 
 def readable(principal: Principal) -> Select[Lot]:
@@ -73,3 +74,43 @@ async def history_page(
         visible(principal, LotGateHistory.tenant_id, LotGateHistory.customer_tenant_id),
     )
     return await paginate(session, stmt, page, keys=[LotGateHistory.id], descending=False)
+
+
+async def get_of_tenant(
+    session: AsyncSession, tenant_id: uuid.UUID, lot_id: uuid.UUID
+) -> Lot | None:
+    """The tenant's lot, locked (an event's handler: no principal, the event's tenant)."""
+    stmt = (
+        select(Lot)
+        .where(Lot.id == lot_id, Lot.tenant_id == tenant_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return await session.scalar(stmt)
+
+
+async def record_inspection(session: AsyncSession, values: dict[str, object]) -> bool:
+    """Keep a received inspection verdict once; False when this inspection was seen."""
+    inserted = (
+        await session.execute(
+            insert(LotInspection)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=["inspection_id"])
+            .returning(LotInspection.id)
+        )
+    ).first()
+    return inserted is not None
+
+
+async def has_passed_inspection(
+    session: AsyncSession, tenant_id: uuid.UUID, lot_id: uuid.UUID, round_: int
+) -> bool:
+    stmt = select(
+        exists().where(
+            LotInspection.tenant_id == tenant_id,
+            LotInspection.lot_id == lot_id,
+            LotInspection.round == round_,
+            LotInspection.verdict == "passed",
+        )
+    )
+    return bool(await session.scalar(stmt))

@@ -23,6 +23,7 @@ class Lot(Schema):
     gate: LotGate
     gate_changed_at: datetime
     gate_changed_by: str | None
+    qa_round: int = Field(description="Inspection round: how many times it reached qa_pending")
     version: int
     created_at: datetime
     updated_at: datetime
@@ -43,6 +44,15 @@ class LotCreate(Body):
 class LotGateMove(Body):
     to: LotGate
     note: str | None = Field(default=None, max_length=2000)
+    override_reason: str | None = Field(
+        default=None,
+        min_length=3,
+        max_length=2000,
+        description=(
+            "Approve without a passed inspection of the lot's current round: why. Needs "
+            "`qa:override` (a QA manager); recorded in the lot's history and the event."
+        ),
+    )
 
 
 class LotGateHistory(Schema):
@@ -52,6 +62,12 @@ class LotGateHistory(Schema):
     to_gate: str
     actor: str
     note: str | None
+    inspection_id: uuid.UUID | None = Field(
+        description="The quality inspection whose verdict made the move"
+    )
+    override_reason: str | None = Field(
+        description="Why a QA manager approved without a passed inspection (audited)"
+    )
     created_at: datetime
 
 

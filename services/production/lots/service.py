@@ -2,24 +2,34 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import Principal
-from libs.common.db import flush_or_conflict
+from libs.common.db import Database, flush_or_conflict
 from libs.common.pagination import PageParams
+from libs.contracts import EventEnvelope, EventModel
+from libs.contracts.events.quality import InspectionCompleted
 from services.production import events
 from services.production.access import plant_scope, require_plant
 from services.production.lots import repository as repo
 from services.production.lots.errors import (
+    InspectionRequired,
     InvalidGateMove,
     LotNotFound,
     LotNumberTaken,
     LotQuantityExceedsOrder,
     OrderClosedForLots,
     OrderNotInProduction,
+    OverrideNotApplicable,
 )
-from services.production.lots.gates import APPROVAL_GATES, MOVES, ORDER_NOT_READY_FOR_PRODUCTION
+from services.production.lots.gates import (
+    APPROVAL_GATES,
+    MOVES,
+    ORDER_NOT_READY_FOR_PRODUCTION,
+    QA_GATE,
+)
 from services.production.lots.schemas import LotCreate, LotFilters
 from services.production.models import Lot, LotGateHistory
 from services.production.orders.service import get_order
@@ -72,6 +82,9 @@ async def _record(
     to_gate: str,
     actor: str,
     note: str | None,
+    *,
+    inspection_id: uuid.UUID | None = None,
+    override_reason: str | None = None,
 ) -> None:
     session.add(
         LotGateHistory(
@@ -82,6 +95,8 @@ async def _record(
             to_gate=to_gate,
             actor=actor,
             note=note,
+            inspection_id=inspection_id,
+            override_reason=override_reason,
         )
     )
     await events.emit(
@@ -98,6 +113,8 @@ async def _record(
             product_sku=lot.product_sku,
             actor=actor,
             note=note,
+            inspection_id=inspection_id,
+            override_reason=override_reason,
         ),
         tenant_id=lot.tenant_id,
         subject=f"lots/{lot.id}",
@@ -154,16 +171,27 @@ async def create_lot(session: AsyncSession, principal: Principal, body: LotCreat
     return lot
 
 
+OVERRIDE_PERMISSION = "qa:override"
+"""A QA manager's: approve a lot without a passed inspection, giving a reason (audited)."""
+QUALITY_ACTOR = "service:quality"
+
+
 async def move_gate(
-    session: AsyncSession, principal: Principal, lot: Lot, to: str, *, note: str | None = None
+    session: AsyncSession,
+    principal: Principal,
+    lot: Lot,
+    to: str,
+    *,
+    note: str | None = None,
+    override_reason: str | None = None,
 ) -> Lot:
-    current = lot.gate
-    if to not in MOVES[current]:
-        raise InvalidGateMove(
-            f"A lot cannot go from {current} to {to}",
-            extra={"from": current, "to": to, "allowed": sorted(MOVES[current])},
-        )
+    """A move asked over HTTP: the caller's permissions, then the one transition."""
+    _check_move(lot, to)
     require_plant(principal, "lots:approve" if to in APPROVAL_GATES else "lots:write", lot.plant_id)
+    if override_reason is not None and to != "approved":
+        raise OverrideNotApplicable(
+            "override_reason applies to approving a lot only", extra={"to": to}
+        )
     if to == "in_production":
         order = await get_order(session, principal, lot.order_id, perm=None)
         if order.status in ORDER_NOT_READY_FOR_PRODUCTION:
@@ -172,11 +200,111 @@ async def move_gate(
                 "production",
                 extra={"order_id": str(order.id), "order_status": order.status},
             )
+    if to == "approved":
+        if await repo.has_passed_inspection(session, lot.tenant_id, lot.id, lot.qa_round):
+            override_reason = None  # nothing to override
+        elif override_reason is None:
+            raise InspectionRequired(
+                f"Inspection round {lot.qa_round} of this lot has not passed: a QA manager "
+                "may approve it anyway with an override_reason",
+                extra={"round": lot.qa_round, "override_permission": OVERRIDE_PERMISSION},
+            )
+        else:
+            require_plant(principal, OVERRIDE_PERMISSION, lot.plant_id)
+    return await transition(
+        session, lot, to, actor=principal.subject, note=note, override_reason=override_reason
+    )
+
+
+def _check_move(lot: Lot, to: str) -> None:
+    current = lot.gate
+    if to not in MOVES[current]:
+        raise InvalidGateMove(
+            f"A lot cannot go from {current} to {to}",
+            extra={"from": current, "to": to, "allowed": sorted(MOVES[current])},
+        )
+
+
+async def transition(
+    session: AsyncSession,
+    lot: Lot,
+    to: str,
+    *,
+    actor: str,
+    note: str | None = None,
+    inspection_id: uuid.UUID | None = None,
+    override_reason: str | None = None,
+) -> Lot:
+    """The one gate transition, whoever asks (a user over HTTP, or quality's verdict):
+    the move is checked, the lot updated, the history row and `production.lot.gate_reached`
+    written in the same transaction."""
+    _check_move(lot, to)
+    current = lot.gate
     lot.gate = to
     lot.gate_changed_at = datetime.now(UTC)
-    lot.gate_changed_by = principal.subject
+    lot.gate_changed_by = actor
+    if to == QA_GATE:
+        lot.qa_round = (lot.qa_round or 0) + 1
     await session.flush()
-    await _record(session, lot, current, to, principal.subject, note)
+    await _record(
+        session,
+        lot,
+        current,
+        to,
+        actor,
+        note,
+        inspection_id=inspection_id,
+        override_reason=override_reason,
+    )
     await session.flush()
     await session.refresh(lot)
     return lot
+
+
+IntakeStatus = Literal["recorded", "duplicate", "ignored"]
+
+
+async def apply_inspection(db: Database, event: EventEnvelope[EventModel]) -> IntakeStatus:
+    """Quality's verdict moves the lot: passed -> approved, failed -> rejected, through the
+    same transition as a user's move. Once per inspection (a redelivery changes nothing);
+    a verdict for a lot not at qa_pending, or of another round, is kept and ignored."""
+    data = event.data
+    if not isinstance(data, InspectionCompleted):
+        return "ignored"
+    to = "approved" if data.verdict == "passed" else "rejected"
+    async with db.transaction(event.tenant_id) as session:
+        lot = await repo.get_of_tenant(session, event.tenant_id, data.lot_id)
+        reason: str | None = None
+        if lot is None:
+            reason = "unknown_lot"
+        elif lot.gate != QA_GATE:
+            reason = f"lot_at_{lot.gate}"
+        elif data.round != lot.qa_round:
+            reason = f"round_{data.round}_not_current_{lot.qa_round}"
+        first = await repo.record_inspection(
+            session,
+            {
+                "id": uuid.uuid4(),
+                "tenant_id": event.tenant_id,
+                "lot_id": data.lot_id,
+                "inspection_id": data.inspection_id,
+                "round": data.round,
+                "verdict": data.verdict,
+                "outcome": "ignored" if reason else "applied",
+                "reason": reason,
+                "event_id": str(event.id),
+            },
+        )
+        if not first:
+            return "duplicate"
+        if lot is None or reason is not None:
+            return "ignored"
+        await transition(
+            session,
+            lot,
+            to,
+            actor=QUALITY_ACTOR,
+            note=f"Inspection round {data.round}: {data.verdict}",
+            inspection_id=data.inspection_id,
+        )
+        return "recorded"

@@ -2,7 +2,7 @@
 
 from services.production.models.base import Base, idempotency_keys, outbox
 from services.production.models.inventory import InventoryItem, LedgerEntry
-from services.production.models.lot import Lot, LotGateHistory
+from services.production.models.lot import Lot, LotGateHistory, LotInspection
 from services.production.models.mrp_run import MrpRun
 from services.production.models.order import Order, OrderAllocation
 from services.production.models.plant import Plant
@@ -22,6 +22,7 @@ __all__ = [
     "LedgerEntry",
     "Lot",
     "LotGateHistory",
+    "LotInspection",
     "MrpRun",
     "Order",
     "OrderAllocation",

@@ -48,6 +48,8 @@ class Lot(IdMixin, TenantMixin, TimestampMixin, VersionMixin, Base):
         DateTime(timezone=True), server_default=func.now()
     )
     gate_changed_by: Mapped[str | None] = mapped_column(String(255))
+    # how many times the lot reached qa_pending: quality's inspection round of the lot
+    qa_round: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class LotGateHistory(IdMixin, TenantMixin, Base):
@@ -61,4 +63,25 @@ class LotGateHistory(IdMixin, TenantMixin, Base):
     to_gate: Mapped[str] = mapped_column(String(20))
     actor: Mapped[str] = mapped_column(String(255))
     note: Mapped[str | None] = mapped_column(Text)
+    # the inspection whose verdict made the move, or the reason a QA manager overrode it
+    inspection_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    override_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class LotInspection(IdMixin, TenantMixin, Base):
+    """Every `quality.inspection.completed` received for a lot, once per inspection: its
+    verdict and what production did with it (`applied`, or `ignored` with the reason)."""
+
+    __tablename__ = "lot_inspections"
+
+    lot_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    inspection_id: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True)
+    round: Mapped[int] = mapped_column(Integer)
+    verdict: Mapped[str] = mapped_column(String(20))
+    outcome: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str | None] = mapped_column(Text)
+    event_id: Mapped[str | None] = mapped_column(String(100))
+    received_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
