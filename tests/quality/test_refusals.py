@@ -74,3 +74,13 @@ async def test_object_key_out_of_the_store_rule_is_422(
     spec = ok(await gateway.get("/openapi.json"))
     responses = spec["paths"][f"{Q}/objects/{{key}}"]["put"]["responses"]
     assert "422" in responses and "414" in responses
+
+
+async def test_stream_of_an_unknown_lot_is_404_before_it_opens(
+    gateway: httpx.AsyncClient, tokens: Tokens
+) -> None:
+    params = {"lot_id": str(uuid.uuid4())}
+    headers = tokens.h("admin", Accept="text/event-stream")
+    async with gateway.stream("GET", f"{Q}/feed/stream", headers=headers, params=params) as resp:
+        await resp.aread()
+    _problem(resp, 404, "lot_not_found")

@@ -52,7 +52,7 @@ async def list_feed(
     response_class=StreamingResponse,
     responses={
         200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}},
-        **errors(service.InvalidFeedCursor),
+        **errors(service.InvalidFeedCursor, service.LotNotFound),
     },
 )
 async def stream_feed(
@@ -62,6 +62,7 @@ async def stream_feed(
     lot_id: Annotated[uuid.UUID | None, Query()] = None,
 ) -> StreamingResponse:
     service.parse_position(last_event_id)  # a bad id is a 400 before the stream opens
+    await service.ensure_lot(request.app.state.db, principal, lot_id)
     return StreamingResponse(
         service.stream(
             request.app.state.db,

@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import Principal
 from services.quality.access import visible
-from services.quality.models import FeedEntry
+from services.quality.models import FeedEntry, Lot
 
 
 async def after(
@@ -23,3 +23,8 @@ async def after(
     if lot_id:
         stmt = stmt.where(FeedEntry.lot_id == lot_id)
     return list((await session.scalars(stmt.order_by(FeedEntry.seq).limit(limit))).all())
+
+
+async def lot_visible(session: AsyncSession, principal: Principal, lot_id: uuid.UUID) -> bool:
+    stmt = select(Lot.id).where(Lot.id == lot_id, visible(Lot, principal, "inspections:read"))
+    return (await session.scalars(stmt.limit(1))).first() is not None

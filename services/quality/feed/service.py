@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import Principal, Space
 from libs.common.db import Database
-from libs.common.errors import BadRequest
+from libs.common.errors import BadRequest, NotFound
 from services.quality.feed import repository as repo
 from services.quality.feed.hub import FeedHub
 from services.quality.feed.schemas import FeedItem
@@ -27,7 +27,23 @@ class InvalidFeedCursor(BadRequest):
     code, title = "invalid_cursor", "Invalid cursor"
 
 
+class LotNotFound(NotFound):
+    code, title = "lot_not_found", "Lot not found"
+
+
 BATCH = 200
+
+
+async def ensure_lot(db: Database, principal: Principal, lot_id: uuid.UUID | None) -> None:
+    """A stream of one lot opens for a lot the caller sees only (404 before it opens: a
+    stream of an unknown or foreign lot would stay open, empty, until the token expires)."""
+    if lot_id is None:
+        return
+    async with db.transaction(
+        principal.tenant_id, parent_tenant_id=principal.parent_tenant_id
+    ) as session:
+        if not await repo.lot_visible(session, principal, lot_id):
+            raise LotNotFound("No lot with this id")
 
 
 def parse_position(raw: str | None) -> int:
