@@ -181,6 +181,18 @@ def _records(provider: Login, brand: Login, tag: str) -> dict[str, list[str]]:
             201,
         )
         keep("api_client_id", api_client["id"])
+        elevation = ok(
+            c.post(
+                "/v1/identity/elevations",
+                json={
+                    "scopes": ["orders:read"],
+                    "reason": f"guard elevation {tag} for the IDOR sweep",
+                    "duration_minutes": 5,
+                },
+            ),
+            201,
+        )
+        keep("elevation_id", elevation["id"])
 
         plant = ok(
             c.post(

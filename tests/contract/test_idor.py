@@ -36,6 +36,11 @@ METHODS = ("get", "post", "put", "patch", "delete")
 # Path parameters that are not record ids, with what the sweep sends and why.
 NOT_IDS: dict[str, tuple[str | None, str]] = {
     "role": ("VIEWER", "a role name beside user_id; the user_id is the foreign id swept"),
+    "kind": (None, "an export kind (organisations, relationships, skus), not a record id"),
+    "agreement_id": (
+        None,
+        "agreements are read-only and no API creates one yet (issue 10): no record to cross",
+    ),
     "token": (
         None,
         "an invite token is itself the credential (a bearer secret); there is no owner to "
