@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import AsyncIterator
 
 import asyncpg
 import httpx
@@ -15,7 +16,7 @@ from tools.stack import Stack
 
 
 @pytest.fixture
-async def paco(stack: Stack, seed: SeedContext) -> httpx.AsyncClient:
+async def paco(stack: Stack, seed: SeedContext) -> AsyncIterator[httpx.AsyncClient]:
     token = login(seed, "admin@paco.example", "paco")
     async with httpx.AsyncClient(
         base_url=stack.service_url("identity"),

@@ -81,9 +81,10 @@ def body(fn: Any, data: dict[str, Any]) -> Any:
     raise AssertionError(f"{fn.__module__}: no generated model for the body ({hint})")
 
 
-def problem_model(sdk: types.ModuleType) -> type:
+def problem_model(sdk: types.ModuleType) -> type[Any]:
     models = importlib.import_module(f"{PACKAGE}.models")
-    return models.Problem  # type: ignore[no-any-return]
+    problem: type[Any] = models.Problem
+    return problem
 
 
 def client(sdk: types.ModuleType, gateway_url: str, token: str | None = None) -> Any:

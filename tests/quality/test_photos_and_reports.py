@@ -53,7 +53,7 @@ async def _photo(
         got = ok(await gw.get(f"{Q}/photos/{photo_id}", headers=tokens.h("inspector")))
         return got if got["status"] == "processed" else None
 
-    return await eventually(processed)  # type: ignore[no-any-return]
+    return await eventually(processed)
 
 
 async def test_photo_upload_download_and_isolation(

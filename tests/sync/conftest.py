@@ -172,7 +172,7 @@ async def ingest(stack: Stack, events: list[dict[str, Any]]) -> dict[str, Any]:
             f"{stack.service_url('sync')}/internal/events", content=body, headers=headers
         )
     assert resp.status_code == 200, resp.text
-    return resp.json()  # type: ignore[no-any-return]
+    return resp.json()
 
 
 # Subscriptions name declared event types only. Tests send their own traffic as test
@@ -192,7 +192,7 @@ async def subscribe(
     )
     assert resp.status_code == 201, resp.text
     _SUBSCRIBED.append((f"{gateway.base_url}/v1/sync/endpoints/{resp.json()['id']}", headers))
-    return resp.json()  # type: ignore[no-any-return]
+    return resp.json()
 
 
 @pytest.fixture(autouse=True)
