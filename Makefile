@@ -41,7 +41,7 @@ test-e2e: $(STAMP) ## the end-to-end tests only (every process, through the gate
 lint: $(STAMP) ## ruff, mypy, the import contracts and the Kubernetes manifests
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy libs gateway services tools
+	$(VENV)/bin/mypy libs gateway services tools tests bench
 	$(VENV)/bin/lint-imports
 	$(MAKE) --no-print-directory k8s
 	$(VENV)/bin/pre-commit validate-config .pre-commit-config.yaml
@@ -51,7 +51,7 @@ k8s: $(STAMP) ## deploy/k8s is up to date with tools/services.py and valid (offl
 	$(VENV)/bin/kubernetes-validate --strict --quiet $(K8S)
 
 types: $(STAMP) ## mypy only
-	$(VENV)/bin/mypy libs gateway services tools
+	$(VENV)/bin/mypy libs gateway services tools tests bench
 
 imports: $(STAMP) ## import-linter contracts only
 	$(VENV)/bin/lint-imports

@@ -41,7 +41,7 @@ class Stack:
     config: StackConfig
     pg: Postgres | None
     secrets: dict[str, str]
-    procs: dict[str, subprocess.Popen] = field(default_factory=dict)
+    procs: dict[str, Proc] = field(default_factory=dict)
 
     # --- addresses ---------------------------------------------------------------------
     @property
@@ -204,10 +204,9 @@ class Stack:
     def restart(self, name: str) -> None:
         """Stop one process (SIGKILL) and start it again: for crash tests."""
         proc = self.procs[name]
-        cmd, env, log_path = proc.args, proc._weft_env, proc._weft_log  # type: ignore[attr-defined]
         proc.kill()
         proc.wait()
-        self.procs[name] = _spawn(list(cmd), env, Path(log_path))  # type: ignore[arg-type]
+        self.procs[name] = _spawn(proc.cmd, proc.env, proc.log_path)
         self.wait_healthy([name])
 
     def wait_healthy(self, names: list[str] | None = None, timeout: float = 60.0) -> None:
@@ -217,7 +216,7 @@ class Stack:
             for name, url in list(pending.items()):
                 proc = self.procs[name]
                 if proc.poll() is not None:
-                    log = Path(proc._weft_log).read_text()[-4000:]  # type: ignore[attr-defined]
+                    log = proc.log_path.read_text()[-4000:]
                     raise RuntimeError(f"{name} exited with {proc.returncode}:\n{log}")
                 try:
                     if httpx.get(url, timeout=1.0).status_code == 200:
@@ -253,14 +252,19 @@ class Stack:
             self.pg.stop()
 
 
-def _spawn(cmd: list[str], env: dict[str, str], log_path: Path) -> subprocess.Popen:
-    log = open(log_path, "ab")  # noqa: SIM115 - the child owns it for its lifetime
-    proc = subprocess.Popen(
-        cmd, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-    )
-    proc._weft_env = env  # type: ignore[attr-defined]
-    proc._weft_log = str(log_path)  # type: ignore[attr-defined]
-    return proc
+class Proc(subprocess.Popen[bytes]):
+    """A started process with what `Stack.restart` needs to start it again."""
+
+    def __init__(self, cmd: list[str], env: dict[str, str], log_path: Path) -> None:
+        log = open(log_path, "ab")  # noqa: SIM115 - the child owns it for its lifetime
+        super().__init__(
+            cmd, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        self.cmd, self.env, self.log_path = cmd, env, log_path
+
+
+def _spawn(cmd: list[str], env: dict[str, str], log_path: Path) -> Proc:
+    return Proc(cmd, env, log_path)
 
 
 def load_secrets(state_dir: Path) -> dict[str, str]:

@@ -77,7 +77,7 @@ def problem(resp: httpx.Response, status: int, code: str) -> dict[str, Any]:
     body = resp.json()
     assert body["code"] == code, body
     assert resp.headers["content-type"].startswith("application/problem+json")
-    return body  # type: ignore[no-any-return]
+    return body
 
 
 class Factory:
@@ -103,7 +103,7 @@ class Factory:
         return ok(await self.c.get(path, headers=self.h, params=params))
 
     async def org(self, name: str, type: str, **kw: Any) -> dict[str, Any]:
-        return await self.post("/orgs", {"name": self.name(name), "type": type, **kw})  # type: ignore[no-any-return]
+        return await self.post("/orgs", {"name": self.name(name), "type": type, **kw})
 
     async def relate(
         self, child: dict[str, Any], rel: str, parent: dict[str, Any], **kw: Any
@@ -125,12 +125,12 @@ class Factory:
                 "category": kw.pop("category", None),
             },
         )
-        return await self.post(  # type: ignore[no-any-return]
+        return await self.post(
             "/skus", {"product_id": p["id"], "sku_code": f"{sku}-{self.tag}", "name": sku, **kw}
         )
 
     async def channel(self, name: str, type: str) -> dict[str, Any]:
-        return await self.post("/channels", {"name": self.name(name), "type": type})  # type: ignore[no-any-return]
+        return await self.post("/channels", {"name": self.name(name), "type": type})
 
     async def catalog(
         self,
@@ -138,7 +138,7 @@ class Factory:
         org: dict[str, Any] | None,
         publisher: dict[str, Any] | None,
     ) -> dict[str, Any]:
-        return await self.post(  # type: ignore[no-any-return]
+        return await self.post(
             f"/channels/{channel['id']}/catalogs",
             {
                 "org_id": org["id"] if org else None,
@@ -154,7 +154,7 @@ class Factory:
                 f"/catalogs/{catalog['id']}/draft",
                 {"sku_id": sku["id"], "constraints": constraints},
             )
-        return await self.post(f"/catalogs/{catalog['id']}/publish", {"note": "test"})  # type: ignore[no-any-return]
+        return await self.post(f"/catalogs/{catalog['id']}/publish", {"note": "test"})
 
 
 @pytest.fixture

@@ -3,6 +3,9 @@ duplicates refused, tenant isolation, who may write."""
 
 from __future__ import annotations
 
+import asyncpg
+import pytest
+
 from tests.catalog.conftest import Factory, ok, problem
 
 
@@ -101,7 +104,9 @@ async def test_relationships_many_to_many_and_refusals(factory: Factory) -> None
     problem(r, 409, "relationship_overlaps")
 
 
-async def test_windows_that_do_not_overlap_are_accepted(factory: Factory, db) -> None:  # type: ignore[no-untyped-def]
+async def test_windows_that_do_not_overlap_are_accepted(
+    factory: Factory, db: asyncpg.Connection
+) -> None:
     m = await factory.org("M", "manufacturer")
     d = await factory.org("D", "distributor")
     await factory.relate(
@@ -120,9 +125,6 @@ async def test_windows_that_do_not_overlap_are_accepted(factory: Factory, db) ->
     )
     problem(r, 409, "relationship_overlaps")
     # the database itself refuses an overlapping duplicate (exclusion constraint)
-    import asyncpg
-    import pytest
-
     tenant = factory.seed.data["tenants"]["paco"]
     with pytest.raises(asyncpg.ExclusionViolationError):
         await db.execute(

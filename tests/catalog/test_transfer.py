@@ -24,7 +24,7 @@ async def upload(factory: Factory, kind: str, fmt: str, content: str) -> dict[st
     for _ in range(240):
         got = await factory.get(f"/imports/{started['id']}")
         if got["status"] in ("succeeded", "failed"):
-            return got  # type: ignore[no-any-return]
+            return got
         await asyncio.sleep(0.25)
     raise AssertionError(f"import {started['id']} did not finish: {got}")
 

@@ -4,6 +4,7 @@ key, one rolled-back transaction per test, row-level security still on."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 
 import asyncpg
 from fastapi import FastAPI
@@ -68,10 +69,9 @@ async def test_tokens_are_verified_by_the_kit(
 
 
 async def test_the_app_runs_its_lifespan_with_the_job_runner_prepared(
-    service_app: object, database: Stack
+    service_app: Callable[[str], Awaitable[FastAPI]], database: Stack
 ) -> None:
-    make = service_app
-    app: FastAPI = await make("sync")  # type: ignore[operator]
+    app = await service_app("sync")
     runner = app.state.jobs
     assert runner.run_worker is False  # jobs are deferred, not run, in this layer
     assert {"sync.prune_events", "kit.prune_idempotency_keys"} <= set(runner.registry.jobs)

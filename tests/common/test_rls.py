@@ -21,6 +21,7 @@ async def test_forgotten_filter_returns_nothing_of_another_tenant(stack: Stack) 
     finally:
         await admin.close()
 
+    assert stack.pg is not None
     dsn = stack.admin_dsn().replace(f"postgres:{stack.pg.superuser_password}", f"{role}:{pw}")
     conn = await asyncpg.connect(dsn)
     a, b, brand = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()

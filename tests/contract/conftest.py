@@ -274,7 +274,7 @@ def _records(provider: Login, brand: Login, tag: str) -> dict[str, list[str]]:
         )
         keep("endpoint_id", endpoint["id"])
         # a test event makes a message (and its attempts) to look up by id
-        ok(c.post(f"/v1/sync/endpoints/{endpoint['id']}/test"), 200, 201, 202)
+        ok(c.post(f"/v1/sync/endpoints/{endpoint['id']}/test"), 202)
         # then off: the tenant's real events are not fanned out to a dead address
         ok(c.patch(f"/v1/sync/endpoints/{endpoint['id']}", json={"enabled": False}), 200)
     return made

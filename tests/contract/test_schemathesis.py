@@ -23,6 +23,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
+from schemathesis.core.result import Err
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_headers_conformance,
@@ -99,6 +100,10 @@ def fuzz(spec: dict[str, Any], login: Login, base_url: str) -> Report:
     assert report.failures is not None
     failures = report.failures
     for result in schema.get_all_operations():
+        if isinstance(result, Err):
+            raise AssertionError(
+                f"the merged spec has an operation schemathesis cannot load: {result.err()}"
+            )
         op = result.ok()
         raw_op = spec["paths"][op.path][op.method.lower()]
         if "text/event-stream" in raw_op.get("responses", {}).get("200", {}).get("content", {}):

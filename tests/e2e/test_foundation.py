@@ -6,7 +6,7 @@ import uuid
 
 import httpx
 
-from tools.seed import SeedContext
+from tools.seed import DEMO_PASSWORD, SeedContext
 from tools.stack import Stack
 
 
@@ -25,8 +25,6 @@ def _auth(token: str) -> dict[str, str]:
 async def test_provider_onboards_a_brand_whose_viewer_sees_only_itself(
     gateway: httpx.AsyncClient, stack: Stack, seed: SeedContext
 ) -> None:
-    from tools.seed import DEMO_PASSWORD
-
     admin = await _login(gateway, "admin@paco.example", DEMO_PASSWORD, "paco")
     slug = f"brand-{uuid.uuid4().hex[:8]}"
 
@@ -82,14 +80,14 @@ async def test_provider_onboards_a_brand_whose_viewer_sees_only_itself(
     # ...and straight at the service, which holds itself to the same rules
     async with httpx.AsyncClient(base_url=stack.service_url("identity")) as direct:
         resp = await direct.get(f"/tenants/{other}", headers=_auth(viewer))
-        assert resp.status_code == 404
-        paco_users = await direct.get("/users", headers=_auth(viewer))
-        assert paco_users.status_code in (403, 200)
-        if paco_users.status_code == 200:
-            assert all(u["tenant_id"] == brand["id"] for u in paco_users.json()["items"])
+        assert resp.status_code == 404, resp.text
+        # a CLIENT_VIEWER holds no users:read, so not even its own tenant's users are listed
+        users = await direct.get("/users", headers=_auth(viewer))
+        assert (users.status_code, users.json()["code"]) == (403, "missing_permission"), users.text
     # the brand's own record is readable
     own = await gateway.get(f"/v1/identity/tenants/{brand['id']}", headers=_auth(viewer))
-    assert own.status_code == 200
+    assert own.status_code == 200, own.text
+    assert own.json()["slug"] == slug
 
 
 async def test_every_response_carries_a_request_id(gateway: httpx.AsyncClient) -> None:

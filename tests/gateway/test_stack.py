@@ -134,7 +134,6 @@ async def test_real_tokens_with_bad_claims_are_refused(
     assert resp.status_code == 200
 
 
-@pytest.mark.skipif("production" not in SERVICES, reason="production is not in the stack yet")
 async def test_space_enforced_on_real_service(
     gateway: httpx.AsyncClient, identity_signer: Callable[..., str]
 ) -> None:

@@ -36,7 +36,7 @@ async def login(
         body["space"] = space
     resp = await client.post(f"{prefix}/auth/login", json=body)
     assert resp.status_code == 200, resp.text
-    return resp.json()  # type: ignore[no-any-return]
+    return resp.json()
 
 
 def bearer(token: str) -> dict[str, str]:

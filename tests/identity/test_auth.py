@@ -5,11 +5,11 @@ from __future__ import annotations
 import httpx
 
 from tests.identity.conftest import bearer, login, token_for, unique
-from tools.seed import DEMO_PASSWORD
+from tools.seed import DEMO_PASSWORD, SeedContext
 
 
 async def test_refresh_rotates_and_reuse_revokes_the_family(
-    identity: httpx.AsyncClient, paco_admin: dict[str, str], seed
+    identity: httpx.AsyncClient, paco_admin: dict[str, str], seed: SeedContext
 ) -> None:
     first = await login(identity, "inspector@paco.example", "paco")
     r1 = first["refresh_token"]
@@ -43,7 +43,7 @@ async def test_refresh_rotates_and_reuse_revokes_the_family(
     assert (await login(identity, "inspector@paco.example", "paco"))["refresh_token"]
 
 
-async def test_logout_revokes_the_family(identity: httpx.AsyncClient, seed) -> None:
+async def test_logout_revokes_the_family(identity: httpx.AsyncClient, seed: SeedContext) -> None:
     tokens = await login(identity, "viewer@paco.example", "paco")
     r2 = (
         await identity.post("/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
@@ -59,7 +59,7 @@ async def test_logout_revokes_the_family(identity: httpx.AsyncClient, seed) -> N
 
 
 async def test_login_failures_are_audited(
-    identity: httpx.AsyncClient, paco_admin: dict[str, str], seed
+    identity: httpx.AsyncClient, paco_admin: dict[str, str], seed: SeedContext
 ) -> None:
     resp = await identity.post(
         "/auth/login",
@@ -96,7 +96,7 @@ async def test_login_failures_are_audited(
 
 
 async def test_invite_is_accepted_once(
-    identity: httpx.AsyncClient, paco_admin: dict[str, str], seed
+    identity: httpx.AsyncClient, paco_admin: dict[str, str], seed: SeedContext
 ) -> None:
     email = f"{unique('invitee')}@paco.example"
     resp = await identity.post(
@@ -127,7 +127,7 @@ async def test_invite_is_accepted_once(
 
 
 async def test_client_invite_into_a_client_tenant(
-    identity: httpx.AsyncClient, paco_admin: dict[str, str], seed
+    identity: httpx.AsyncClient, paco_admin: dict[str, str], seed: SeedContext
 ) -> None:
     email = f"{unique('brand')}@maisony.example"
     resp = await identity.post(
@@ -150,7 +150,7 @@ async def test_client_invite_into_a_client_tenant(
 
 
 async def test_api_client_credentials_give_a_developer_token(
-    identity: httpx.AsyncClient, paco_admin: dict[str, str], seed
+    identity: httpx.AsyncClient, paco_admin: dict[str, str], seed: SeedContext
 ) -> None:
     resp = await identity.post(
         "/api-clients",

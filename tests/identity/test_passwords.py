@@ -30,7 +30,9 @@ async def _mailed_link(stack: Stack, to: str) -> tuple[str, str]:
         for path in folder.glob("*.eml") if folder.exists() else []:
             msg = email_lib.message_from_bytes(path.read_bytes())
             if msg["To"] == to:
-                body = msg.get_payload(decode=True).decode()  # type: ignore[union-attr]
+                payload = msg.get_payload(decode=True)
+                assert isinstance(payload, bytes), payload
+                body = payload.decode()
                 if m := RESET_LINK.search(body):
                     found.append((path.stat().st_mtime_ns, m.group(1), m.group(2)))
         if found:

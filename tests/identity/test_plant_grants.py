@@ -22,7 +22,7 @@ async def _user(identity: httpx.AsyncClient, admin: dict[str, str], role: str) -
         json={"email": email, "name": "Floor", "roles": [role], "password": DEMO_PASSWORD},
     )
     assert resp.status_code == 201, resp.text
-    return resp.json()  # type: ignore[no-any-return]
+    return resp.json()
 
 
 async def test_a_role_granted_for_one_plant_holds_for_that_plant_only(

@@ -9,6 +9,7 @@ import asyncpg
 import httpx
 
 from tests.identity.conftest import unique
+from tools.seed import SeedContext
 from tools.stack import Stack
 
 
@@ -17,7 +18,7 @@ async def test_register_is_idempotent_on_external_id(
     operator_admin: dict[str, str],
     paco_admin: dict[str, str],
     stack: Stack,
-    seed,
+    seed: SeedContext,
 ) -> None:
     slug = unique("acme")
     body = {
@@ -107,7 +108,7 @@ async def test_welcome_mail_lets_the_owner_set_a_password(
     gateway: httpx.AsyncClient,
     operator_admin: dict[str, str],
     stack: Stack,
-    seed,
+    seed: SeedContext,
 ) -> None:
     import asyncio
     import email
@@ -145,7 +146,9 @@ async def test_welcome_mail_lets_the_owner_set_a_password(
             break
         await asyncio.sleep(0.2)
     assert message is not None, "welcome mail not written"
-    body = message.get_payload(decode=True).decode()
+    payload = message.get_payload(decode=True)
+    assert isinstance(payload, bytes), payload
+    body = payload.decode()
     url = next(line for line in body.splitlines() if "/invites/" in line)
     # the mailed link is the public acceptance route, through the gateway
     link = urlsplit(url.strip()).path

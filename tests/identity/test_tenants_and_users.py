@@ -6,12 +6,12 @@ import httpx
 import pytest
 
 from tests.identity.conftest import activate, bearer, login, make_plant, token_for, unique
-from tools.seed import DEMO_PASSWORD
+from tools.seed import DEMO_PASSWORD, SeedContext
 from tools.stack import Stack
 
 
 async def test_provider_onboards_client_and_viewer_sees_own_tenant(
-    identity: httpx.AsyncClient, paco_admin: dict[str, str], seed
+    identity: httpx.AsyncClient, paco_admin: dict[str, str], seed: SeedContext
 ) -> None:
     slug = unique("brand")
     resp = await identity.post(
@@ -67,7 +67,7 @@ async def test_provider_onboards_client_and_viewer_sees_own_tenant(
 
 
 async def test_client_slug_and_id_must_agree(
-    identity: httpx.AsyncClient, paco_admin: dict[str, str], seed
+    identity: httpx.AsyncClient, paco_admin: dict[str, str], seed: SeedContext
 ) -> None:
     resp = await identity.post(
         "/client-users",
@@ -110,7 +110,7 @@ async def test_client_slug_and_id_must_agree(
 
 
 async def test_records_of_another_tenant_are_not_found(
-    identity: httpx.AsyncClient, paco_admin: dict[str, str], seed
+    identity: httpx.AsyncClient, paco_admin: dict[str, str], seed: SeedContext
 ) -> None:
     tenants = seed.data["tenants"]
     maison_users = (
@@ -137,7 +137,7 @@ async def test_records_of_another_tenant_are_not_found(
 
 
 async def test_users_roles_grant_revoke_and_etag(
-    identity: httpx.AsyncClient, paco_admin: dict[str, str], stack: Stack, seed
+    identity: httpx.AsyncClient, paco_admin: dict[str, str], stack: Stack, seed: SeedContext
 ) -> None:
     email = f"{unique('multi')}@paco.example"
     resp = await identity.post(
@@ -267,9 +267,7 @@ async def test_roles_list_and_custom_role(
 
 
 @pytest.mark.e2e
-async def test_through_the_gateway(stack: Stack, seed) -> None:
-    if "gateway" not in stack.procs:
-        pytest.skip("no gateway in this build")
+async def test_through_the_gateway(stack: Stack, seed: SeedContext) -> None:
     async with httpx.AsyncClient(base_url=stack.gateway_url, timeout=30) as gw:
         tokens = await login(
             gw, "viewer@luxurybrandx.example", "luxury-brand-x", prefix="/v1/identity"
@@ -283,7 +281,10 @@ async def test_through_the_gateway(stack: Stack, seed) -> None:
 
 
 async def test_operator_creates_and_edits_a_provider(
-    identity: httpx.AsyncClient, operator_admin: dict[str, str], paco_admin: dict[str, str], seed
+    identity: httpx.AsyncClient,
+    operator_admin: dict[str, str],
+    paco_admin: dict[str, str],
+    seed: SeedContext,
 ) -> None:
     slug = unique("prov")
     resp = await identity.post(
@@ -308,7 +309,7 @@ async def test_operator_creates_and_edits_a_provider(
 
 
 async def test_custom_role_in_a_client_tenant_is_grantable(
-    identity: httpx.AsyncClient, paco_admin: dict[str, str], seed
+    identity: httpx.AsyncClient, paco_admin: dict[str, str], seed: SeedContext
 ) -> None:
     lux = seed.data["tenants"]["luxury-brand-x"]
     name = unique("BRAND_QA").upper().replace("-", "_")

@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from jose import jwk, jwt
 
 from tests.identity.conftest import bearer, login, token_for
+from tools.seed import SeedContext
 from tools.stack import Stack
 
 
@@ -38,7 +39,9 @@ async def _current_private_key(stack: Stack) -> tuple[str, str]:
     return row["kid"], f.decrypt(row["private_key_encrypted"].encode()).decode()
 
 
-async def test_token_rejections_at_me(identity: httpx.AsyncClient, stack: Stack, seed) -> None:
+async def test_token_rejections_at_me(
+    identity: httpx.AsyncClient, stack: Stack, seed: SeedContext
+) -> None:
     good = await token_for(identity, "viewer@paco.example", "paco")
     assert (await identity.get("/me", headers=bearer(good))).status_code == 200
     claims: dict[str, Any] = jwt.get_unverified_claims(good)
@@ -96,7 +99,10 @@ async def test_token_rejections_at_me(identity: httpx.AsyncClient, stack: Stack,
 
 
 async def test_jwks_rotation_keeps_previous_and_drops_older(
-    identity: httpx.AsyncClient, operator_admin: dict[str, str], paco_admin: dict[str, str], seed
+    identity: httpx.AsyncClient,
+    operator_admin: dict[str, str],
+    paco_admin: dict[str, str],
+    seed: SeedContext,
 ) -> None:
     before = (await identity.get("/.well-known/jwks.json")).json()["keys"]
     old_token = await token_for(identity, "ceo@paco.example", "paco")
@@ -129,7 +135,7 @@ async def test_jwks_rotation_keeps_previous_and_drops_older(
     await asyncio.sleep(5.5)
 
 
-async def test_rls_hides_other_tenants_rows(stack: Stack, seed) -> None:
+async def test_rls_hides_other_tenants_rows(stack: Stack, seed: SeedContext) -> None:
     tenants = seed.data["tenants"]
     lux, maison, paco = (uuid.UUID(tenants[s]) for s in ("luxury-brand-x", "maison-y", "paco"))
     conn = await asyncpg.connect(stack.service_dsn("identity", driver="postgresql"))
@@ -171,7 +177,9 @@ async def test_rls_hides_other_tenants_rows(stack: Stack, seed) -> None:
         await conn.close()
 
 
-async def test_viewer_login_picks_its_only_space(identity: httpx.AsyncClient, seed) -> None:
+async def test_viewer_login_picks_its_only_space(
+    identity: httpx.AsyncClient, seed: SeedContext
+) -> None:
     tokens = await login(identity, "viewer@maisony.example", "maison-y")
     claims = jwt.get_unverified_claims(tokens["access_token"])
     assert claims["space"] == "CLIENT"

@@ -67,6 +67,16 @@ def ok(resp: httpx.Response, status: int = 200) -> dict[str, Any]:
     return resp.json() if resp.content else {}
 
 
+def ok_list(resp: httpx.Response, status: int = 200) -> list[dict[str, Any]]:
+    """`ok` for a route that answers a JSON array."""
+    assert resp.status_code == status, (
+        f"{resp.request.method} {resp.request.url}: {resp.status_code} {resp.text}"
+    )
+    body = resp.json()
+    assert isinstance(body, list), body
+    return body
+
+
 class Factory:
     """Builds plants, items, products and orders as Paco's ops manager."""
 

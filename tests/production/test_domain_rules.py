@@ -8,7 +8,7 @@ import uuid
 
 import httpx
 
-from tests.production.conftest import Factory, ok
+from tests.production.conftest import Factory, ok, ok_list
 from tests.production.test_lots import make_order
 from tools.stack import Stack
 
@@ -70,7 +70,7 @@ async def test_bom_units_convert_in_explosion_allocation_and_mrp(factory: Factor
     ok(await c.post(f"/orders/{order['id']}/allocate", headers=h))
     held = {
         a["item_id"]: a["quantity"]
-        for a in ok(await c.get(f"/orders/{order['id']}/allocations", headers=h))
+        for a in ok_list(await c.get(f"/orders/{order['id']}/allocations", headers=h))
     }
     assert held == {foil_item["id"]: "1.000", glue_item["id"]: "0.040"}
     item = ok(await c.get(f"/inventory/items/{foil_item['id']}", headers=h))

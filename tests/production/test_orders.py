@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.production.conftest import Factory, ok
+from tests.production.conftest import Factory, ok, ok_list
 
 STATUSES = ["pending", "allocated", "production", "qa", "packing", "done", "cancelled"]
 LEGAL = {
@@ -82,7 +82,7 @@ async def test_stock_follows_the_order(factory: Factory) -> None:
     assert (Decimal(got["on_hand"]), Decimal(got["allocated"])) == (980, 0)
     kinds = [e["kind"] for e in ok(await c.get(f"{url}/ledger", headers=h))["items"]]
     assert kinds == ["issue", "allocation", "receipt"]
-    allocations = ok(await c.get(f"/orders/{order['id']}/allocations", headers=h))
+    allocations = ok_list(await c.get(f"/orders/{order['id']}/allocations", headers=h))
     assert [a["status"] for a in allocations] == ["consumed"]
 
 

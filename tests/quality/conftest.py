@@ -153,7 +153,7 @@ class Factory:
         )
         # production lets lots into production once their order's stock is reserved
         ok(await self.gw.post(f"{P}/orders/{order['id']}/allocate", headers=h))
-        return ok(  # type: ignore[no-any-return]
+        return ok(
             await self.gw.post(
                 f"{P}/lots", headers=h, json={"order_id": order["id"], "quantity": quantity}
             ),
@@ -161,7 +161,7 @@ class Factory:
         )
 
     async def gate(self, lot_id: str, to: str, who: str = "admin", **extra: Any) -> dict[str, Any]:
-        return ok(  # type: ignore[no-any-return]
+        return ok(
             await self.gw.post(
                 f"{P}/lots/{lot_id}/gate", headers=self.tokens.h(who), json={"to": to, **extra}
             )
@@ -187,7 +187,7 @@ class Factory:
             ],
             **extra,
         }
-        return ok(  # type: ignore[no-any-return]
+        return ok(
             await self.gw.post(f"{Q}/checklists", headers=self.tokens.h("admin"), json=body),
             201,
         )
@@ -204,7 +204,7 @@ class Factory:
             got = [i for i in page["items"] if i["round"] == round_]
             return got[0] if got else None
 
-        return await eventually(find)  # type: ignore[no-any-return]
+        return await eventually(find)
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ async def _awaiting(gw: httpx.AsyncClient, tokens: Tokens, lot_id: str) -> list[
             f"{Q}/inspections/awaiting", headers=tokens.h("inspector"), params={"lot_id": lot_id}
         )
     )
-    return page["items"]  # type: ignore[no-any-return]
+    return page["items"]
 
 
 async def _until_awaiting(
@@ -34,7 +34,7 @@ async def _until_awaiting(
 
         await eventually(empty)
         return []
-    return await eventually(check)  # type: ignore[no-any-return]
+    return await eventually(check)
 
 
 async def test_awaiting_list_clears_when_the_lot_moves_on(

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from services.quality.sampling.plans import SamplingError, cell, code_letter, plan_for
+from services.quality.sampling.plans import Plan, SamplingError, cell, code_letter, plan_for
 from services.quality.sampling.schemas import spec_from_template
-from services.quality.sampling.tables import LEVELS, LOT_SIZE_UPPER
+from services.quality.sampling.tables import LEVELS, LOT_SIZE_UPPER, Level
 
 
 @pytest.mark.parametrize(
@@ -32,8 +32,8 @@ from services.quality.sampling.tables import LEVELS, LOT_SIZE_UPPER
         (151, "S-3", "D"),
     ],
 )
-def test_code_letters_table_1(lot: int, level: str, letter: str) -> None:
-    assert code_letter(lot, level) == letter  # type: ignore[arg-type]
+def test_code_letters_table_1(lot: int, level: Level, letter: str) -> None:
+    assert code_letter(lot, level) == letter
 
 
 def test_every_level_has_a_letter_per_lot_range() -> None:
@@ -116,7 +116,7 @@ def test_normal_plans_follow_the_arrows(lot: int, aql: str, expected: tuple) -> 
     assert (plan.plan_letter, SAMPLE(plan), plan.accept, plan.reject) == expected
 
 
-def SAMPLE(plan) -> int:  # type: ignore[no-untyped-def]
+def SAMPLE(plan: Plan) -> int:
     from services.quality.sampling.tables import SAMPLE_SIZE
 
     return SAMPLE_SIZE[plan.plan_letter]
@@ -137,8 +137,8 @@ def test_full_inspection_when_the_sample_exceeds_the_lot() -> None:
         (600_000, "III", "0.010", ("S", 3150, 0, 1)),  # row S exists in 2-B only
     ],
 )
-def test_tightened_table_2b(lot: int, level: str, aql: str, expected: tuple) -> None:
-    plan = plan_for(lot, level, aql, "tightened")  # type: ignore[arg-type]
+def test_tightened_table_2b(lot: int, level: Level, aql: str, expected: tuple) -> None:
+    plan = plan_for(lot, level, aql, "tightened")
     assert (plan.plan_letter, plan.sample_size, plan.accept, plan.reject) == expected
 
 

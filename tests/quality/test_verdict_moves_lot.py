@@ -19,7 +19,7 @@ from tools.stack import Stack
 
 
 async def _lot(gw: httpx.AsyncClient, tokens: Tokens, lot_id: str) -> dict[str, Any]:
-    return ok(await gw.get(f"{P}/lots/{lot_id}", headers=tokens.h("ops")))  # type: ignore[no-any-return]
+    return ok(await gw.get(f"{P}/lots/{lot_id}", headers=tokens.h("ops")))
 
 
 async def _until_gate(
@@ -31,12 +31,12 @@ async def _until_gate(
         lot = await _lot(gw, tokens, lot_id)
         return lot if lot["gate"] == gate else None
 
-    return await eventually(check, wait=30)  # type: ignore[no-any-return]
+    return await eventually(check, wait=30)
 
 
 async def _history(gw: httpx.AsyncClient, tokens: Tokens, lot_id: str) -> list[dict[str, Any]]:
     page = ok(await gw.get(f"{P}/lots/{lot_id}/history", headers=tokens.h("ops")))
-    return page["items"]  # type: ignore[no-any-return]
+    return page["items"]
 
 
 async def _complete(
@@ -64,7 +64,7 @@ async def _complete(
     )
     done = ok(await gw.post(f"{url}/complete", headers=h))
     assert done["verdict"] == ("failed" if fail else "passed")
-    return done  # type: ignore[no-any-return]
+    return done
 
 
 async def _completed_event(db: asyncpg.Connection, inspection_id: str) -> dict[str, Any]:

@@ -10,7 +10,7 @@ import asyncpg
 import httpx
 from standardwebhooks.webhooks import Webhook
 
-from tests.sync.conftest import TYPE, Hit, Receiver, ingest, make_event, subscribe, topic
+from tests.sync.conftest import TYPE, Hit, Receiver, TokenFor, ingest, make_event, subscribe, topic
 from tools.stack import Stack
 
 
@@ -259,7 +259,7 @@ async def test_test_event_resend_and_replay(
 async def test_client_admin_gets_only_events_made_for_its_tenant(
     stack: Stack,
     gateway: httpx.AsyncClient,
-    token_for,
+    token_for: TokenFor,
     receiver: Receiver,
     tenants: dict[str, str],
 ) -> None:

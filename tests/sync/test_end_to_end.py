@@ -16,7 +16,7 @@ from tests.sync.conftest import Receiver, TokenFor, subscribe
 
 def ok(resp: httpx.Response, status: int = 200) -> dict[str, Any]:
     assert resp.status_code == status, f"{resp.request.url}: {resp.status_code} {resp.text}"
-    return resp.json()  # type: ignore[no-any-return]
+    return resp.json()
 
 
 async def _lot_in_production(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.sync.conftest import TYPE, Receiver, TokenFor, ingest, make_event, subscribe
+from tests.sync.conftest import TYPE, Receiver, TokenFor, ingest, make_event, subscribe, unsubscribe
 from tools.stack import Stack
 
 
@@ -43,9 +43,7 @@ async def test_crud_and_if_match(
     # delete while a delivery is being retried: the endpoint and its ledger go
     await ingest(stack, [make_event(TYPE, tenants["paco"])])
     await receiver.wait_for("crud", lambda h: len(h) >= 1)
-    assert (
-        await gateway.delete(f"/v1/sync/endpoints/{ep['id']}", headers=admin_headers)
-    ).status_code == 204
+    await unsubscribe(gateway, admin_headers, ep["id"])
     assert (
         await gateway.get(f"/v1/sync/endpoints/{ep['id']}", headers=admin_headers)
     ).status_code == 404

@@ -50,14 +50,15 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture
 async def replicas(redis_url: str) -> AsyncIterator[tuple[SharedBreakers, SharedBreakers]]:
     prefix = f"test:{uuid.uuid4().hex}:"
-    pair = tuple(
-        SharedBreakers(
+
+    def replica() -> SharedBreakers:
+        return SharedBreakers(
             Redis.from_url(redis_url), threshold=3, cooldown=0.4, trial_lease=5, prefix=prefix
         )
-        for _ in range(2)
-    )
+
+    pair = (replica(), replica())
     try:
-        yield pair  # type: ignore[misc]
+        yield pair
     finally:
         for b in pair:
             await b.close()
