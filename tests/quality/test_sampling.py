@@ -71,7 +71,7 @@ def test_table_2a_row_j(aql: str, cell_value: object) -> None:
     ("letter", "aql", "cell_value"),
     [
         ("A", "6.5", (0, 1)),
-        ("A", "10", "up"),
+        ("A", "10", "down"),  # printed as an arrow up, with no plan above A
         ("A", "15", "down"),
         ("A", "25", (1, 2)),
         ("A", "1000", (30, 31)),
@@ -134,7 +134,7 @@ def test_full_inspection_when_the_sample_exceeds_the_lot() -> None:
         (3000, "II", "1.0", ("K", 125, 2, 3)),
         (3000, "II", "2.5", ("K", 125, 5, 6)),
         (3000, "II", "6.5", ("K", 125, 12, 13)),
-        (600_000, "III", "0.010", ("S", 3150, 0, 1)),  # row S exists in 2-B only
+        (600_000, "III", "0.025", ("S", 3150, 1, 2)),  # row S exists in 2-B only
     ],
 )
 def test_tightened_table_2b(lot: int, level: Level, aql: str, expected: tuple) -> None:
@@ -147,7 +147,7 @@ def test_tightened_table_2b(lot: int, level: Level, aql: str, expected: tuple) -
     [
         (3000, "1.0", ("K", 50, 1, 2)),
         (1200, "2.5", ("J", 32, 2, 3)),
-        (1200, "1.0", ("K", 50, 1, 2)),  # J reduced 1.0 is an arrow down
+        (1200, "0.40", ("K", 50, 0, 1)),  # J reduced 0.40 is an arrow down
     ],
 )
 def test_reduced_table_2c(lot: int, aql: str, expected: tuple) -> None:

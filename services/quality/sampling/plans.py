@@ -9,10 +9,13 @@ from services.quality.sampling.tables import (
     CODE_LETTERS,
     DIAGONALS,
     DOWN,
+    EDGE_CELLS,
     FIRST_DIAGONAL,
-    LARGE_AC_MAX_ROW,
     LOT_SIZE_UPPER,
+    MAX_ROW,
+    REDUCED_SAME_AS,
     REDUCED_SAMPLE_SIZE,
+    REDUCED_SHARED_FROM_AQL,
     SAMPLE_SIZE,
     TABLE_LETTERS,
     UP,
@@ -64,16 +67,19 @@ def code_letter(lot_size: int, level: Level) -> str:
 
 def cell(severity: Severity, letter: str, aql: str) -> Cell:
     """One cell of Table 2-A/2-B/2-C: (Ac, Re) or an arrow."""
-    letters = TABLE_LETTERS[severity]
-    row = letters.index(letter)
+    edge = EDGE_CELLS.get((severity, letter, aql))
+    if edge is not None:
+        return edge
+    if severity == "reduced" and AQLS.index(aql) >= AQLS.index(REDUCED_SHARED_FROM_AQL):
+        letter = REDUCED_SAME_AS.get(letter, letter)
+    row = TABLE_LETTERS[severity].index(letter)
     diagonal = row + AQLS.index(aql)
-    entries = DIAGONALS[severity]
     if diagonal < FIRST_DIAGONAL[severity]:
         return DOWN
-    last_two = sorted(entries)[-2:]
-    if diagonal in last_two and row > LARGE_AC_MAX_ROW[severity]:
+    max_row = MAX_ROW[severity].get(diagonal)
+    if max_row is not None and row > max_row:
         return UP
-    return entries.get(diagonal, UP)
+    return DIAGONALS[severity].get(diagonal, UP)
 
 
 def sample_size(severity: Severity, letter: str) -> int:

@@ -7,7 +7,7 @@ acceptance and rejection numbers (Ac, Re) or an arrow. Along each table, one ant
 n x AQL about constant along it; the tables below are those diagonals, so every cell of the
 master tables is one lookup: `DIAGONALS[severity][row + column]`, with the few cells where
 the standard cuts the diagonal short (the large Ac numbers exist only for the small code
-letters A-E) listed in `LARGE_AC_MAX_ROW`.
+letters) listed in `MAX_ROW`, and the edge cells in `EDGE_CELLS`.
 """
 
 from __future__ import annotations
@@ -130,25 +130,31 @@ DOWN: Final = "down"  # use the first plan below the arrow
 Cell = tuple[int, int] | Literal["up", "down"]
 
 # Entry per anti-diagonal (row index + AQL column index); smaller diagonals are DOWN,
-# larger ones UP.
+# larger ones UP. Checked cell by cell against the standard's tables
+# (tests/quality/test_sampling_tables.py).
+_NORMAL: Final[dict[int, Cell]] = {
+    14: (0, 1),
+    15: UP,
+    16: DOWN,
+    17: (1, 2),
+    18: (2, 3),
+    19: (3, 4),
+    20: (5, 6),
+    21: (7, 8),
+    22: (10, 11),
+    23: (14, 15),
+    24: (21, 22),
+    25: (30, 31),
+    26: (44, 45),
+}
 DIAGONALS: Final[dict[Severity, dict[int, Cell]]] = {
-    "normal": {
-        14: (0, 1),
-        15: UP,
-        16: DOWN,
-        17: (1, 2),
-        18: (2, 3),
-        19: (3, 4),
-        20: (5, 6),
-        21: (7, 8),
-        22: (10, 11),
-        23: (14, 15),
-        24: (21, 22),
-        25: (30, 31),
-        26: (44, 45),
-    },
+    "normal": _NORMAL,
+    # Table 2-B: one AQL step stricter than 2-A. The Ac 0 plans sit one diagonal later
+    # (AQL 6.5 needs B, n=3, where normal takes A, n=2), with two arrows down between them
+    # and the Ac 1 plans (no arrow up).
     "tightened": {
-        16: (0, 1),
+        15: (0, 1),
+        16: DOWN,
         17: DOWN,
         18: (1, 2),
         19: (2, 3),
@@ -160,13 +166,15 @@ DIAGONALS: Final[dict[Severity, dict[int, Cell]]] = {
         25: (27, 28),
         26: (41, 42),
     },
-    # Table 2-C keeps n x AQL of the normal plans at the reduced sample sizes: its diagonal
-    # for a code letter is the normal one two rows up (the letter whose normal sample size
-    # is the reduced one).
+    # Table 2-C: the arrows of Table 2-A at the reduced sample sizes; past the Ac 0 plans
+    # the acceptance numbers are those of the normal plans two diagonals back (the normal
+    # plan of the same sample size). Since ISO 2859-1:1999, Re is always Ac + 1.
     "reduced": {
-        16: (0, 1),
-        17: UP,
-        18: DOWN,
+        14: (0, 1),
+        15: UP,
+        16: DOWN,
+        17: (0, 1),
+        18: (1, 2),
         19: (1, 2),
         20: (2, 3),
         21: (3, 4),
@@ -176,10 +184,30 @@ DIAGONALS: Final[dict[Severity, dict[int, Cell]]] = {
         25: (14, 15),
         26: (21, 22),
         27: (30, 31),
-        28: (44, 45),
     },
 }
-FIRST_DIAGONAL: Final[dict[Severity, int]] = {"normal": 14, "tightened": 16, "reduced": 16}
-# The largest acceptance numbers (the last two diagonals) stop at code letter E (row 4);
-# below it those cells are arrows up. For reduced, rows shift by two (letter G).
-LARGE_AC_MAX_ROW: Final[dict[Severity, int]] = {"normal": 4, "tightened": 4, "reduced": 6}
+FIRST_DIAGONAL: Final[dict[Severity, int]] = {"normal": 14, "tightened": 15, "reduced": 14}
+# The largest acceptance numbers exist for the small code letters only: on these diagonals,
+# rows below the given one are arrows up (normal and tightened: down to E; reduced: E,
+# and C for its Ac 30 plan).
+MAX_ROW: Final[dict[Severity, dict[int, int]]] = {
+    "normal": {25: 4, 26: 4},
+    "tightened": {25: 4, 26: 4},
+    "reduced": {25: 4, 26: 4, 27: 2},
+}
+# Table 2-C: code letters A, B and C share the reduced sample size 2; from AQL 25 up rows
+# A and B hold row C's plans.
+REDUCED_SAME_AS: Final[dict[str, str]] = {"A": "C", "B": "C"}
+REDUCED_SHARED_FROM_AQL: Final[str] = "25"
+# Cells at the edges of the tables where the standard breaks the diagonal: an arrow that
+# would leave the table points the other way (row R, AQL 0.015: up to the Ac 0 plan above;
+# row A, AQL 10: down, as there is no plan above A), and Table 2-B has no Ac 0 plan for
+# code letter A (AQL 10 is an arrow down to D's Ac 1 plan).
+EDGE_CELLS: Final[dict[tuple[Severity, str, str], Cell]] = {
+    ("normal", "A", "10"): DOWN,
+    ("normal", "R", "0.015"): UP,
+    ("tightened", "A", "10"): DOWN,
+    ("tightened", "R", "0.015"): UP,
+    ("reduced", "A", "10"): DOWN,
+    ("reduced", "R", "0.015"): UP,
+}
