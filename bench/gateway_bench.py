@@ -39,6 +39,7 @@ import asyncpg
 import httpx
 
 from tools.services import ROOT
+from tools.stack import Proc
 
 DEFAULT_DURATION = 10.0
 DEFAULT_CONCURRENCY = 32
@@ -268,7 +269,7 @@ def combine(rounds: list[dict[str, Any]]) -> dict[str, Any]:
 # --- the floor: a minimal FastAPI + asyncpg app as a real process ----------------------------
 
 
-def start_floor(stack: Any, port: int, log: Path) -> subprocess.Popen[bytes]:
+def start_floor(stack: Any, port: int, log: Path) -> Proc:
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("WEFT_")},
         "PYTHONPATH": str(ROOT),
@@ -276,7 +277,7 @@ def start_floor(stack: Any, port: int, log: Path) -> subprocess.Popen[bytes]:
         "FLOOR_PRODUCTION_DSN": stack.service_dsn("production", driver="postgresql"),
     }
     # started like the services (tools.stack): uvicorn, uvloop, httptools, no access log
-    proc = subprocess.Popen(
+    proc = Proc(
         [
             sys.executable,
             "-m",
@@ -293,10 +294,8 @@ def start_floor(stack: Any, port: int, log: Path) -> subprocess.Popen[bytes]:
             "--http",
             "httptools",
         ],
-        cwd=ROOT,
-        env=env,
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
+        env,
+        log,
     )
     deadline = time.monotonic() + 30
     while True:
