@@ -38,6 +38,8 @@ from tools.seed.identity import login
 from tools.stack import Stack, make_stack
 
 CLIENTS = 32
+HOT_ORDERS = 1600
+HOT_SHORT = 100  # orders more than the hot item holds
 
 
 def _pct(values: list[float], p: float) -> float:
@@ -92,7 +94,7 @@ async def bench_allocation(stack: Stack, ctx: SeedContext) -> None:
         tag = uuid.uuid4().hex[:6]
         plant = await _ok(c.post("/plants", json={"code": f"BENCH-{tag}", "name": "Bench"}), 201)
 
-        async def product_on(skus: list[str]) -> dict[str, Any]:
+        async def product_on(skus: list[str], stock: int = 100_000_000) -> dict[str, Any]:
             for sku in skus:
                 await _ok(
                     c.post(
@@ -101,7 +103,7 @@ async def bench_allocation(stack: Stack, ctx: SeedContext) -> None:
                             "plant_id": plant["id"],
                             "sku": sku,
                             "name": sku,
-                            "initial_quantity": "100000000",
+                            "initial_quantity": str(stock),
                         },
                     ),
                     201,
@@ -121,7 +123,9 @@ async def bench_allocation(stack: Stack, ctx: SeedContext) -> None:
             await _ok(c.post(f"/products/{p['id']}/versions/{v}/release"))
             return {"id": p["id"], "version_id": v}
 
-        hot = [await product_on([f"HOT-{tag}"])]
+        # The hot item holds less than the orders want: the last HOT_SHORT are refused (409
+        # insufficient_stock), and the check after the run proves nothing was oversold.
+        hot = [await product_on([f"HOT-{tag}"], stock=HOT_ORDERS - HOT_SHORT)]
         spread = [await product_on([f"SPREAD-{tag}-{i}"]) for i in range(CLIENTS)]
         conn = await asyncpg.connect(stack.admin_dsn())
         try:
@@ -130,7 +134,7 @@ async def bench_allocation(stack: Stack, ctx: SeedContext) -> None:
             )
             runs = {
                 "hot item (all clients on one row)": await _insert_orders(
-                    conn, tenant, plant["id"], hot, 1600, f"{tag}-H"
+                    conn, tenant, plant["id"], hot, HOT_ORDERS, f"{tag}-H"
                 ),
                 "spread items (32 rows)": await _insert_orders(
                     conn, tenant, plant["id"], spread, 1600, f"{tag}-S"
@@ -144,26 +148,69 @@ async def bench_allocation(stack: Stack, ctx: SeedContext) -> None:
             queue = list(ids)
             latencies: list[float] = []
             failures: list[int] = []
+            refused: list[int] = []
 
-            async def worker(queue: list[uuid.UUID], lat: list[float], bad: list[int]) -> None:
+            async def worker(
+                queue: list[uuid.UUID], lat: list[float], bad: list[int], short: list[int]
+            ) -> None:
                 while queue:
                     oid = queue.pop()
                     t0 = time.perf_counter()
                     r = await c.post(f"/orders/{oid}/allocate")
                     lat.append(time.perf_counter() - t0)
-                    if r.status_code != 200:
+                    if r.status_code == 409 and r.json().get("code") == "insufficient_stock":
+                        short.append(r.status_code)
+                    elif r.status_code != 200:
                         bad.append(r.status_code)
 
             t0 = time.perf_counter()
-            await asyncio.gather(*[worker(queue, latencies, failures) for _ in range(CLIENTS)])
+            await asyncio.gather(
+                *[worker(queue, latencies, failures, refused) for _ in range(CLIENTS)]
+            )
             took = time.perf_counter() - t0
             print(
                 f"  allocation, {name}: {len(ids)} orders, {CLIENTS} clients: "
                 f"{len(ids) / took:.0f} allocations/s, p50 {_pct(latencies, 0.5) * 1000:.1f} ms, "
-                f"p95 {_pct(latencies, 0.95) * 1000:.1f} ms, failures {len(failures)}",
+                f"p95 {_pct(latencies, 0.95) * 1000:.1f} ms, refused for stock {len(refused)}, "
+                f"failures {len(failures)}",
                 flush=True,
             )
-        await _allocation_floor(stack, tenant, hot_item, 1600)
+        await _oversell_check(stack, plant["id"], tag)
+        await _allocation_floor(stack, tenant, hot_item, HOT_ORDERS)
+
+
+async def _oversell_check(stack: Stack, plant: str, tag: str) -> None:
+    """After the runs: no item allocates more than it holds, each item's allocated is the
+    sum of its ledger and of its orders' active allocations, and the hot item is sold out
+    exactly (its stock was HOT_ORDERS - HOT_SHORT)."""
+    conn = await asyncpg.connect(stack.admin_dsn())
+    try:
+        rows = await conn.fetch(
+            """
+            SELECT i.sku, i.on_hand, i.allocated,
+                   (SELECT coalesce(sum(l.allocated_delta), 0) FROM production.inventory_ledger l
+                    WHERE l.item_id = i.id) AS ledger,
+                   (SELECT coalesce(sum(a.quantity), 0) FROM production.order_allocations a
+                    WHERE a.item_id = i.id AND a.status = 'active') AS held
+            FROM production.inventory_items i
+            WHERE i.plant_id = $1 AND (i.sku LIKE 'HOT-%' OR i.sku LIKE 'SPREAD-%')
+            """,
+            uuid.UUID(plant),
+        )
+    finally:
+        await conn.close()
+    oversold = [r["sku"] for r in rows if r["allocated"] > r["on_hand"]]
+    drift = [r["sku"] for r in rows if not r["allocated"] == r["ledger"] == r["held"]]
+    hot = next(r for r in rows if r["sku"] == f"HOT-{tag}")
+    sold_out = hot["allocated"] == hot["on_hand"] == HOT_ORDERS - HOT_SHORT
+    print(
+        f"  after the runs: oversold items {len(oversold)}, items whose allocated differs "
+        f"from their ledger or their orders {len(drift)}, hot item sold out exactly: "
+        f"{'yes' if sold_out else 'NO'} ({hot['allocated']:.0f} of {hot['on_hand']:.0f})",
+        flush=True,
+    )
+    if oversold or drift or not sold_out:
+        raise RuntimeError(f"allocation is wrong: oversold {oversold}, drift {drift}")
 
 
 async def _item_id(stack: Stack, plant: str, sku: str) -> uuid.UUID:
@@ -191,6 +238,13 @@ async def _allocation_floor(stack: Stack, tenant: uuid.UUID, item: uuid.UUID, n:
     straight through asyncpg as the service's role, with the tenant set, BEGIN and COMMIT:
     what Postgres allows on one hot row with the same number of clients."""
     sql = _asyncpg_sql(_RESERVE.text, ["ids", "qtys", "entries", "tenant", "actor", "reference"])
+    admin = await asyncpg.connect(stack.admin_dsn())
+    try:  # the runs sold the hot item out: restock it, so the floor reserves as they did
+        await admin.execute(
+            "UPDATE production.inventory_items SET on_hand = on_hand + $2 WHERE id = $1", item, n
+        )
+    finally:
+        await admin.close()
     pool = await asyncpg.create_pool(
         stack.service_dsn("production", driver="postgresql"),
         min_size=CLIENTS,
@@ -531,13 +585,17 @@ async def bench_brand_lots(stack: Stack, ctx: SeedContext) -> None:
     )
 
 
-async def _all(stack: Stack, ctx: SeedContext) -> None:
-    await bench_allocation(stack, ctx)
-    await bench_mrp(stack)
-    await bench_brand_lots(stack, ctx)
+async def _all(stack: Stack, ctx: SeedContext, parts: list[str]) -> None:
+    if "allocation" in parts:
+        await bench_allocation(stack, ctx)
+    if "mrp" in parts:
+        await bench_mrp(stack)
+    if "lots" in parts:
+        await bench_brand_lots(stack, ctx)
 
 
-def main() -> None:
+def main(parts: list[str] | None = None) -> None:
+    """`python -m bench.production_bench [allocation] [mrp] [lots]`: all three if none."""
     state = Path(tempfile.mkdtemp(prefix="weft-bench-production-"))
     stack = make_stack(state, fixed_ports=False, environment="test")
     try:
@@ -545,11 +603,13 @@ def main() -> None:
         ctx = bring_up(stack, seed=True)
         assert ctx is not None
         print(f"  stack up and seeded in {time.perf_counter() - t0:.1f} s", flush=True)
-        asyncio.run(_all(stack, ctx))
+        asyncio.run(_all(stack, ctx, parts or ["allocation", "mrp", "lots"]))
     finally:
         stack.stop()
         shutil.rmtree(state, ignore_errors=True)
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+
+    main(sys.argv[1:])

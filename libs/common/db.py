@@ -5,6 +5,11 @@ of a client tenant's token) and `weft.system` (for the few cross-tenant operatio
 login) with `set_config(..., true)`, the function form of `SET LOCAL`, so the Postgres
 policies written by `rls_policy_sql` apply to every query even when a repository forgets
 its tenant filter.
+
+The settings travel with BEGIN, in one round trip: `BEGIN; SELECT set_config(...), ...`
+as one simple-protocol message whose values are literals made from `uuid.UUID` objects
+(nothing else can reach the text). A request then costs the database three round trips:
+BEGIN with the tenant, its statements (prepared once per connection), COMMIT.
 """
 
 from __future__ import annotations
@@ -13,8 +18,12 @@ import uuid
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
+from asyncpg import Connection as AsyncpgConnection
+from asyncpg.exceptions import InterfaceError
+from asyncpg.transaction import Transaction as AsyncpgTransaction
+from asyncpg.transaction import TransactionState
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import (
@@ -38,10 +47,13 @@ class Database:
         self, url: str, *, schema: str, pool_size: int = 10, max_overflow: int = 10
     ) -> None:
         self.schema = schema
+        # Up to pool_size + max_overflow connections, opened on demand and all kept: a
+        # pool that closes its overflow on return opens a connection (TLS attempt, login,
+        # type setup) per request once the load passes pool_size.
         self.engine: AsyncEngine = create_async_engine(
             url,
-            pool_size=pool_size,
-            max_overflow=max_overflow,
+            pool_size=pool_size + max_overflow,
+            max_overflow=0,
             pool_recycle=1800,
             connect_args={"server_settings": {"search_path": schema, "application_name": schema}},
         )
@@ -77,6 +89,72 @@ class RequestTransaction:
     tenant_id: uuid.UUID
 
 
+def _literal(value: uuid.UUID | str | None) -> str:
+    if not value:
+        return ""
+    if not isinstance(value, uuid.UUID):
+        value = uuid.UUID(str(value))  # ValueError unless it is one: text never gets through
+    return str(value)  # 36 characters of hex digits and dashes
+
+
+def tenant_prelude(
+    tenant_id: uuid.UUID | str | None, parent_tenant_id: uuid.UUID | str | None, system: bool
+) -> str:
+    """The settings as one statement of literals (see `set_tenant`)."""
+    return (
+        f"SELECT set_config('weft.tenant_id', '{_literal(tenant_id)}', true),"
+        f" set_config('weft.parent_tenant_id', '{_literal(parent_tenant_id)}', true),"
+        f" set_config('weft.system', '{'on' if system else 'off'}', true)"
+    )
+
+
+class _BeginWithTenant(AsyncpgTransaction):
+    """asyncpg's top-level transaction, whose BEGIN carries the tenant settings in the same
+    message; commit and rollback are asyncpg's own."""
+
+    __slots__ = ("_prelude",)
+
+    def __init__(self, connection: AsyncpgConnection, prelude: str) -> None:
+        super().__init__(connection, None, False, False)
+        self._prelude = prelude
+
+    async def start(self) -> None:
+        con = self._connection
+        if con._top_xact is not None or con.is_in_transaction():
+            raise InterfaceError("a transaction is already open on this connection")
+        con._top_xact = self
+        try:
+            await con.execute(f"BEGIN; {self._prelude}")
+        except BaseException:
+            self._state = TransactionState.FAILED  # type: ignore[misc]
+            con._top_xact = None
+            raise
+        self._state = TransactionState.STARTED  # type: ignore[misc]
+
+
+async def _begin_with_tenant(session: AsyncSession, prelude: str) -> bool:
+    """Open the session's database transaction with the settings in the same round trip.
+    False when the connection is already in a transaction (a savepoint of an outer one, as
+    in the tests, or settings changed mid-transaction): the caller then runs the statement."""
+    connection = await session.connection()
+    adapted: Any = (await connection.get_raw_connection()).dbapi_connection
+    if (
+        getattr(adapted, "_transaction", True) is not None
+        or adapted.isolation_level not in (None, "read_committed")
+        or adapted.readonly
+        or adapted.deferrable
+    ):
+        return False  # not asyncpg's adapter, a transaction open, or other BEGIN options
+    async with adapted._execute_mutex:
+        transaction = _BeginWithTenant(adapted._connection, prelude)
+        try:
+            await transaction.start()
+        except Exception as error:
+            adapted._handle_exception(error)  # raises SQLAlchemy's wrapped error
+        adapted._transaction = transaction
+    return True
+
+
 async def set_tenant(
     session: AsyncSession,
     tenant_id: uuid.UUID | None,
@@ -84,11 +162,16 @@ async def set_tenant(
     parent_tenant_id: uuid.UUID | None = None,
     system: bool = False,
 ) -> None:
+    """Set the transaction's tenant. As the first thing of a transaction it rides on BEGIN
+    (one round trip for both); later it is a statement of its own."""
+    prelude = tenant_prelude(tenant_id, parent_tenant_id, system)
+    if await _begin_with_tenant(session, prelude):
+        return
     await session.execute(
         _SET_TENANT,
         {
-            "tenant": str(tenant_id) if tenant_id else "",
-            "parent": str(parent_tenant_id) if parent_tenant_id else "",
+            "tenant": _literal(tenant_id),
+            "parent": _literal(parent_tenant_id),
             "system": "on" if system else "off",
         },
     )
