@@ -11,10 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import Principal
 from libs.common.db import flush_or_conflict
+from libs.common.identity import IdentityClient
 from libs.common.pagination import PageParams
 from services.production import events
 from services.production.access import plant_scope, require_plant
-from services.production.identity import IdentityClient
 from services.production.models import LabourEntry, ProductionOrder, StageExecution
 from services.production.orders import service as orders
 from services.production.products import repository as products_repo
