@@ -12,17 +12,8 @@ import pytest
 
 from tests.fixtures.app import ClientFactory
 from tests.fixtures.auth import TestKey
+from tests.production.test_plant_scope import OPERATOR
 
-OPERATOR = (
-    "orders:read",
-    "inventory:read",
-    "products:read",
-    "plants:read",
-    "production:read",
-    "production:execute",
-    "lots:read",
-    "lots:write",
-)
 STAGES = [
     {
         "name": "Wrapping",
@@ -55,7 +46,7 @@ class Shop:
             perms=(),
             roles=(),
             subject=subject,
-            plant_perms={p: list(OPERATOR) for p in plants},
+            plant_perms={p: sorted(OPERATOR) for p in plants},
         )
 
     async def ok(self, resp: httpx.Response, status: int = 200) -> dict[str, Any]:
