@@ -21,7 +21,12 @@ from tools.run import prepare_database, start_services
 from tools.seed import SeedContext
 from tools.stack import Stack, make_stack
 
-pytest_plugins = ["tests.fixtures.database", "tests.fixtures.auth", "tests.fixtures.app"]
+pytest_plugins = [
+    "tests.fixtures.database",
+    "tests.fixtures.auth",
+    "tests.fixtures.app",
+    "tests.fixtures.users",
+]
 
 # Fixtures that start real processes: every service (the stack) or gateway processes.
 _E2E_FIXTURES = {"stack_and_seed", "gw_proc", "gw_low_proc"}

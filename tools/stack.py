@@ -41,7 +41,7 @@ class Stack:
     config: StackConfig
     pg: Postgres | None
     secrets: dict[str, str]
-    procs: dict[str, Proc] = field(default_factory=dict)
+    procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
     # --- addresses ---------------------------------------------------------------------
     @property
@@ -203,11 +203,20 @@ class Stack:
 
     def restart(self, name: str) -> None:
         """Stop one process (SIGKILL) and start it again: for crash tests."""
-        proc = self.procs[name]
+        proc = self._started(name)
         proc.kill()
         proc.wait()
         self.procs[name] = _spawn(proc.cmd, proc.env, proc.log_path)
         self.wait_healthy([name])
+
+    def _started(self, name: str) -> Proc:
+        proc = self.procs[name]
+        assert isinstance(proc, Proc), f"{name} was not started by the stack"
+        return proc
+
+    def log_path(self, name: str) -> Path:
+        """Where the process `name` (a service or the gateway) writes its output."""
+        return self._started(name).log_path
 
     def wait_healthy(self, names: list[str] | None = None, timeout: float = 60.0) -> None:
         deadline = time.monotonic() + timeout
@@ -216,7 +225,7 @@ class Stack:
             for name, url in list(pending.items()):
                 proc = self.procs[name]
                 if proc.poll() is not None:
-                    log = proc.log_path.read_text()[-4000:]
+                    log = self.log_path(name).read_text()[-4000:]
                     raise RuntimeError(f"{name} exited with {proc.returncode}:\n{log}")
                 try:
                     if httpx.get(url, timeout=1.0).status_code == 200:

@@ -51,6 +51,7 @@ from libs.common.errors import (
     InvalidIdempotencyKey,
     send_problem,
 )
+from libs.common.middleware import read_body
 from libs.common.testing import crash_point
 
 log = logging.getLogger("weft.idempotency")
@@ -140,7 +141,7 @@ class IdempotencyMiddleware:
             )
             return
 
-        body = await _read_body(receive)
+        body = await read_body(receive)
         digest = hashlib.sha256()
         digest.update(path.encode())
         digest.update(b"?" + scope.get("query_string", b""))
@@ -278,18 +279,6 @@ async def _release(db: Database, tenant_id: Any, ids: dict[str, Any]) -> None:
             await s.execute(_RELEASE, ids)
     except Exception:
         log.exception("could not release an idempotency key")
-
-
-async def _read_body(receive: Receive) -> bytes:
-    chunks = bytearray()
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            break
-        chunks += message.get("body", b"")
-        if not message.get("more_body", False):
-            break
-    return bytes(chunks)
 
 
 async def _replay(send: Send, row: Any) -> None:

@@ -82,7 +82,7 @@ class RequestContextMiddleware:
                 return
             bad = _nul_in_target(scope)
             if bad is None and scope["method"] in _BODY_METHODS and _is_text(content_type):
-                body = await _read_body(receive)
+                body = await read_body(receive)
                 bad = _nul_in_body(body, content_type)
                 receive = _replay(body, receive)
             if bad is not None:
@@ -190,7 +190,8 @@ def _nul_path(data: Any) -> str | None:
     return None
 
 
-async def _read_body(receive: Receive) -> bytes:
+async def read_body(receive: Receive) -> bytes:
+    """The whole request body from an ASGI `receive` (what a client disconnect left)."""
     chunks = bytearray()
     while True:
         message = await receive()

@@ -29,7 +29,14 @@ class IdMixin:
 
 
 class TenantMixin:
-    tenant_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    """`tenant_id`, indexed on its own unless the table (or the service's declarative base)
+    sets `__tenant_index__ = False`: for tables indexed on (tenant_id, ...) composites,
+    which serve the tenant filter already."""
+
+    @declared_attr
+    def tenant_id(cls) -> Mapped[uuid.UUID]:
+        # read from the mapped class, so a base listed after the mixin can set it too
+        return mapped_column(Uuid, index=getattr(cls, "__tenant_index__", True))
 
 
 def utcnow() -> datetime:

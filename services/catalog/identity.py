@@ -1,53 +1,24 @@
-"""Identity over HTTP, with the caller's own bearer token (never a service credential):
+"""Client tenants, asked of identity through the kit's client with the caller's own token:
 identity shows a provider its direct child tenants only (404 otherwise). Catalog keeps no
 copy of the tenant tree; it asks here whenever it writes an organisation's client tenant."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from typing import Annotated, Any
+from typing import Annotated
 
-import httpx
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends
 
-from libs.common.auth import bearer_token
 from libs.common.deps import CurrentPrincipal
-from libs.common.errors import ServiceUnavailable, Unprocessable
-
-
-class IdentityUnavailable(ServiceUnavailable):
-    code = "identity_unavailable"
-    title = "Identity is unavailable"
+from libs.common.errors import Unprocessable
+from libs.common.identity import CallerToken, IdentityClient, IdentityDep
+from libs.common.identity import IdentityUnavailable as IdentityUnavailable
+from libs.common.identity import identity_lifespan as identity_lifespan
 
 
 class UnknownClientTenant(Unprocessable):
     code = "unknown_client_tenant"
     title = "No client tenant of yours has this id"
-
-
-class IdentityClient:
-    def __init__(self, base_url: str, *, timeout: float = 5.0) -> None:
-        self._http = httpx.AsyncClient(base_url=base_url.rstrip("/"), timeout=timeout)
-
-    async def close(self) -> None:
-        await self._http.aclose()
-
-    async def get_tenant(self, tenant_id: uuid.UUID, token: str) -> dict[str, Any] | None:
-        """The tenant as identity shows it to this caller; None when it does not."""
-        try:
-            resp = await self._http.get(
-                f"/tenants/{tenant_id}", headers={"Authorization": f"Bearer {token}"}
-            )
-        except httpx.HTTPError as exc:
-            raise IdentityUnavailable(f"Identity could not be reached: {exc}") from None
-        if resp.status_code == 200:
-            body = resp.json()
-            return body if isinstance(body, dict) else None
-        if resp.status_code in (403, 404):
-            return None
-        raise IdentityUnavailable(f"Identity answered {resp.status_code}")
 
 
 class ClientTenants:
@@ -76,20 +47,10 @@ class ClientTenants:
         self._known.add(tenant_id)
 
 
-def client_tenants(request: Request, principal: CurrentPrincipal) -> ClientTenants:
-    token = bearer_token(request.headers.get("authorization"))
-    return ClientTenants(request.app.state.identity, principal.tenant_id, token)
+def client_tenants(
+    identity: IdentityDep, token: CallerToken, principal: CurrentPrincipal
+) -> ClientTenants:
+    return ClientTenants(identity, principal.tenant_id, token)
 
 
 ClientTenantsDep = Annotated[ClientTenants, Depends(client_tenants)]
-
-
-@asynccontextmanager
-async def identity_lifespan(app: FastAPI) -> AsyncIterator[None]:
-    settings = app.state.settings
-    client = IdentityClient(settings.identity_url, timeout=settings.identity_timeout_seconds)
-    app.state.identity = client
-    try:
-        yield
-    finally:
-        await client.close()

@@ -16,6 +16,7 @@ from services.identity.auth.endpoints import router as auth_router
 from services.identity.config import Settings
 from services.identity.elevations.endpoints import router as elevations_router
 from services.identity.invites.endpoints import router as invites_router
+from services.identity.jobs import jobs
 from services.identity.keys import KeyStore
 from services.identity.mail import mail_channel
 from services.identity.passwords.endpoints import router as passwords_router
@@ -96,6 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         on_startup=[_load_keys],
         extra_lifespans=[_plant_directory],
         relay=RelayOptions(mail=mail_channel(settings.mail_dir)),
+        jobs=jobs,
     )
     _with_oauth2_scheme(app)
     return app

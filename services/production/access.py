@@ -14,11 +14,11 @@ dependency, so what the spec says a route is open to is what the code enforces.
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import Depends, Request
+from fastapi import Depends
 
-from libs.common.auth import Principal, Space, bearer_token
+from libs.common.auth import Principal, Space
 from libs.common.deps import require
 from libs.common.errors import (
     AppError,
@@ -30,7 +30,8 @@ from libs.common.errors import (
     WrongSpace,
 )
 from libs.common.errors import errors as kit_errors
-from services.production.identity import IdentityClient
+from libs.common.identity import CallerToken as CallerToken
+from libs.common.identity import IdentityDep
 
 READ_SPACES = (Space.PROVIDER, Space.DEVELOPER)
 CUSTOMER_READ_SPACES = (Space.PROVIDER, Space.CLIENT, Space.DEVELOPER)
@@ -80,16 +81,7 @@ def plant_scope(principal: Principal, perm: str) -> frozenset[uuid.UUID] | None:
     return principal.plant_scope(perm)
 
 
-def caller_token(request: Request) -> str:
-    return bearer_token(request.headers.get("authorization"))
-
-
-def identity_client(request: Request) -> IdentityClient:
-    return request.app.state.identity  # type: ignore[no-any-return]
-
-
-CallerToken = Annotated[str, Depends(caller_token)]
-Identity = Annotated[IdentityClient, Depends(identity_client)]
+Identity = IdentityDep  # the kit's identity client, for the routes that ask it
 
 
 def errors(*refusals: int | type[AppError]) -> dict[int | str, dict[str, Any]]:

@@ -6,10 +6,10 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from libs.common.app import create_service_app
+from libs.common.identity import identity_lifespan
 from libs.common.relay import RelayOptions
 from libs.contracts import subscriptions_lifespan
 from services.production.config import Settings
-from services.production.identity import identity_lifespan
 from services.production.inventory.endpoints import router as inventory_router
 from services.production.lots.endpoints import intake_router as lots_intake_router
 from services.production.lots.endpoints import router as lots_router

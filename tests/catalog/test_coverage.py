@@ -261,7 +261,7 @@ async def test_owner_policy_comes_before_the_manufacturers(factory: Factory) -> 
 
 async def test_a_global_policy_with_business_hours(factory: Factory) -> None:
     """In another tenant (the operator), so the global policy touches no other test."""
-    c, h = factory.c, factory.tokens.headers("operator")
+    c, h = factory.c, factory.tokens.headers("platform")
     tag = factory.tag
     m = ok(await c.post("/orgs", headers=h, json={"name": f"M {tag}", "type": "manufacturer"}), 201)
     sp = ok(

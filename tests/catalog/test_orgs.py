@@ -146,8 +146,8 @@ async def test_who_may_do_what(factory: Factory) -> None:
     problem(r, 403, "missing_permission")
     problem(await c.get("/orgs", headers=t.headers("ops")), 403, "missing_permission")
     # another tenant sees nothing of Paco's
-    problem(await c.get(f"/orgs/{org['id']}", headers=t.headers("operator")), 404, "org_not_found")
-    theirs = ok(await c.get("/orgs", headers=t.headers("operator"), params={"limit": 200}))
+    problem(await c.get(f"/orgs/{org['id']}", headers=t.headers("platform")), 404, "org_not_found")
+    theirs = ok(await c.get("/orgs", headers=t.headers("platform"), params={"limit": 200}))
     assert org["id"] not in {o["id"] for o in theirs["items"]}
     # a brand's user is not the provider
     problem(await c.get("/orgs", headers=t.headers("lbx")), 403, "wrong_space")

@@ -1,6 +1,6 @@
-"""The kit is tested through a real service: production's fixtures (tokens, a client on
-the service, the factory of plants and items) serve here too."""
+"""The kit is tested through a real service: production's fixtures (a client on the
+service, the factory of plants and items) serve here too; `tokens` is tests/fixtures'."""
 
-from tests.production.conftest import factory, prod, tokens
+from tests.production.conftest import factory, prod
 
-__all__ = ["factory", "prod", "tokens"]
+__all__ = ["factory", "prod"]

@@ -3,7 +3,6 @@ and small factories that build what a test needs in a fresh plant with fresh SKU
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -11,44 +10,10 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.fixtures.users import Tokens
 from tools.seed import SeedContext
 from tools.seed.identity import login
 from tools.stack import Stack
-
-USERS = {
-    "admin": ("admin@paco.example", "paco"),
-    "ops": ("ops@paco.example", "paco"),
-    "operator": ("operator@paco.example", "paco"),
-    "inspector": ("inspector@paco.example", "paco"),
-    "viewer": ("viewer@paco.example", "paco"),
-    "lbx": ("viewer@luxurybrandx.example", "luxury-brand-x"),
-    "lbx_admin": ("admin@luxurybrandx.example", "luxury-brand-x"),
-    "my": ("viewer@maisony.example", "maison-y"),
-}
-
-
-class Tokens:
-    """Access tokens by short name, logged in once and renewed before they expire."""
-
-    def __init__(self, seed: SeedContext) -> None:
-        self.seed = seed
-        self._cache: dict[str, tuple[float, str]] = {}
-
-    def __getitem__(self, who: str) -> str:
-        got = self._cache.get(who)
-        if got is None or time.monotonic() - got[0] > 240:
-            email, tenant = USERS[who]
-            got = (time.monotonic(), login(self.seed, email, tenant))
-            self._cache[who] = got
-        return got[1]
-
-    def headers(self, who: str, **extra: str) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self[who]}", **extra}
-
-
-@pytest.fixture(scope="session")
-def tokens(seed: SeedContext) -> Tokens:
-    return Tokens(seed)
 
 
 @pytest.fixture

@@ -7,58 +7,17 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-import asyncpg
 import httpx
 import pytest
 
+from tests.fixtures.users import Tokens
 from tools.seed import SeedContext
-from tools.seed.identity import login
-from tools.stack import Stack
 
-USERS = {
-    "admin": ("admin@paco.example", "paco"),
-    "ops": ("ops@paco.example", "paco"),
-    "inspector": ("inspector@paco.example", "paco"),
-    "operator": ("operator@paco.example", "paco"),
-    "viewer": ("viewer@paco.example", "paco"),
-    "lbx": ("viewer@luxurybrandx.example", "luxury-brand-x"),
-    "my": ("viewer@maisony.example", "maison-y"),
-}
 Q = "/v1/quality"
 P = "/v1/production"
-
-
-class Tokens:
-    def __init__(self, seed: SeedContext) -> None:
-        self.seed = seed
-        self._cache: dict[str, tuple[float, str]] = {}
-
-    def __getitem__(self, who: str) -> str:
-        got = self._cache.get(who)
-        if got is None or time.monotonic() - got[0] > 240:
-            got = (time.monotonic(), login(self.seed, *USERS[who]))
-            self._cache[who] = got
-        return got[1]
-
-    def h(self, who: str, **extra: str) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self[who]}", **extra}
-
-
-@pytest.fixture(scope="session")
-def tokens(seed: SeedContext) -> Tokens:
-    return Tokens(seed)
-
-
-@pytest.fixture
-async def db(stack: Stack) -> AsyncIterator[asyncpg.Connection]:
-    conn = await asyncpg.connect(stack.admin_dsn())
-    try:
-        yield conn
-    finally:
-        await conn.close()
 
 
 def ok(resp: httpx.Response, status: int = 200) -> Any:

@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import asyncpg
 import httpx
 import orjson
 import pytest
@@ -131,15 +130,6 @@ def token_for(seed: SeedContext) -> TokenFor:
 @pytest.fixture
 async def admin_headers(token_for: TokenFor) -> dict[str, str]:
     return {"Authorization": f"Bearer {await token_for('admin@paco.example', 'paco')}"}
-
-
-@pytest.fixture
-async def db(stack: Stack) -> AsyncIterator[asyncpg.Connection]:
-    conn = await asyncpg.connect(stack.admin_dsn())
-    try:
-        yield conn
-    finally:
-        await conn.close()
 
 
 def make_event(type_: str, tenant_id: str, **extra: Any) -> dict[str, Any]:

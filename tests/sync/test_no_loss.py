@@ -113,7 +113,7 @@ async def test_relay_killed_between_send_and_ack(
 ) -> None:
     ep = await subscribe(gateway, admin_headers, receiver.url("relay"), [TYPE])
     events = [make_event(TYPE, tenants["paco"]) for _ in range(5)]
-    sync_log = stack.procs["sync"].log_path
+    sync_log = stack.log_path("sync")
     log_start = _size(sync_log)
     sync_pid = stack.procs["sync"].pid
     os.kill(sync_pid, signal.SIGSTOP)  # sync receives the batch but cannot acknowledge it

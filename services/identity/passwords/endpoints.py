@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Response, status
 
 from libs.common.deps import PasswordChangePrincipal, SystemSession
-from services.identity.deps import IdentitySettings, PendingPasswordSession
+from services.identity.deps import PendingPasswordSession
 from services.identity.errors import responses
 from services.identity.passwords import service
 from services.identity.passwords.errors import (
@@ -47,11 +47,11 @@ async def change_my_password(
     responses=responses(auth=False),
 )
 async def request_password_reset(
-    data: PasswordResetRequest, session: SystemSession, settings: IdentitySettings
+    data: PasswordResetRequest, session: SystemSession
 ) -> PasswordResetAccepted:
     """Public: mail a one-time reset link to the account, if there is one. The answer is
     202 either way, so it tells nothing about which accounts exist."""
-    await service.request_reset(session, settings, data)
+    await service.request_reset(session, data)
     return PasswordResetAccepted()
 
 

@@ -1,7 +1,9 @@
 """Passwords: change one's own, and reset a forgotten one by a one-time mailed link.
 
-A reset request always answers the same (202), whether the account exists or not. The
-link's token is kept only as its sha256, works once, expires after
+A reset request always answers the same (202), whether the account exists or not, and
+does the same work either way: it only defers the `identity.password_reset` job, which
+looks the account up and mails the link, so neither the answer nor its timing tells which
+accounts exist. The link's token is kept only as its sha256, works once, expires after
 `password_reset_ttl_minutes`, and a completed reset revokes every refresh token of the
 user and lifts a login lock of the account.
 """
@@ -13,12 +15,14 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import Principal
+from libs.common.jobs import JobContext
 from libs.common.outbox import emit_event
 from services.identity import security
 from services.identity.audit.service import record
 from services.identity.auth import repository as auth_repo
 from services.identity.auth import throttle
 from services.identity.config import Settings
+from services.identity.jobs import jobs
 from services.identity.models import PasswordReset, outbox
 from services.identity.passwords import repository as repo
 from services.identity.passwords.errors import (
@@ -64,12 +68,24 @@ async def change_password(
     )
 
 
-async def request_reset(
-    session: AsyncSession, settings: Settings, data: PasswordResetRequest
-) -> None:
-    """System transaction: the caller is nobody yet. Silent when there is no such user."""
-    tenant = await tenants_repo.get_by_slug(session, data.tenant)
-    user = await users_repo.get_by_email(session, tenant.id, str(data.email)) if tenant else None
+async def request_reset(session: AsyncSession, data: PasswordResetRequest) -> None:
+    """System transaction: the caller is nobody yet. The same statements whatever the
+    address: the account is looked up by the job, after the answer."""
+    await send_reset.defer(session, tenant_id=None, tenant=data.tenant, email=str(data.email))
+
+
+@jobs.job("identity.password_reset", retries=3)
+async def send_reset(ctx: JobContext, *, tenant: str, email: str) -> None:
+    """Mail a reset link to the account, if there is one (runs at least once: a second run
+    within RESEND_AFTER_SECONDS mails nothing)."""
+    async with ctx.transaction() as session:
+        await mail_reset(session, ctx.state.settings, tenant, email)
+
+
+async def mail_reset(session: AsyncSession, settings: Settings, slug: str, email: str) -> None:
+    """System transaction. Silent when there is no such active user."""
+    tenant = await tenants_repo.get_by_slug(session, slug)
+    user = await users_repo.get_by_email(session, tenant.id, email) if tenant else None
     if tenant is None or user is None or user.status != "active" or tenant.status != "active":
         return
     latest = await repo.latest_for(session, user.id)

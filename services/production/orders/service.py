@@ -7,11 +7,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import Principal
 from libs.common.db import flush_or_conflict
+from libs.common.identity import IdentityClient
 from libs.common.pagination import PageParams
 from libs.common.visibility import is_customer
 from services.production import events
 from services.production.access import plant_scope, require_plant
-from services.production.identity import IdentityClient
 from services.production.models import Order, OrderAllocation
 from services.production.orders import allocation
 from services.production.orders import repository as repo

@@ -17,9 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from libs.common.auth import Principal
 from libs.common.db import Database
 from libs.common.errors import Unprocessable
+from libs.common.identity import IdentityClient
 from libs.contracts import EventEnvelope, EventModel
 from libs.contracts.events.identity import TenantCreated, TenantUpdated
-from services.production.identity import IdentityClient
 from services.production.models import TenantCopy
 from services.production.tenants import repository as repo
 from services.production.tenants.schemas import TenantEventData

@@ -218,7 +218,11 @@ async def block_stage(
     return await _stage_out(session, stage, response)
 
 
-@router.post(STAGE + "/resume", response_model=StageExecution, responses=errors(*STAGE_ERRORS))
+@router.post(
+    STAGE + "/resume",
+    response_model=StageExecution,
+    responses=errors(*STAGE_ERRORS, StageOutOfOrder),
+)
 async def resume_stage(
     production_order_id: uuid.UUID,
     stage_id: uuid.UUID,

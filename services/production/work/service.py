@@ -11,10 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import Principal
 from libs.common.db import flush_or_conflict
+from libs.common.identity import IdentityClient
 from libs.common.pagination import PageParams
 from services.production import events
 from services.production.access import plant_scope, require_plant
-from services.production.identity import IdentityClient
 from services.production.models import LabourEntry, ProductionOrder, StageExecution
 from services.production.orders import service as orders
 from services.production.products import repository as products_repo
@@ -193,12 +193,18 @@ async def _sync_order(session: AsyncSession, principal: Principal, po: Productio
     await session.flush()
 
 
-async def start_stage(
-    session: AsyncSession, principal: Principal, po: ProductionOrder, stage: StageExecution
-) -> StageExecution:
+async def _require_earlier_done(
+    session: AsyncSession, po: ProductionOrder, stage: StageExecution
+) -> None:
     earlier = [s for s in await repo.stages(session, [po.id]) if s.seq < stage.seq]
     if any(s.status != "completed" for s in earlier):
         raise StageOutOfOrder("Earlier stages are not completed yet")
+
+
+async def start_stage(
+    session: AsyncSession, principal: Principal, po: ProductionOrder, stage: StageExecution
+) -> StageExecution:
+    await _require_earlier_done(session, po, stage)
     _move(stage, "active")
     stage.started_at = stage.started_at or _now()
     stage.blocked_reason = None
@@ -338,6 +344,18 @@ async def block_stage(
 async def resume_stage(
     session: AsyncSession, principal: Principal, po: ProductionOrder, stage: StageExecution
 ) -> StageExecution:
+    """A blocked stage goes on; one blocked before it started only once the stages before
+    it are completed (resuming is not a way around `start`)."""
+    if stage.status != "blocked":
+        raise InvalidStageMove(
+            f"Only a blocked stage resumes (this one is {stage.status})",
+            extra={
+                "from": stage.status,
+                "to": "active",
+                "allowed": sorted(STAGE_MOVES[stage.status]),
+            },
+        )
+    await _require_earlier_done(session, po, stage)
     _move(stage, "active")
     stage.blocked_reason = None
     stage.started_at = stage.started_at or _now()

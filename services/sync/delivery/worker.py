@@ -7,6 +7,9 @@
   per-endpoint cap and a per-endpoint circuit breaker; a saturated or open endpoint is left
   out of the next claim, so one slow endpoint never holds up the others.
 - Outcomes are written in batches (attempt rows + delivery state) by one writer task.
+
+This module runs the loops and keeps the counts; `claim`, `send` and `record` do the
+database and HTTP work.
 """
 
 from __future__ import annotations
@@ -17,95 +20,20 @@ import logging
 import time
 import uuid
 from collections import Counter
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import aiohttp
-import orjson
-from sqlalchemy import select, text
-from sqlalchemy.dialects.postgresql import insert
 
 from libs.common.db import Database
-from libs.common.ids import new_id
-from libs.common.outbox import envelope
-from libs.common.webhooks import signed_headers
-from libs.contracts.events.sync import EndpointDisabled
 from services.sync.config import Settings
 from services.sync.delivery.breaker import CircuitBreaker
-from services.sync.delivery.schedule import next_delay, parse_retry_after
+from services.sync.delivery.claim import claim
+from services.sync.delivery.jobs import Job, Outcome
+from services.sync.delivery.record import record
+from services.sync.delivery.send import send
 from services.sync.delivery.shared_breaker import SharedBreakers
-from services.sync.ingest.service import emit_sync_event
-from services.sync.models import Attempt, Endpoint, Event
-from services.sync.ssrf import PublicOnlyResolver, UnsafeUrl, literal_ip_blocked
+from services.sync.ssrf import PublicOnlyResolver
 
 log = logging.getLogger("weft.sync.delivery")
-
-USER_AGENT = "Weft-Webhooks/1.0"
-
-_CLAIM = text(
-    """
-    SELECT d.id, d.event_id, d.endpoint_id, d.tenant_id, d.attempts
-    FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id
-    WHERE d.status = 'pending' AND d.next_attempt_at <= now() AND e.enabled
-      AND NOT (d.endpoint_id = ANY(:blocked))
-    ORDER BY d.next_attempt_at
-    LIMIT :limit
-    FOR UPDATE OF d SKIP LOCKED
-    """
-)
-_LEASE = text(
-    "UPDATE deliveries SET next_attempt_at = now() + make_interval(secs => :lease) "
-    "WHERE id = ANY(:ids)"
-)
-_RECORD = text(
-    """
-    UPDATE deliveries SET status = :status, attempts = :attempts, next_attempt_at = :next_at,
-        last_attempt_at = :at, last_status_code = :code, last_error = :error, updated_at = now()
-    WHERE id = :id AND status = 'pending'
-    """
-)
-_ALIVE = text("SELECT id FROM deliveries WHERE id = ANY(:ids)")
-_CLEAR_FAILING = text(
-    "UPDATE endpoints SET failing_since = NULL WHERE id = ANY(:ids) AND failing_since IS NOT NULL"
-)
-_MARK_FAILING = text(
-    "UPDATE endpoints SET failing_since = :now WHERE id = ANY(:ids) AND failing_since IS NULL"
-)
-_DISABLE = text(
-    """
-    UPDATE endpoints SET enabled = false, disabled_reason = :reason, version = version + 1,
-        updated_at = now()
-    WHERE id = ANY(:ids) AND enabled AND kind = 'tenant'
-      AND (:force OR failing_since < :cutoff)
-    RETURNING id, tenant_id, url
-    """
-)
-
-
-@dataclass(slots=True)
-class Job:
-    delivery_id: uuid.UUID
-    event_id: uuid.UUID
-    endpoint_id: uuid.UUID
-    tenant_id: uuid.UUID | None
-    attempts: int
-    url: str
-    internal: bool
-    secrets: list[str]
-    body: bytes
-
-
-@dataclass(slots=True)
-class Outcome:
-    job: Job
-    attempted_at: datetime
-    success: bool
-    status_code: int | None
-    latency_ms: int
-    error: str | None
-    response_body: str | None
-    retry_after: float | None
 
 
 class DeliveryWorker:
@@ -211,132 +139,33 @@ class DeliveryWorker:
         now = time.monotonic()
         shared_blocked = await self._shared_state()
         local = {ep for ep in self._breakers if self._room(ep, now) <= 0}
-        blocked = list(local | shared_blocked)
-        async with self.db.transaction(None, system=True) as s:
-            rows = (
-                await s.execute(
-                    _CLAIM, {"blocked": blocked, "limit": self.settings.delivery_batch_size}
-                )
-            ).all()
-            picked: list[Any] = []
-            taken: Counter[uuid.UUID] = Counter()
-            for r in rows:
-                if len(picked) >= capacity:
-                    break
-                if self._room(r.endpoint_id, now) - taken[r.endpoint_id] > 0:
-                    picked.append(r)
-                    taken[r.endpoint_id] += 1
-            if not picked:
-                return 0
-            await s.execute(_LEASE, {"ids": [r.id for r in picked], "lease": self._lease})
-            endpoints = {
-                e.id: e
-                for e in (
-                    await s.execute(
-                        select(Endpoint.__table__).where(
-                            Endpoint.id.in_({r.endpoint_id for r in picked})
-                        )
-                    )
-                ).all()
-            }
-            events = {
-                e.id: e
-                for e in (
-                    await s.execute(
-                        select(Event.__table__).where(Event.id.in_({r.event_id for r in picked}))
-                    )
-                ).all()
-            }
-        bodies = {eid: orjson.dumps(envelope(ev)) for eid, ev in events.items()}
-        wall = datetime.now(UTC)
-        for r in picked:
-            ep = endpoints.get(r.endpoint_id)
-            if ep is None or r.event_id not in bodies:
-                continue
-            job = Job(
-                delivery_id=r.id,
-                event_id=r.event_id,
-                endpoint_id=r.endpoint_id,
-                tenant_id=r.tenant_id,
-                attempts=r.attempts,
-                url=ep.url,
-                internal=ep.kind == "internal",
-                secrets=self._secrets(ep, wall),
-                body=bodies[r.event_id],
-            )
-            self._inflight[r.endpoint_id] += 1
+        claimed, jobs = await claim(
+            self.db,
+            self.settings,
+            blocked=list(local | shared_blocked),
+            capacity=capacity,
+            room=lambda ep: self._room(ep, now),
+            lease=self._lease,
+        )
+        for job in jobs:
+            self._inflight[job.endpoint_id] += 1
             self._inflight_total += 1
             task = asyncio.create_task(self._deliver(job))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
-        return len(picked)
-
-    def _secrets(self, ep: Any, now: datetime) -> list[str]:
-        if ep.kind == "internal":
-            secret = self.settings.service_secrets.get(ep.service or "")
-            return [secret] if secret else []
-        out = [ep.secret]
-        if (
-            ep.previous_secret
-            and ep.previous_secret_expires_at
-            and (ep.previous_secret_expires_at > now)
-        ):
-            out.append(ep.previous_secret)
-        return out
+        return claimed
 
     # --- sending ---------------------------------------------------------------------------
     async def _deliver(self, job: Job) -> None:
-        attempted_at = datetime.now(UTC)
-        started = time.perf_counter()
-        status: int | None = None
-        error: str | None = None
-        text_body: str | None = None
-        retry_after: float | None = None
+        session = self._internal if job.internal else self._public
+        assert session is not None
         try:
-            if not job.secrets:
-                raise UnsafeUrl("no signing secret for this endpoint")
-            if (
-                not job.internal
-                and not self.settings.allow_private_urls
-                and literal_ip_blocked(job.url)
-            ):
-                raise UnsafeUrl("the URL points at a non-public address")
-            headers = signed_headers(job.secrets, str(job.event_id), job.body)
-            headers["user-agent"] = USER_AGENT
-            session = self._internal if job.internal else self._public
-            assert session is not None
-            async with session.post(
-                job.url, data=job.body, headers=headers, allow_redirects=False
-            ) as resp:
-                status = resp.status
-                text_body = await _read_head(resp, self.settings.response_body_limit)
-                if status in (429, 503):
-                    retry_after = parse_retry_after(
-                        resp.headers.get("Retry-After"), self.settings.retry_after_cap_seconds
-                    )
-        except TimeoutError:
-            error = f"timeout after {self.settings.delivery_timeout_seconds:g} s"
+            outcome = await send(job, session, self.settings)
         except asyncio.CancelledError:
             self._release(job, success=None)
             raise
-        except (aiohttp.ClientError, OSError, UnsafeUrl, ValueError) as exc:
-            error = f"{type(exc).__name__}: {exc}"[:1000]
-        success = status is not None and 200 <= status < 300
-        if not success and error is None:
-            error = f"HTTP {status}"
-        self._release(job, success=success)
-        self._outcomes.append(
-            Outcome(
-                job=job,
-                attempted_at=attempted_at,
-                success=success,
-                status_code=status,
-                latency_ms=int((time.perf_counter() - started) * 1000),
-                error=error,
-                response_body=text_body,
-                retry_after=retry_after,
-            )
-        )
+        self._release(job, success=outcome.success)
+        self._outcomes.append(outcome)
         self._outcome_ready.set()
 
     async def _shared_state(self) -> set[uuid.UUID]:
@@ -396,119 +225,7 @@ class DeliveryWorker:
         batch, self._outcomes = self._outcomes, []
         if not batch:
             return
-        settings = self.settings
-        now = datetime.now(UTC)
-        attempts: list[dict[str, Any]] = []
-        updates: list[dict[str, Any]] = []
-        succeeded: set[uuid.UUID] = set()
-        failed: set[uuid.UUID] = set()
-        gone: set[uuid.UUID] = set()
-        for o in batch:
-            j = o.job
-            done = j.attempts + 1
-            attempts.append(
-                {
-                    "id": new_id(),
-                    "tenant_id": j.tenant_id,
-                    "delivery_id": j.delivery_id,
-                    "event_id": j.event_id,
-                    "endpoint_id": j.endpoint_id,
-                    "attempted_at": o.attempted_at,
-                    "success": o.success,
-                    "status_code": o.status_code,
-                    "latency_ms": o.latency_ms,
-                    "error": o.error,
-                    "response_body": o.response_body,
-                }
-            )
-            next_at = o.attempted_at
-            if o.success:
-                status = "succeeded"
-                succeeded.add(j.endpoint_id)
-            else:
-                failed.add(j.endpoint_id)
-                delay = next_delay(settings.retry_schedule, done, settings.retry_jitter)
-                if o.status_code == 410 and not j.internal:
-                    status = "failed"
-                    gone.add(j.endpoint_id)
-                elif delay is None:
-                    status = "failed"
-                else:
-                    status = "pending"
-                    if o.retry_after is not None:
-                        delay = max(delay, o.retry_after)
-                    next_at = now + timedelta(seconds=delay)
-            updates.append(
-                {
-                    "id": j.delivery_id,
-                    "status": status,
-                    "attempts": done,
-                    "next_at": next_at,
-                    "at": o.attempted_at,
-                    "code": o.status_code,
-                    "error": o.error,
-                }
-            )
-        # rows are locked in id order, deliveries before endpoints, as deleting an endpoint does
-        attempts.sort(key=lambda a: a["delivery_id"])
-        updates.sort(key=lambda u: u["id"])
-        disabled: list[Any] = []
-        async with self.db.transaction(None, system=True) as s:
-            # an endpoint deleted meanwhile took its deliveries with it: skip their attempts
-            alive = set(
-                (await s.execute(_ALIVE, {"ids": [a["delivery_id"] for a in attempts]})).scalars()
-            )
-            attempts = [a for a in attempts if a["delivery_id"] in alive]
-            if attempts:
-                await s.execute(insert(Attempt), attempts)
-            await s.execute(_RECORD, updates)
-            if succeeded:
-                await s.execute(_CLEAR_FAILING, {"ids": list(succeeded)})
-            only_failed = failed - succeeded
-            if only_failed:
-                await s.execute(_MARK_FAILING, {"ids": list(only_failed), "now": now})
-                cutoff = now - timedelta(seconds=settings.endpoint_disable_after_seconds)
-                disabled += (
-                    await s.execute(
-                        _DISABLE,
-                        {
-                            "ids": list(only_failed - gone),
-                            "reason": "failing",
-                            "force": False,
-                            "cutoff": cutoff,
-                        },
-                    )
-                ).all()
-            if gone:
-                disabled += (
-                    await s.execute(
-                        _DISABLE,
-                        {
-                            "ids": list(gone),
-                            "reason": "gone",
-                            "force": True,
-                            "cutoff": now,
-                        },
-                    )
-                ).all()
-            for ep in disabled:
-                reason = "gone" if ep.id in gone else "failing"
-                await emit_sync_event(
-                    s,
-                    EndpointDisabled(endpoint_id=ep.id, url=ep.url, reason=reason),
-                    tenant_id=ep.tenant_id,
-                    subject=f"endpoints/{ep.id}",
-                )
+        disabled = await record(self.db, self.settings, batch)
         if disabled:
             log.warning("endpoints disabled", extra={"endpoints": [str(e.id) for e in disabled]})
             self._wake.set()
-
-
-async def _read_head(resp: aiohttp.ClientResponse, limit: int) -> str:
-    buf = bytearray()
-    while len(buf) < limit:
-        chunk = await resp.content.read(limit - len(buf))
-        if not chunk:
-            break
-        buf += chunk
-    return bytes(buf).decode("utf-8", "replace")
