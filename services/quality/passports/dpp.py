@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
 from services.quality.models import Inspection, Lot, Product, TenantSettings
 from services.quality.passports.schemas import Material
@@ -29,9 +30,13 @@ ISO_2859 = {
 }
 
 
-def digital_link(base: str, gtin: str | None, lot_number: str, passport_id: uuid.UUID) -> str:
+def digital_link(
+    root: str, base: str, gtin: str | None, lot_number: str, passport_id: uuid.UUID
+) -> str:
+    """The GS1 Digital Link URI at the gateway's root (`root`); without a GTIN, the
+    passport's own URL under the API (`base`)."""
     if gtin:
-        return f"{base}/01/{gtin}/10/{lot_number}"
+        return f"{root}/01/{gtin}/10/{quote(lot_number, safe='')}"
     return f"{base}/passports/{passport_id}"
 
 
@@ -42,6 +47,7 @@ def issuer_did(settings: TenantSettings, host: str) -> str:
 def credential(
     *,
     passport_id: uuid.UUID,
+    root: str,
     base: str,
     host: str,
     lot: Lot,
@@ -53,7 +59,7 @@ def credential(
 ) -> dict[str, Any]:
     now = datetime.now(UTC).replace(microsecond=0)
     gtin = product.gtin if product else None
-    link = digital_link(base, gtin, lot.number, passport_id)
+    link = digital_link(root, base, gtin, lot.number, passport_id)
     issuer_name = settings.name or "Manufacturer"
     issuer = {"type": ["CredentialIssuer"], "id": issuer_did(settings, host), "name": issuer_name}
     item: dict[str, Any] = {

@@ -44,6 +44,7 @@ async def publish(
     principal: Principal,
     lot: Lot,
     *,
+    root: str,
     base: str,
     host: str,
     materials: list[Material],
@@ -71,6 +72,7 @@ async def publish(
         status="published",
         credential=dpp.credential(
             passport_id=passport_id,
+            root=root,
             base=base,
             host=host,
             lot=lot,
@@ -121,6 +123,7 @@ async def publish_lot(
     principal: Principal,
     lot_id: uuid.UUID,
     *,
+    root: str,
     base: str,
     host: str,
     materials: list[Material],
@@ -130,7 +133,14 @@ async def publish_lot(
     if lot is None:
         raise LotNotFound("Lot not found")
     return await publish(
-        session, principal, lot, base=base, host=host, materials=materials, description=description
+        session,
+        principal,
+        lot,
+        root=root,
+        base=base,
+        host=host,
+        materials=materials,
+        description=description,
     )
 
 
@@ -140,6 +150,7 @@ async def publish_many(
     *,
     product_sku: str | None,
     customer: uuid.UUID | None,
+    root: str,
     base: str,
     host: str,
     materials: list[Material],
@@ -156,7 +167,9 @@ async def publish_many(
             skipped += 1
             continue
         done.append(
-            await publish(session, principal, lot, base=base, host=host, materials=materials)
+            await publish(
+                session, principal, lot, root=root, base=base, host=host, materials=materials
+            )
         )
     return done, skipped
 
@@ -179,6 +192,11 @@ async def public_by_link(session: AsyncSession, gtin: str, lot_number: str) -> P
     if found is None:
         raise PassportNotFound("No published passport for this GTIN and lot")
     return found
+
+
+def qr_target(passport: Passport, *, root: str, base: str) -> str:
+    """What a passport's QR code encodes: its Digital Link URI at the gateway's root."""
+    return dpp.digital_link(root, base, passport.gtin, passport.lot_number, passport.id)
 
 
 def qr(url: str, kind: str) -> bytes:
