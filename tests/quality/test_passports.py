@@ -70,7 +70,7 @@ async def _published(
         await gateway.post(
             f"{Q}/lots/{lot['id']}/passports",
             headers=admin,
-            json={"materials": [{"name": "Grey board", "mass_fraction": 0.8}]},
+            json={"description": "Rigid gift box with a magnetic lid"},
         ),
         201,
     )

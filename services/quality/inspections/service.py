@@ -91,8 +91,9 @@ async def open_for_lot(session: AsyncSession, lot: Lot) -> Inspection:
     found = await repo.get_round(session, lot.id, lot.qa_round)
     if found is not None:
         return found
+    versions = [str(v) for v in (lot.product_version, lot.product_version_id) if v is not None]
     checklist = (
-        await checklists_repo.active_for(session, lot.tenant_id, lot.product_sku)
+        await checklists_repo.active_for(session, lot.tenant_id, lot.product_sku, versions)
         if lot.product_sku
         else None
     )

@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import quote
 
 from services.quality.models import Inspection, Lot, Product, TenantSettings
-from services.quality.passports.schemas import Material
+from services.quality.passports.materials import Material
 
 CONTEXT = [
     "https://www.w3.org/ns/credentials/v2",
@@ -121,20 +121,7 @@ def credential(
             }
         ]
     if materials:
-        subject["materialsProvenance"] = [
-            {
-                "type": ["Material"],
-                "name": m.name,
-                **({"massFraction": m.mass_fraction} if m.mass_fraction is not None else {}),
-                **({"originCountry": m.origin_country} if m.origin_country else {}),
-                **(
-                    {"recycledMassFraction": m.recycled_mass_fraction}
-                    if m.recycled_mass_fraction is not None
-                    else {}
-                ),
-            }
-            for m in materials
-        ]
+        subject["materialsProvenance"] = [_material(m) for m in materials]
     return {
         "type": ["DigitalProductPassport", "VerifiableCredential"],
         "@context": CONTEXT,
@@ -145,6 +132,15 @@ def credential(
     }
 
 
+def _material(m: Material) -> dict[str, Any]:
+    out: dict[str, Any] = {"type": ["Material"], "name": f"{m.name} ({m.sku})"}
+    if m.mass_kg is not None:
+        out["mass"] = {"type": ["Measure"], "value": float(m.mass_kg), "unit": "KGM"}
+    if m.mass_fraction is not None:
+        out["massFraction"] = m.mass_fraction
+    return out
+
+
 def page_data(
     *,
     lot: Lot,
@@ -152,6 +148,7 @@ def page_data(
     settings: TenantSettings,
     inspection: Inspection | None,
     photo_keys: list[str],
+    materials: list[Material],
 ) -> dict[str, Any]:
     """What the public page shows, fixed at publication (the photos by object key)."""
     return {
@@ -176,4 +173,8 @@ def page_data(
             else None,
         },
         "photos": photo_keys,
+        "materials": [
+            {"name": m.name, "sku": m.sku, "quantity": str(m.quantity), "unit": m.unit}
+            for m in materials
+        ],
     }

@@ -75,7 +75,6 @@ async def publish_passport(
         root=public_root(request),
         base=public_base(request),
         host=public_host(request),
-        materials=body.materials,
         description=body.description,
     )
     return Passport.model_validate(found)
@@ -101,7 +100,6 @@ async def publish_passports(
         root=public_root(request),
         base=public_base(request),
         host=public_host(request),
-        materials=body.materials,
     )
     return BulkResult(published=[Passport.model_validate(p) for p in done], skipped=skipped)
 

@@ -18,8 +18,8 @@ from services.quality import events
 from services.quality.access import require_plant
 from services.quality.models import Lot, Passport
 from services.quality.passports import dpp
+from services.quality.passports import materials as lot_materials
 from services.quality.passports import repository as repo
-from services.quality.passports.schemas import Material
 from services.quality.photos_keys import photo_keys_for_lot
 from services.quality.products import repository as products_repo
 from services.quality.products.service import get_settings
@@ -47,7 +47,6 @@ async def publish(
     root: str,
     base: str,
     host: str,
-    materials: list[Material],
     description: str | None = None,
 ) -> Passport:
     require_plant(principal, WRITE, lot.plant_id)
@@ -60,6 +59,11 @@ async def publish(
     )
     settings = await get_settings(session, lot.tenant_id)
     inspection = await repo.last_completed(session, lot.id)
+    materials = (
+        lot_materials.for_lot(lot, await repo.order_materials(session, lot.tenant_id, lot.order_id))
+        if lot.order_id
+        else []
+    )
     passport_id = new_id()
     passport = Passport(
         id=passport_id,
@@ -88,6 +92,7 @@ async def publish(
             settings=settings,
             inspection=inspection,
             photo_keys=await photo_keys_for_lot(session, lot.id, limit=6),
+            materials=materials,
         ),
         published_by=principal.subject,
     )
@@ -126,7 +131,6 @@ async def publish_lot(
     root: str,
     base: str,
     host: str,
-    materials: list[Material],
     description: str | None,
 ) -> Passport:
     lot = await repo.lot(session, principal, lot_id)
@@ -139,7 +143,6 @@ async def publish_lot(
         root=root,
         base=base,
         host=host,
-        materials=materials,
         description=description,
     )
 
@@ -153,7 +156,6 @@ async def publish_many(
     root: str,
     base: str,
     host: str,
-    materials: list[Material],
 ) -> tuple[list[Passport], int]:
     """Every lot of the product or brand that has a completed inspection (at most 200).
     The brand must be a client of the caller's tenant: quality keeps no copy of the tenant
@@ -166,11 +168,7 @@ async def publish_many(
         if await repo.last_completed(session, lot.id) is None:
             skipped += 1
             continue
-        done.append(
-            await publish(
-                session, principal, lot, root=root, base=base, host=host, materials=materials
-            )
-        )
+        done.append(await publish(session, principal, lot, root=root, base=base, host=host))
     return done, skipped
 
 
