@@ -159,9 +159,17 @@ class Gateway:
     async def _proxy(self, request: web.Request, rid: str) -> web.StreamResponse:
         raw_path, sep, query = request.raw_path.partition("?")
         instance = raw_path
-        if not raw_path.startswith("/v1/"):
-            return problem(404, "not_found", "Not found", instance=instance, request_id=rid)
-        service, _, tail = raw_path[4:].partition("/")  # after "/v1/"
+        if raw_path.startswith("/v1/"):
+            service, _, tail = raw_path[4:].partition("/")  # after "/v1/"
+            prefix: str | None = f"/v1/{service}"
+        else:
+            # a public root route (GS1 Digital Link): the service at the same path
+            root = self.table.root_service(
+                request.method, unquote(raw_path) if "%" in raw_path else raw_path
+            )
+            if root is None:
+                return await self.not_found(request)
+            service, tail, prefix = root, raw_path[1:], None
         upstream = self.upstreams.get(service)
         routes = self.table.service(service)
         if upstream is None or routes is None:
@@ -188,6 +196,8 @@ class Gateway:
             return problem(404, "not_found", "Not found", instance=instance, request_id=rid)
         method = request.method
         access = routes.access(method, path)
+        if prefix is None and not access.public:  # a root route is public or nothing
+            return problem(404, "not_found", "Not found", instance=instance, request_id=rid)
         ip, chain = self._client_ip(request)
 
         if access.public:
@@ -240,7 +250,7 @@ class Gateway:
             forwarded_for=chain,
             proto=request.scheme,
             host=request.host,
-            prefix=f"/v1/{service}",
+            prefix=prefix,
         )
         url = URL(upstream.base_url + tail + (sep + query if sep else ""), encoded=True)
         now = time.monotonic()
@@ -432,7 +442,8 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app.router.add_get("/openapi.json", gw.openapi_json)
     app.router.add_get("/docs", gw.docs)
     app.router.add_route("*", r"/v1/{tail:[\s\S]*}", gw.proxy)  # a newline too
-    app.router.add_route("*", r"/{tail:[\s\S]*}", gw.not_found)
+    # everything else: the public root routes of the table (Digital Link), else 404
+    app.router.add_route("*", r"/{tail:[\s\S]*}", gw.proxy)
     return app
 
 

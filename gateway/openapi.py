@@ -19,7 +19,8 @@ from libs.openapi.merge import merge
 log = logging.getLogger("weft.gateway.openapi")
 
 DESCRIPTION = (
-    "The Weft API: every service behind one gateway under `/v1/<service>`. "
+    "The Weft API: every service behind one gateway under `/v1/<service>`, and GS1 Digital "
+    "Link URIs of published passports at the root (`/01/{gtin}/10/{lot}`). "
     "Authenticate with a bearer access token from `POST /v1/identity/auth/login` or "
     "`POST /v1/identity/auth/token`. Errors are RFC 9457 problem details "
     "(`application/problem+json`, one `Problem` schema, a stable `code`). Requests are "
@@ -40,6 +41,7 @@ def merged_document(
         servers=[{"url": server_url, "description": "The Weft gateway"}],
         webhooks=webhooks,
         webhook_schemas=schemas,
+        at_root=table.at_root,
     )
 
 

@@ -59,9 +59,31 @@ class ServiceRoutes:
         return self.default
 
 
+@dataclass(frozen=True, slots=True)
+class RootRoute:
+    """A public route at the gateway's root, forwarded to `service` at the same path."""
+
+    rule: Rule
+    service: str
+
+
 class RouteTable:
-    def __init__(self, services: dict[str, ServiceRoutes]) -> None:
+    def __init__(
+        self, services: dict[str, ServiceRoutes], root: tuple[RootRoute, ...] = ()
+    ) -> None:
         self.services = services
+        self.root = root
+
+    def root_service(self, method: str, path: str) -> str | None:
+        """The service a root path (outside /v1/<service>) goes to; None when none."""
+        for route in self.root:
+            if route.rule.matches(method, path):
+                return route.service
+        return None
+
+    def at_root(self, service: str, method: str, path: str) -> bool:
+        """Whether `service`'s route `method path` is also served at the root (OpenAPI)."""
+        return any(r.service == service and r.rule.matches(method, path) for r in self.root)
 
     def service(self, name: str) -> ServiceRoutes | None:
         return self.services.get(name)
@@ -120,7 +142,20 @@ def build_table(data: dict[str, Any]) -> RouteTable:
             rules.append(_rule(raw, Access(public=False, spaces=_spaces(raw.get("spaces")))))
         default = Access(public=False, spaces=_spaces(spec.get("spaces")))
         services[str(name)] = ServiceRoutes(str(name), default, tuple(rules))
-    return RouteTable(services)
+    root: list[RootRoute] = []
+    for raw in data.get("root") or ():
+        service = str(raw.get("service") or "")
+        rule = _rule(raw, public)
+        routes = services.get(service)
+        if routes is None:
+            raise ValueError(f"root route {rule.pattern!r} names an unknown service {service!r}")
+        for method in rule.methods:
+            if not routes.access(method, rule.pattern).public:
+                raise ValueError(
+                    f"root route {method} {rule.pattern!r} is not a public route of {service}"
+                )
+        root.append(RootRoute(rule, service))
+    return RouteTable(services, tuple(root))
 
 
 def load_table(path: str | Path | None = None) -> RouteTable:

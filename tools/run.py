@@ -70,6 +70,8 @@ def main() -> int:
                 "  The operator admin's password is generated once and kept in "
                 f"{stack.config.state_dir / 'secrets.json'} (operator_admin_password)."
             )
+        if ctx is not None and ctx.data.get("quality"):
+            print(f"\nDemo passport (GS1 Digital Link): {ctx.data['quality']['digital_link']}")
         print(f"\nLogs in {stack.config.state_dir / 'logs'}. Ctrl-C stops everything.")
         while not stopping:
             for name, proc in stack.procs.items():

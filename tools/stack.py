@@ -85,8 +85,11 @@ class Stack:
                 {s.name: self.secrets[f"service_secret_{s.name}"] for s in SERVICES}
             ),
         }
-        if spec.name in ("production", "catalog"):
+        if spec.name in ("production", "catalog", "quality"):
             env[f"{p}IDENTITY_URL"] = identity
+        if spec.name == "quality":
+            # GS1 Digital Link URIs (and their QR codes) at the gateway's root
+            env[f"{p}PUBLIC_BASE_URL"] = self.gateway_url
         if spec.name == "identity":
             env[f"{p}KEY_ENCRYPTION_KEY"] = self.secrets["identity_key_encryption_key"]
             env[f"{p}MAIL_DIR"] = str(self.config.state_dir / "mail")

@@ -169,6 +169,8 @@ class Access(Protocol):
 
 # (service, METHOD, service path) -> the edge's rule for it, None when it has none
 AccessLookup = Callable[[str, str, str], Access | None]
+# (service, METHOD, service path) -> whether the edge also serves it at its root, unprefixed
+RootLookup = Callable[[str, str, str], bool]
 
 
 def spaces_note(spaces: Iterable[str], permissions: Iterable[str] = ()) -> str:
@@ -223,8 +225,11 @@ def merge(
     webhooks: dict[str, Any] | None = None,
     webhook_schemas: dict[str, Any] | None = None,
     edge_errors: bool = True,
+    at_root: RootLookup | None = None,
 ) -> dict[str, Any]:
-    """One OpenAPI 3.1 document from the services' documents (service name -> document)."""
+    """One OpenAPI 3.1 document from the services' documents (service name -> document).
+    Operations the edge also serves at its root (`at_root`, e.g. GS1 Digital Link) appear
+    a second time there, unprefixed, with the operationId `<id>_at_root`."""
     names = component_names(specs)
     opids = operation_ids(specs)
     paths: dict[str, Any] = {}
@@ -264,6 +269,13 @@ def merge(
                 )
                 if edge_errors:
                     _edge_errors(new_item[method], edge_examples)
+                if at_root is not None and at_root(service, method.upper(), path):
+                    root_op = copy.deepcopy(new_item[method])
+                    root_op["operationId"] = f"{root_op['operationId']}_at_root"
+                    _with_note(
+                        root_op, f"The same operation as `/v1/{service}{path}`, at the root."
+                    )
+                    paths.setdefault(path, {})[method] = root_op
             paths[f"/v1/{service}{path}"] = new_item
         for name, hook in (spec.get("webhooks") or {}).items():
             if name in merged_hooks and _canonical(merged_hooks[name]) == _canonical(hook):

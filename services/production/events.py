@@ -11,6 +11,7 @@ from libs.contracts import EventModel, emit_event
 from libs.contracts.events.production import (
     InventoryBelowReorderLevel,
     LotGateReached,
+    OrderAllocated,
     OrderStatusChanged,
     StageCompleted,
 )
@@ -19,6 +20,7 @@ from services.production.models import outbox
 __all__ = [
     "InventoryBelowReorderLevel",
     "LotGateReached",
+    "OrderAllocated",
     "OrderStatusChanged",
     "StageCompleted",
     "emit",

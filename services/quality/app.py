@@ -12,6 +12,7 @@ from services.quality.checklists.endpoints import router as checklists_router
 from services.quality.config import Settings
 from services.quality.feed.endpoints import router as feed_router
 from services.quality.feed.hub import feed_lifespan
+from services.quality.identity import identity_lifespan
 from services.quality.inspections.endpoints import router as inspections_router
 from services.quality.intake.endpoints import router as intake_router
 from services.quality.intake.subscriptions import SUBSCRIPTIONS
@@ -54,7 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             intake_router,
         ],
         on_startup=[_evidence],
-        extra_lifespans=[subscriptions_lifespan(SUBSCRIPTIONS), feed_lifespan],
+        extra_lifespans=[subscriptions_lifespan(SUBSCRIPTIONS), feed_lifespan, identity_lifespan],
         jobs=jobs,
         relay=RelayOptions(),
     )

@@ -23,6 +23,12 @@ class Settings(ServiceSettings):
     # under the gateway's 10 MiB body limit (uploads to the local store pass through it)
     photo_max_bytes: int = 8 * 1024 * 1024
     thumbnail_px: int = 320
+    # Identity, asked (with the caller's token) whether an assignee is an inspector
+    identity_url: str = "http://127.0.0.1:8101"
+    identity_timeout_seconds: float = 5.0
+    # The gateway's public address (https://weft.example): GS1 Digital Link URIs (and their
+    # QR codes) sit at its root, /01/{gtin}/10/{lot}. None: the address a request came in by.
+    public_base_url: str | None = None
     # SSE: a comment line this often keeps proxies from closing an idle stream
     feed_keepalive_seconds: float = 15.0
 

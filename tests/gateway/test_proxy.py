@@ -378,3 +378,20 @@ async def test_docs_page(gw: httpx.AsyncClient) -> None:
     assert resp.status_code == 200
     assert resp.headers["content-type"].startswith("text/html")
     assert "/openapi.json" in resp.text and "swagger-ui" in resp.text
+
+
+async def test_digital_link_at_the_root_reaches_quality(gw: httpx.AsyncClient) -> None:
+    """GS1 Digital Link URIs live at the root: public, forwarded to quality at the same path,
+    with no /v1 prefix for the service to put in Location or problem instances."""
+    resp = await gw.get("/01/09506000134352/10/LOT-1", headers={"Accept": "text/html"})
+    assert resp.status_code == 200, resp.text
+    echo = resp.json()
+    assert echo["raw_path"] == "/svc/quality/01/09506000134352/10/LOT-1"
+    assert "x-forwarded-prefix" not in echo["headers"]
+    assert "authorization" not in echo["headers"]
+    assert "ratelimit" in resp.headers
+    assert (await gw.head("/01/09506000134352/10/LOT-1")).status_code == 200
+    # only the table's root routes: other methods and paths stay 404
+    assert_problem(await gw.post("/01/09506000134352/10/LOT-1"), 404, "not_found")
+    assert_problem(await gw.get("/01/09506000134352/21/SERIAL"), 404, "not_found")
+    assert_problem(await gw.get("/passports/p-1"), 404, "not_found")

@@ -215,3 +215,58 @@ def test_merged_openapi_is_valid_and_readable() -> None:
 
 def test_merge_of_nothing_is_valid() -> None:
     validate(merge({}, load_table().access))
+
+
+# --- root routes (GS1 Digital Link) --------------------------------------------------------
+
+
+def test_root_routes_go_to_their_service() -> None:
+    table = load_table()
+    assert table.root_service("GET", "/01/09506000134352/10/LOT-1") == "quality"
+    assert table.root_service("HEAD", "/01/09506000134352/10/LOT-1") == "quality"
+    assert table.root_service("POST", "/01/09506000134352/10/LOT-1") is None
+    assert table.root_service("GET", "/01/09506000134352/10/LOT-1/x") is None
+    assert table.root_service("GET", "/passports/p-1") is None
+    assert table.at_root("quality", "GET", "/01/{gtin}/10/{lot_number}")
+    assert not table.at_root("quality", "GET", "/passports/{passport_id}")
+
+
+def test_root_route_must_be_a_public_route_of_a_known_service() -> None:
+    public = {"public": [{"methods": ["GET"], "path": "/01/{gtin}/10/{lot}"}]}
+    route = {"methods": ["GET"], "path": "/01/{gtin}/10/{lot}", "service": "quality"}
+    ok_table = build_table(
+        {"services": {"quality": {"spaces": ["PROVIDER"], **public}}, "root": [route]}
+    )
+    assert ok_table.root_service("GET", "/01/1/10/2") == "quality"
+    with pytest.raises(ValueError, match="unknown service"):
+        build_table({"services": {}, "root": [route]})
+    with pytest.raises(ValueError, match="not a public route"):
+        build_table({"services": {"quality": {"spaces": ["PROVIDER"]}}, "root": [route]})
+
+
+def test_merged_document_lists_root_routes() -> None:
+    spec = {
+        "openapi": "3.1.0",
+        "info": {"title": "q", "version": "1"},
+        "paths": {
+            "/01/{gtin}/10/{lot_number}": {
+                "get": {
+                    "operationId": "resolve_digital_link",
+                    "parameters": [
+                        {"name": n, "in": "path", "required": True, "schema": {"type": "string"}}
+                        for n in ("gtin", "lot_number")
+                    ],
+                    "responses": {"200": {"description": "ok"}},
+                }
+            }
+        },
+    }
+    doc = merge(
+        {"quality": spec}, load_table().access, at_root=load_table().at_root, edge_errors=False
+    )
+    validate(doc)
+    root = doc["paths"]["/01/{gtin}/10/{lot_number}"]["get"]
+    prefixed = doc["paths"]["/v1/quality/01/{gtin}/10/{lot_number}"]["get"]
+    assert root["operationId"] == "resolve_digital_link_at_root"
+    assert prefixed["operationId"] == "resolve_digital_link"
+    assert root["security"] == [] and prefixed["security"] == []

@@ -47,8 +47,10 @@ class Factory:
         self.seed = seed
         self.tag = uuid.uuid4().hex[:8]
 
-    async def product(self) -> tuple[str, str]:
-        """(plant id, product sku) of a fresh plant and released product."""
+    async def product(self, parts: list[dict[str, Any]] | None = None) -> tuple[str, str]:
+        """(plant id, product sku) of a fresh plant and released product. `parts`: its
+        stocked components ({name, unit, quantity per box, bom_unit?}); one piece part by
+        default."""
         self.tag = uuid.uuid4().hex[:8]
         h = self.tokens.h("ops")
         plant = ok(
@@ -57,30 +59,35 @@ class Factory:
             ),
             201,
         )
-        part = f"PART-{self.tag}"
-        ok(
-            await self.gw.post(
-                f"{P}/inventory/items",
-                headers=h,
-                json={
-                    "plant_id": plant["id"],
-                    "sku": part,
-                    "name": part,
-                    "initial_quantity": "100000",
-                },
-            ),
-            201,
-        )
+        bom = []
+        for n, part in enumerate(parts or [{"name": None, "unit": "pcs", "quantity": 1}]):
+            part_sku = f"PART-{self.tag}" if n == 0 else f"PART-{self.tag}-{n}"
+            ok(
+                await self.gw.post(
+                    f"{P}/inventory/items",
+                    headers=h,
+                    json={
+                        "plant_id": plant["id"],
+                        "sku": part_sku,
+                        "name": part["name"] or part_sku,
+                        "unit": part["unit"],
+                        "initial_quantity": "100000",
+                    },
+                ),
+                201,
+            )
+            bom.append(
+                {"sku": part_sku, "quantity": part["quantity"], "unit": part.get("bom_unit")}
+            )
         sku = f"BOX-{self.tag}"
         product = ok(
             await self.gw.post(
-                f"{P}/products",
-                headers=h,
-                json={"sku": sku, "name": "Box", "bom": [{"sku": part, "quantity": 1}]},
+                f"{P}/products", headers=h, json={"sku": sku, "name": "Box", "bom": bom}
             ),
             201,
         )
         version = product["versions"][0]["id"]
+        self.version_id = version
         ok(
             await self.gw.post(
                 f"{P}/products/{product['id']}/versions/{version}/release", headers=h
@@ -90,7 +97,11 @@ class Factory:
         return plant["id"], sku
 
     async def lot(
-        self, plant_id: str, quantity: int, customer: str = "luxury-brand-x"
+        self,
+        plant_id: str,
+        quantity: int,
+        customer: str = "luxury-brand-x",
+        order_quantity: int | None = None,
     ) -> dict[str, Any]:
         h = self.tokens.h("ops")
         order = ok(
@@ -102,7 +113,7 @@ class Factory:
                     "customer_tenant_id": self.seed.data["tenants"][customer],
                     "plant_id": plant_id,
                     "product_id": self.product_id,
-                    "quantity": quantity,
+                    "quantity": order_quantity or quantity,
                     "unit_price": "9.90",
                     "currency": "EUR",
                     "due_date": "2026-12-31",

@@ -18,6 +18,7 @@ import httpx
 import pytest
 from jsonschema import Draft202012Validator
 
+from services.quality.passports.service import qr
 from tests.quality.conftest import Factory, Q, Tokens, ok
 from tests.quality.helpers import all_results, inspection_in_progress
 from tools.stack import Stack
@@ -69,7 +70,7 @@ async def _published(
         await gateway.post(
             f"{Q}/lots/{lot['id']}/passports",
             headers=admin,
-            json={"materials": [{"name": "Grey board", "mass_fraction": 0.8}]},
+            json={"description": "Rigid gift box with a magnetic lid"},
         ),
         201,
     )
@@ -98,7 +99,8 @@ async def test_passport_is_public_valid_and_versioned(
     assert subject["product"]["registeredId"] == gtin
     assert credential["issuer"]["id"] == "did:web:paco.example"
     assert "passed" in subject["conformityClaim"][0]["description"]
-    assert subject["id"].endswith(f"/v1/quality/01/{gtin}/10/{lot['number']}")
+    root_link = f"{gateway.base_url}/01/{gtin}/10/{lot['number']}"
+    assert subject["id"] == root_link  # the Digital Link at the gateway's root
 
     # GS1 Digital Link resolves to the same passport; a phone gets the page
     link = await gateway.get(f"{Q}/01/{gtin}/10/{lot['number']}")
@@ -114,6 +116,9 @@ async def test_passport_is_public_valid_and_versioned(
     assert svg.headers["content-type"] == "image/svg+xml" and b"<svg" in svg.content
     png = await gateway.get(f"{Q}/passports/{passport['id']}/qr.png")
     assert png.content.startswith(b"\x89PNG")
+    # both QR codes encode the root Digital Link URI
+    assert svg.content == qr(root_link, "svg") and png.content == qr(root_link, "png")
+    await _root_link_resolves(gateway, root_link, credential["id"], gtin)
     assert (await gateway.get(f"{Q}/01/{gtin}/10/NOPE")).status_code == 404
 
     # publishing again makes version 2; version 1 is unchanged and says it is superseded
@@ -137,6 +142,32 @@ async def test_passport_is_public_valid_and_versioned(
     assert other["items"] == []
     denied = await gateway.post(f"{Q}/lots/{lot['id']}/passports", headers=tokens.h("lbx"))
     assert denied.status_code == 403
+
+
+async def _root_link_resolves(
+    gateway: httpx.AsyncClient, root_link: str, passport_url: str, gtin: str
+) -> None:
+    """GS1 Digital Link at the gateway's root, no token: JSON-LD for machines, the page for
+    a phone, HEAD, and problem+json for an unknown lot."""
+    path = root_link.removeprefix(str(gateway.base_url).rstrip("/"))
+    assert path.startswith("/01/")
+    for accept in ("application/ld+json", "application/json", "*/*"):
+        resp = await gateway.get(path, headers={"Accept": accept})
+        assert resp.status_code == 200, resp.text
+        assert resp.headers["content-type"].startswith("application/ld+json")
+        assert resp.json()["id"] == passport_url
+    page = await gateway.get(path, headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+    assert page.headers["content-type"].startswith("text/html") and "QA passed" in page.text
+    head = await gateway.head(path, headers={"Accept": "text/html"})
+    assert head.status_code == 200 and head.content == b""
+    missing = await gateway.get(f"/01/{gtin}/10/NO-SUCH-LOT")
+    assert missing.status_code == 404
+    assert missing.headers["content-type"] == "application/problem+json"
+    assert missing.json()["code"] == "passport_not_found"
+    assert missing.json()["instance"] == f"/01/{gtin}/10/NO-SUCH-LOT"
+    doc = ok(await gateway.get("/openapi.json"))
+    root_op = doc["paths"]["/01/{gtin}/10/{lot_number}"]["get"]
+    assert root_op["security"] == [] and "404" in root_op["responses"]
 
 
 async def test_public_reads_see_published_rows_only(

@@ -6,7 +6,7 @@ import uuid
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 from libs.contracts.base import EventModel, OneOf
 
@@ -53,6 +53,41 @@ class LotGateReached(EventModel):
         default=None,
         description="Set when a QA manager approved the lot without a passed inspection: why",
     )
+    product_version_id: uuid.UUID | None = Field(
+        default=None, description="The product version the lot's order is made to"
+    )
+    product_version: int | None = Field(
+        default=None, description="That version's number (1, 2, ...)"
+    )
+
+
+class AllocatedComponent(BaseModel):
+    """One stocked component an order reserved (its multi-level BOM, exploded)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    item_id: uuid.UUID
+    sku: str
+    name: str
+    quantity: Decimal = Field(description="For the whole order, in `unit`")
+    unit: str = Field(description="The unit the item is stocked in (kg, m, pcs, ...)")
+
+
+class OrderAllocated(EventModel):
+    event_type: ClassVar[str] = "production.order.allocated"
+    description: ClassVar[str] = (
+        "An order reserved the stock its BOM needs (subject `orders/{order_id}`): what its "
+        "lots are made of. A new allocation (after a cancellation) sends the list again."
+    )
+
+    order_id: uuid.UUID
+    order_number: str
+    plant_id: uuid.UUID
+    product_id: uuid.UUID
+    product_version_id: uuid.UUID
+    product_sku: str
+    quantity: int = Field(description="Units of the product the order is for")
+    components: list[AllocatedComponent]
 
 
 class OrderStatusChanged(EventModel):
@@ -113,9 +148,11 @@ class InventoryBelowReorderLevel(EventModel):
 __all__ = [
     "LOT_GATES",
     "ORDER_STATUSES",
+    "AllocatedComponent",
     "InventoryBelowReorderLevel",
     "LotGate",
     "LotGateReached",
+    "OrderAllocated",
     "OrderStatus",
     "OrderStatusChanged",
     "StageCompleted",

@@ -130,3 +130,14 @@ async def stock_units(
     for r in rows:
         out.setdefault(r.sku, set()).add(r.unit)
     return out
+
+
+async def by_ids(
+    session: AsyncSession, tenant_id: uuid.UUID, item_ids: Collection[uuid.UUID]
+) -> list[InventoryItem]:
+    rows = await session.scalars(
+        select(InventoryItem)
+        .where(InventoryItem.tenant_id == tenant_id, InventoryItem.id.in_(list(item_ids)))
+        .order_by(InventoryItem.sku)
+    )
+    return list(rows)

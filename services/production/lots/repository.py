@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from libs.common.auth import Principal
 from libs.common.pagination import PageParams, paginate
 from libs.common.visibility import visible
-from services.production.models import Lot, LotGateHistory, LotInspection
+from services.production.models import Lot, LotGateHistory, LotInspection, Order, ProductVersion
 
 
 def readable(principal: Principal) -> Select[Lot]:
@@ -114,3 +114,17 @@ async def has_passed_inspection(
         )
     )
     return bool(await session.scalar(stmt))
+
+
+async def order_version(
+    session: AsyncSession, order_id: uuid.UUID
+) -> tuple[uuid.UUID | None, int | None]:
+    """(product version id, its number) the lot's order is made to (for the lot events)."""
+    row = (
+        await session.execute(
+            select(Order.product_version_id, ProductVersion.number)
+            .join(ProductVersion, ProductVersion.id == Order.product_version_id)
+            .where(Order.id == order_id)
+        )
+    ).first()
+    return (row[0], row[1]) if row else (None, None)

@@ -99,6 +99,7 @@ async def _record(
             override_reason=override_reason,
         )
     )
+    version_id, version = await repo.order_version(session, lot.order_id)
     await events.emit(
         session,
         events.LotGateReached(
@@ -115,6 +116,8 @@ async def _record(
             note=note,
             inspection_id=inspection_id,
             override_reason=override_reason,
+            product_version_id=version_id,
+            product_version=version,
         ),
         tenant_id=lot.tenant_id,
         subject=f"lots/{lot.id}",

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.errors import Conflict
+from libs.contracts.events.production import AllocatedComponent, OrderAllocated
 from services.production.inventory import repository as inv_repo
 from services.production.inventory.ledger import apply_movements, move
 from services.production.inventory.ledger import reserve as reserve_stock
@@ -73,6 +74,33 @@ async def prepare(session: AsyncSession, order: Order, *, actor: str) -> Reserva
         for item_id, q in needs.items()
     )
     return Reservation(tenant_id, order.id, needs, actor)
+
+
+async def allocated_event(
+    session: AsyncSession, order: Order, reservation: Reservation
+) -> OrderAllocated:
+    """`production.order.allocated`: the components the order reserved (what its lots are
+    made of), for quality's passports."""
+    items = await inv_repo.by_ids(session, order.tenant_id, reservation.needs)
+    return OrderAllocated(
+        order_id=order.id,
+        order_number=order.number,
+        plant_id=order.plant_id,
+        product_id=order.product_id,
+        product_version_id=order.product_version_id,
+        product_sku=order.product_sku,
+        quantity=order.quantity,
+        components=[
+            AllocatedComponent(
+                item_id=i.id,
+                sku=i.sku,
+                name=i.name,
+                quantity=reservation.needs[i.id],
+                unit=i.unit,
+            )
+            for i in items
+        ],
+    )
 
 
 async def reserve(session: AsyncSession, reservation: Reservation) -> None:

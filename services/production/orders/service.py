@@ -208,6 +208,13 @@ async def transition(
         customer_tenant_id=order.customer_tenant_id,
     )
     if reservation is not None:
+        await events.emit(
+            session,
+            await allocation.allocated_event(session, order, reservation),
+            tenant_id=order.tenant_id,
+            subject=f"orders/{order.id}",
+            customer_tenant_id=order.customer_tenant_id,
+        )
         # last, so the stock rows stay locked for one statement and the commit
         await allocation.reserve(session, reservation)
     return order

@@ -32,13 +32,22 @@ async def get(
 
 
 async def active_for(
-    session: AsyncSession, tenant_id: uuid.UUID, product_sku: str
+    session: AsyncSession, tenant_id: uuid.UUID, product_sku: str, versions: list[str]
 ) -> Checklist | None:
-    return (
-        await session.scalars(
-            query(tenant_id, product_sku, "active").order_by(Checklist.id.desc()).limit(1)
-        )
-    ).one_or_none()
+    """The active checklist of the product version (named by number or by production's
+    version id), else the product's newest active checklist."""
+    stmt = query(tenant_id, product_sku, "active")
+    if versions:
+        exact = (
+            await session.scalars(
+                stmt.where(Checklist.product_version.in_(versions))
+                .order_by(Checklist.id.desc())
+                .limit(1)
+            )
+        ).one_or_none()
+        if exact is not None:
+            return exact
+    return (await session.scalars(stmt.order_by(Checklist.id.desc()).limit(1))).one_or_none()
 
 
 async def retire_others(

@@ -39,7 +39,15 @@ class ChecklistCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     product_sku: str = Field(min_length=1, max_length=100)
-    product_version: str = Field("1", min_length=1, max_length=50)
+    product_version: str = Field(
+        "1",
+        min_length=1,
+        max_length=50,
+        description=(
+            "The product version in production: its number (`1`, `2`) or its id. A lot's "
+            "inspection uses its version's active checklist, else the product's newest one."
+        ),
+    )
     name: str = Field(min_length=1, max_length=255)
     sampling: SamplingSpec | None = None
     items: list[ChecklistItemCreate] = Field(min_length=1, max_length=200)

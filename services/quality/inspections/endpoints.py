@@ -8,13 +8,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from libs.common.auth import Principal, Space
+from libs.common.auth import Principal, Space, bearer_token
 from libs.common.deps import TenantSession, require
 from libs.common.errors import AUTH_ERRORS, MissingPermission, WrongSpace, errors
 from libs.common.etag import check_if_match, set_etag
 from libs.common.pagination import Page, PageQuery
 from services.quality.access import require_route
+from services.quality.identity import IdentityUnavailable
 from services.quality.inspections import service
+from services.quality.inspections.assignees import AssigneeNotInspector, AssigneeNotVisible
 from services.quality.inspections.schemas import (
     AssignBody,
     AwaitingInspection,
@@ -134,8 +136,20 @@ async def list_defects(
     "/{inspection_id}/assign",
     response_model=Inspection,
     summary="Assign the inspection to an inspector of the lot's plant",
+    description=(
+        "The assignee must hold the INSPECTOR role (or a role granting `inspections:write`) "
+        "in the tenant, tenant-wide or for the lot's plant: identity is asked with the "
+        "caller's token (422 `assignee_not_inspector`; 403 `assignee_not_visible` when the "
+        "token may not read users)."
+    ),
     responses=errors(
-        service.InspectionNotFound, service.InvalidInspectionState, MissingPermission, 412
+        service.InspectionNotFound,
+        service.InvalidInspectionState,
+        MissingPermission,
+        AssigneeNotInspector,
+        AssigneeNotVisible,
+        IdentityUnavailable,
+        412,
     ),
 )
 async def assign_inspection(
@@ -148,7 +162,14 @@ async def assign_inspection(
 ) -> Inspection:
     found = await service.get_inspection(session, principal, inspection_id, for_update=True)
     check_if_match(request, found.version)
-    done = await service.assign(session, principal, found, body.inspector_id)
+    done = await service.assign(
+        session,
+        principal,
+        found,
+        body.inspector_id,
+        identity=request.app.state.identity,
+        token=bearer_token(request.headers.get("authorization")),
+    )
     set_etag(response, done.version)
     return Inspection.model_validate(done)
 

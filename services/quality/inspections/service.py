@@ -19,7 +19,9 @@ from libs.contracts.events import quality as contracts
 from services.quality import events
 from services.quality.access import require_plant
 from services.quality.checklists import repository as checklists_repo
+from services.quality.identity import IdentityClient
 from services.quality.inspections import repository as repo
+from services.quality.inspections.assignees import require_inspector
 from services.quality.inspections.schemas import DefectCreate, ResultIn
 from services.quality.inspections.verdict import Recorded, judge
 from services.quality.models import ChecklistItem, CheckResult, Defect, Inspection, Lot
@@ -91,8 +93,9 @@ async def open_for_lot(session: AsyncSession, lot: Lot) -> Inspection:
     found = await repo.get_round(session, lot.id, lot.qa_round)
     if found is not None:
         return found
+    versions = [str(v) for v in (lot.product_version, lot.product_version_id) if v is not None]
     checklist = (
-        await checklists_repo.active_for(session, lot.tenant_id, lot.product_sku)
+        await checklists_repo.active_for(session, lot.tenant_id, lot.product_sku, versions)
         if lot.product_sku
         else None
     )
@@ -176,11 +179,18 @@ def _may_record(principal: Principal, inspection: Inspection) -> None:
 
 
 async def assign(
-    session: AsyncSession, principal: Principal, inspection: Inspection, inspector_id: uuid.UUID
+    session: AsyncSession,
+    principal: Principal,
+    inspection: Inspection,
+    inspector_id: uuid.UUID,
+    *,
+    identity: IdentityClient,
+    token: str,
 ) -> Inspection:
     require_plant(principal, MANAGE, inspection.plant_id)
     if inspection.status not in ("open", "assigned", "in_progress"):
         raise InvalidInspectionState(f"A {inspection.status} inspection cannot be reassigned")
+    await require_inspector(identity, token, principal, inspection, inspector_id)
     inspection.inspector_id = str(inspector_id)
     if inspection.status == "open":
         inspection.status = "assigned"

@@ -4,7 +4,13 @@ from services.quality.models.base import Base
 from services.quality.models.checklist import Checklist, ChecklistItem
 from services.quality.models.evidence import FeedEntry, Passport, Photo, Report
 from services.quality.models.inspection import CheckResult, Defect, Inspection
-from services.quality.models.lot import Lot, Product, ReceivedEvent, TenantSettings
+from services.quality.models.lot import (
+    Lot,
+    OrderMaterials,
+    Product,
+    ReceivedEvent,
+    TenantSettings,
+)
 
 idempotency_keys = idempotency_table(Base.metadata)
 outbox = outbox_table(Base.metadata)
@@ -18,6 +24,7 @@ __all__ = [
     "FeedEntry",
     "Inspection",
     "Lot",
+    "OrderMaterials",
     "Passport",
     "Photo",
     "Product",

@@ -36,11 +36,31 @@ class Lot(TenantMixin, TimestampMixin, Base):
     order_number: Mapped[str | None] = mapped_column(String(100))
     plant_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     product_sku: Mapped[str | None] = mapped_column(String(100))
+    # the product version the lot's order is made to (its checklist is chosen by it)
+    product_version_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    product_version: Mapped[int | None] = mapped_column(Integer)
     quantity: Mapped[int] = mapped_column(Integer)
     gate: Mapped[str] = mapped_column(String(20))
     # how many times the lot reached qa_pending: each arrival is an inspection round
     qa_round: Mapped[int] = mapped_column(Integer, default=0)
     gate_changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class OrderMaterials(TenantMixin, TimestampMixin, Base):
+    """What an order's lots are made of, as production allocated it
+    (`production.order.allocated`): the copy a passport's materials come from."""
+
+    __tablename__ = "order_materials"
+
+    order_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    customer_tenant_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    order_number: Mapped[str] = mapped_column(String(100))
+    product_sku: Mapped[str] = mapped_column(String(100))
+    product_version_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    quantity: Mapped[int] = mapped_column(Integer)
+    # [{item_id, sku, name, quantity (decimal string, whole order), unit}]
+    components: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    allocated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class Product(IdMixin, TenantMixin, TimestampMixin, Base):

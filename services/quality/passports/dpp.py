@@ -5,9 +5,10 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
 from services.quality.models import Inspection, Lot, Product, TenantSettings
-from services.quality.passports.schemas import Material
+from services.quality.passports.materials import Material
 
 CONTEXT = [
     "https://www.w3.org/ns/credentials/v2",
@@ -29,9 +30,13 @@ ISO_2859 = {
 }
 
 
-def digital_link(base: str, gtin: str | None, lot_number: str, passport_id: uuid.UUID) -> str:
+def digital_link(
+    root: str, base: str, gtin: str | None, lot_number: str, passport_id: uuid.UUID
+) -> str:
+    """The GS1 Digital Link URI at the gateway's root (`root`); without a GTIN, the
+    passport's own URL under the API (`base`)."""
     if gtin:
-        return f"{base}/01/{gtin}/10/{lot_number}"
+        return f"{root}/01/{gtin}/10/{quote(lot_number, safe='')}"
     return f"{base}/passports/{passport_id}"
 
 
@@ -42,6 +47,7 @@ def issuer_did(settings: TenantSettings, host: str) -> str:
 def credential(
     *,
     passport_id: uuid.UUID,
+    root: str,
     base: str,
     host: str,
     lot: Lot,
@@ -53,7 +59,7 @@ def credential(
 ) -> dict[str, Any]:
     now = datetime.now(UTC).replace(microsecond=0)
     gtin = product.gtin if product else None
-    link = digital_link(base, gtin, lot.number, passport_id)
+    link = digital_link(root, base, gtin, lot.number, passport_id)
     issuer_name = settings.name or "Manufacturer"
     issuer = {"type": ["CredentialIssuer"], "id": issuer_did(settings, host), "name": issuer_name}
     item: dict[str, Any] = {
@@ -115,20 +121,7 @@ def credential(
             }
         ]
     if materials:
-        subject["materialsProvenance"] = [
-            {
-                "type": ["Material"],
-                "name": m.name,
-                **({"massFraction": m.mass_fraction} if m.mass_fraction is not None else {}),
-                **({"originCountry": m.origin_country} if m.origin_country else {}),
-                **(
-                    {"recycledMassFraction": m.recycled_mass_fraction}
-                    if m.recycled_mass_fraction is not None
-                    else {}
-                ),
-            }
-            for m in materials
-        ]
+        subject["materialsProvenance"] = [_material(m) for m in materials]
     return {
         "type": ["DigitalProductPassport", "VerifiableCredential"],
         "@context": CONTEXT,
@@ -139,6 +132,15 @@ def credential(
     }
 
 
+def _material(m: Material) -> dict[str, Any]:
+    out: dict[str, Any] = {"type": ["Material"], "name": f"{m.name} ({m.sku})"}
+    if m.mass_kg is not None:
+        out["mass"] = {"type": ["Measure"], "value": float(m.mass_kg), "unit": "KGM"}
+    if m.mass_fraction is not None:
+        out["massFraction"] = m.mass_fraction
+    return out
+
+
 def page_data(
     *,
     lot: Lot,
@@ -146,6 +148,7 @@ def page_data(
     settings: TenantSettings,
     inspection: Inspection | None,
     photo_keys: list[str],
+    materials: list[Material],
 ) -> dict[str, Any]:
     """What the public page shows, fixed at publication (the photos by object key)."""
     return {
@@ -170,4 +173,8 @@ def page_data(
             else None,
         },
         "photos": photo_keys,
+        "materials": [
+            {"name": m.name, "sku": m.sku, "quantity": str(m.quantity), "unit": m.unit}
+            for m in materials
+        ],
     }

@@ -23,7 +23,7 @@ from services.quality.passports import service
 from services.quality.passports.page import render
 from services.quality.passports.schemas import BulkPublish, BulkResult, Passport, PassportPublish
 from services.quality.storage import sign_public_photo
-from services.quality.urls import public_base, public_host
+from services.quality.urls import public_base, public_host, public_root
 
 router = APIRouter(tags=["passports"])
 JSON_LD = "application/ld+json"
@@ -72,9 +72,9 @@ async def publish_passport(
         session,
         principal,
         lot_id,
+        root=public_root(request),
         base=public_base(request),
         host=public_host(request),
-        materials=body.materials,
         description=body.description,
     )
     return Passport.model_validate(found)
@@ -97,9 +97,9 @@ async def publish_passports(
         principal,
         product_sku=body.product_sku,
         customer=body.customer_tenant_id,
+        root=public_root(request),
         base=public_base(request),
         host=public_host(request),
-        materials=body.materials,
     )
     return BulkResult(published=[Passport.model_validate(p) for p in done], skipped=skipped)
 
@@ -171,6 +171,12 @@ async def get_public_passport(
 @router.get(
     "/01/{gtin}/10/{lot_number}",
     summary="GS1 Digital Link resolver: the current passport of a GTIN and batch/lot",
+    description=(
+        "Public, no token. The gateway serves it at its root too (`/01/{gtin}/10/{lot}`, the "
+        "URI the passport's QR code encodes). A browser (`Accept: text/html`) gets the "
+        "passport page; `application/ld+json` or `application/json` the UNTP DPP 0.6 "
+        "credential; an unknown GTIN and lot 404 `passport_not_found`."
+    ),
     response_class=Response,
     responses=_PUBLIC_RESPONSES,
 )
@@ -185,7 +191,7 @@ async def resolve_digital_link(
 
 @router.get(
     "/passports/{passport_id}/qr.{kind}",
-    summary="QR code of the passport's Digital Link URL (SVG or PNG)",
+    summary="QR code of the passport's GS1 Digital Link URI at the gateway's root (SVG or PNG)",
     response_class=Response,
     responses={
         200: {"content": {"image/svg+xml": {}, "image/png": {}}},
@@ -196,9 +202,10 @@ async def get_passport_qr(
     session: PublicSession,
     passport_id: uuid.UUID,
     kind: Annotated[str, Path(pattern=r"^(svg|png)$")],
+    request: Request,
 ) -> Response:
     passport = await service.public_by_id(session, passport_id)
-    url = passport.credential["credentialSubject"]["id"]
+    url = service.qr_target(passport, root=public_root(request), base=public_base(request))
     media = "image/svg+xml" if kind == "svg" else "image/png"
     return Response(
         service.qr(url, kind), media_type=media, headers={"Cache-Control": "public, max-age=3600"}

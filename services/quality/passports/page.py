@@ -59,6 +59,10 @@ def render(
             f"{e(str(counts.get('major', 0)))} major, {e(str(counts.get('minor', 0)))} minor</dd>"
             f"<dt>Inspected</dt><dd>{e(str(qa.get('completed_at') or ''))[:10]}</dd></dl>"
         )
+    materials = "".join(
+        f"<dt>{e(str(m.get('name')))}</dt><dd>{e(str(m.get('quantity')))} {e(str(m.get('unit')))}</dd>"
+        for m in page.get("materials") or []
+    )
     photos = "".join(f'<img src="{e(u)}" alt="QA photo">' for u in photo_urls)
     superseded = (
         '<div class="card"><strong>A newer version of this passport exists.</strong></div>'
@@ -76,6 +80,7 @@ def render(
 <main>{superseded}
 <div class="card"><h1>{e(str(page.get("product")))}</h1><dl>{facts}</dl></div>
 <div class="card"><h2>Quality</h2>{qa_html}</div>
+{f'<div class="card"><h2>Materials</h2><dl>{materials}</dl></div>' if materials else ""}
 {f'<div class="card"><h2>QA photos</h2><div class="photos">{photos}</div></div>' if photos else ""}
 <div class="card"><h2>Scan</h2><img src="{e(qr_url)}" alt="QR code" width="160" height="160"></div>
 </main><footer>UNTP DPP 0.6 &middot; <a href="{e(json_url)}">machine-readable (JSON-LD)</a></footer>

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import Principal, Space
 from services.quality.access import visible
-from services.quality.models import Inspection, Lot, Passport
+from services.quality.models import Inspection, Lot, OrderMaterials, Passport
 
 READ = "passports:read"
 
@@ -108,5 +108,17 @@ async def last_completed(session: AsyncSession, lot_id: uuid.UUID) -> Inspection
             .where(Inspection.lot_id == lot_id, Inspection.status == "completed")
             .order_by(Inspection.round.desc())
             .limit(1)
+        )
+    ).one_or_none()
+
+
+async def order_materials(
+    session: AsyncSession, tenant_id: uuid.UUID, order_id: uuid.UUID
+) -> OrderMaterials | None:
+    return (
+        await session.scalars(
+            select(OrderMaterials).where(
+                OrderMaterials.tenant_id == tenant_id, OrderMaterials.order_id == order_id
+            )
         )
     ).one_or_none()

@@ -7,19 +7,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 
-class Material(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    name: str = Field(min_length=1, max_length=200)
-    mass_fraction: float | None = Field(None, ge=0, le=1)
-    origin_country: str | None = Field(None, pattern=r"^[A-Z]{2}$")
-    recycled_mass_fraction: float | None = Field(None, ge=0, le=1)
-
-
 class PassportPublish(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    materials: list[Material] = Field(default_factory=list, max_length=50)
     description: str | None = Field(None, max_length=2000)
 
 
@@ -28,7 +18,6 @@ class BulkPublish(BaseModel):
 
     product_sku: str | None = Field(None, max_length=100)
     customer_tenant_id: uuid.UUID | None = None
-    materials: list[Material] = Field(default_factory=list, max_length=50)
 
 
 class Passport(BaseModel):

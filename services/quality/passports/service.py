@@ -18,8 +18,8 @@ from services.quality import events
 from services.quality.access import require_plant
 from services.quality.models import Lot, Passport
 from services.quality.passports import dpp
+from services.quality.passports import materials as lot_materials
 from services.quality.passports import repository as repo
-from services.quality.passports.schemas import Material
 from services.quality.photos_keys import photo_keys_for_lot
 from services.quality.products import repository as products_repo
 from services.quality.products.service import get_settings
@@ -44,9 +44,9 @@ async def publish(
     principal: Principal,
     lot: Lot,
     *,
+    root: str,
     base: str,
     host: str,
-    materials: list[Material],
     description: str | None = None,
 ) -> Passport:
     require_plant(principal, WRITE, lot.plant_id)
@@ -59,6 +59,11 @@ async def publish(
     )
     settings = await get_settings(session, lot.tenant_id)
     inspection = await repo.last_completed(session, lot.id)
+    materials = (
+        lot_materials.for_lot(lot, await repo.order_materials(session, lot.tenant_id, lot.order_id))
+        if lot.order_id
+        else []
+    )
     passport_id = new_id()
     passport = Passport(
         id=passport_id,
@@ -71,6 +76,7 @@ async def publish(
         status="published",
         credential=dpp.credential(
             passport_id=passport_id,
+            root=root,
             base=base,
             host=host,
             lot=lot,
@@ -86,6 +92,7 @@ async def publish(
             settings=settings,
             inspection=inspection,
             photo_keys=await photo_keys_for_lot(session, lot.id, limit=6),
+            materials=materials,
         ),
         published_by=principal.subject,
     )
@@ -121,16 +128,22 @@ async def publish_lot(
     principal: Principal,
     lot_id: uuid.UUID,
     *,
+    root: str,
     base: str,
     host: str,
-    materials: list[Material],
     description: str | None,
 ) -> Passport:
     lot = await repo.lot(session, principal, lot_id)
     if lot is None:
         raise LotNotFound("Lot not found")
     return await publish(
-        session, principal, lot, base=base, host=host, materials=materials, description=description
+        session,
+        principal,
+        lot,
+        root=root,
+        base=base,
+        host=host,
+        description=description,
     )
 
 
@@ -140,9 +153,9 @@ async def publish_many(
     *,
     product_sku: str | None,
     customer: uuid.UUID | None,
+    root: str,
     base: str,
     host: str,
-    materials: list[Material],
 ) -> tuple[list[Passport], int]:
     """Every lot of the product or brand that has a completed inspection (at most 200).
     The brand must be a client of the caller's tenant: quality keeps no copy of the tenant
@@ -155,9 +168,7 @@ async def publish_many(
         if await repo.last_completed(session, lot.id) is None:
             skipped += 1
             continue
-        done.append(
-            await publish(session, principal, lot, base=base, host=host, materials=materials)
-        )
+        done.append(await publish(session, principal, lot, root=root, base=base, host=host))
     return done, skipped
 
 
@@ -179,6 +190,11 @@ async def public_by_link(session: AsyncSession, gtin: str, lot_number: str) -> P
     if found is None:
         raise PassportNotFound("No published passport for this GTIN and lot")
     return found
+
+
+def qr_target(passport: Passport, *, root: str, base: str) -> str:
+    """What a passport's QR code encodes: its Digital Link URI at the gateway's root."""
+    return dpp.digital_link(root, base, passport.gtin, passport.lot_number, passport.id)
 
 
 def qr(url: str, kind: str) -> bytes:
