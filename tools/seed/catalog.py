@@ -79,13 +79,15 @@ def _dealer_tenant(ctx: SeedContext) -> str:
                 "client_slug": "dealer-one",
                 "email": email,
                 "name": who,
-                "roles": ["CLIENT_VIEWER"],
+                # CLIENT: Dealer One's catalog; ACCOUNTING: its prices
+                "roles": ["CLIENT_VIEWER", "CLIENT_ACCOUNTANT"],
                 "password": DEMO_PASSWORD,
             },
         )
         _ok(resp, 201, 409)
     ctx.data.setdefault("tenants", {})["dealer-one"] = tenant_id
     ctx.logins.append((who, email, "dealer-one", "CLIENT"))
+    ctx.logins.append((who, email, "dealer-one", "ACCOUNTING"))
     return tenant_id
 
 

@@ -138,9 +138,11 @@ async def _organisation(
         return "unchanged"
     if org.client_tenant_id != row.client_tenant_id:
         await orgs._check_client_free(session, tenant_id, row.client_tenant_id, org.id)
+    was_client, was = org.client_tenant_id, (org.type, org.status)
     for k, v in wanted.items():
         setattr(org, k, v)
     await session.flush()
+    await orgs.announce_link(session, org, was_client, was)
     return "updated"
 
 
