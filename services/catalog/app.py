@@ -59,4 +59,6 @@ def create_app() -> FastAPI:
         extra_lifespans=[identity_lifespan],
         # events leave the outbox for sync (webhooks; identity keeps organisation links)
         relay=RelayOptions(),
+        # imports stream their file to the database in chunks (services.catalog.transfer)
+        streamed_paths=["/imports"],
     )

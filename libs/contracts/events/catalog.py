@@ -43,7 +43,9 @@ class PriceBookUpdated(EventModel):
     channel_id: uuid.UUID | None
     currency: str
     version: int
-    change: str = Field(description="created, updated, rule_added or rule_deleted")
+    change: str = Field(
+        description="created, updated, rule_added, rule_deleted or rules_replaced (an import)"
+    )
 
 
 class TicketCreated(EventModel):
