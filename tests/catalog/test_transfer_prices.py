@@ -12,8 +12,9 @@ from typing import Any
 
 import asyncpg
 
-from tests.catalog.conftest import Factory, ok
+from tests.catalog.conftest import Factory, ok, problem
 from tests.catalog.test_transfer import upload, wait
+from tools.seed import SeedContext
 
 HEAD = (
     "book,scope_type,org,channel,currency,rounding_mode,effective_from,effective_to,"
@@ -222,3 +223,44 @@ async def test_an_upload_with_nul_or_not_utf8_is_refused(factory: Factory) -> No
             headers={**factory.h, "Content-Type": "text/csv"},
         )
         assert r.status_code == 400 and r.json()["code"] == "invalid_encoding", r.text
+
+
+async def test_agreements_import_and_list_with_filters(factory: Factory, seed: SeedContext) -> None:
+    a = await factory.org("Ag maker", "manufacturer")
+    b = await factory.org("Ag dealer", "dealer")
+    t = factory.tag
+    text = (
+        "name,kind,party_a,party_b,status,effective_from,effective_to,scope,terms\n"
+        f"Dist {t},distribution,{a['name']},{b['name']},active,2026-01-01T00:00:00Z,,"
+        '"{""territories"": [""FR""]}","{""payment_days"": 60}"\n'
+        f"Warranty {t},warranty,{b['name']},,active,2026-01-01T00:00:00Z,2027-01-01T00:00:00Z,,"
+        '"{""warranty_months"": 12}"\n'
+    )
+    got = await upload(factory, "agreements", "csv", text)
+    assert (got["status"], got["created"]) == ("succeeded", 2), got
+    again = await upload(factory, "agreements", "csv", text)
+    assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 2)
+
+    mine = (await factory.get("/agreements", org_id=b["id"]))["items"]
+    assert sorted(x["name"] for x in mine) == [f"Dist {t}", f"Warranty {t}"]
+    only = (await factory.get("/agreements", org_id=b["id"], kind="warranty"))["items"]
+    assert [x["terms"] for x in only] == [{"warranty_months": 12}]
+    later = await factory.get("/agreements", org_id=b["id"], active_at="2027-06-01T00:00:00Z")
+    assert [x["name"] for x in later["items"]] == [f"Dist {t}"]
+    one = await factory.get(f"/agreements/{later['items'][0]['id']}")
+    assert one["scope"] == {"territories": ["FR"]} and one["party_a_org_id"] == a["id"]
+    problem(
+        await factory.c.get("/agreements", headers=factory.h, params={"kind": "lease"}),
+        422,
+        "validation_failed",
+    )
+    # the export imports back unchanged
+    r = await factory.c.get("/exports/agreements", headers=factory.h, params={"format": "json"})
+    back = [x for x in r.json() if x["name"].endswith(t)]
+    got = await upload(factory, "agreements", "json", json.dumps(back))
+    assert (got["status"], got["unchanged"]) == ("succeeded", 2), got
+
+    # the demo's agreements, seeded by import
+    demo = seed.data["catalog"]
+    listed = await factory.get("/agreements", org_id=demo["orgs"]["DL1"], status="active")
+    assert "Scanner warranty, Hopital Saint-Louis" in {x["name"] for x in listed["items"]}

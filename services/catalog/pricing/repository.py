@@ -172,8 +172,23 @@ async def sku_infos(
     return {r.id: SkuInfo(r.id, r.sku_code, r.category, r.cost, r.cost_currency) for r in rows}
 
 
-def agreements_stmt(tenant_id: uuid.UUID, org_id: uuid.UUID | None) -> Select[Agreement]:
+def agreements_stmt(
+    tenant_id: uuid.UUID,
+    org_id: uuid.UUID | None,
+    kind: str | None = None,
+    status: str | None = None,
+    active_at: datetime | None = None,
+) -> Select[Agreement]:
     stmt = select(Agreement).where(Agreement.tenant_id == tenant_id)
+    if kind:
+        stmt = stmt.where(Agreement.kind == kind)
+    if status:
+        stmt = stmt.where(Agreement.status == status)
+    if active_at is not None:
+        stmt = stmt.where(
+            Agreement.effective_from <= active_at,
+            or_(Agreement.effective_to.is_(None), Agreement.effective_to > active_at),
+        )
     if org_id:
         stmt = stmt.where(
             or_(Agreement.party_a_org_id == org_id, Agreement.party_b_org_id == org_id)

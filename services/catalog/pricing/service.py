@@ -275,11 +275,16 @@ async def resolve(
 
 
 async def list_agreements(
-    session: AsyncSession, tenant_id: uuid.UUID, page: PageParams, org_id: uuid.UUID | None
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    page: PageParams,
+    org_id: uuid.UUID | None,
+    kind: str | None = None,
+    status: str | None = None,
+    active_at: datetime | None = None,
 ) -> tuple[list[Agreement], str | None]:
-    return await paginate(
-        session, repo.agreements_stmt(tenant_id, org_id), page, keys=[Agreement.id]
-    )
+    stmt = repo.agreements_stmt(tenant_id, org_id, kind, status, active_at)
+    return await paginate(session, stmt, page, keys=[Agreement.id])
 
 
 async def get_agreement(session: AsyncSession, tenant_id: uuid.UUID, id: uuid.UUID) -> Agreement:

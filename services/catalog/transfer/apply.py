@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.errors import AppError
-from services.catalog.models import Channel, Organisation, OrgRelationship, Sku
+from services.catalog.models import Agreement, Channel, Organisation, OrgRelationship, Sku
 from services.catalog.money import is_currency
 from services.catalog.orgs import service as orgs
 from services.catalog.orgs.schemas import OrganisationCreate, RelationshipCreate
@@ -28,6 +28,7 @@ from services.catalog.pricing import service as pricing
 from services.catalog.pricing.schemas import PriceBookCreate, PriceBookUpdate, PriceRuleCreate
 from services.catalog.transfer import repository as repo
 from services.catalog.transfer.schemas import (
+    AgreementRow,
     OrganisationRow,
     PriceBookRow,
     RelationshipRow,
@@ -331,3 +332,40 @@ async def _sku_ids(
         )
         out.update({(m, c): s for s, m, c in rows})
     return out
+
+
+async def agreement(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    row: AgreementRow,
+    by_name: dict[str, Organisation],
+    n: int,
+) -> str:
+    if row.effective_to is not None and row.effective_to <= row.effective_from:
+        raise RowFailed(n, "effective_to must be after effective_from", "effective_to")
+    wanted = {
+        "kind": row.kind,
+        "party_a_org_id": _org_id(by_name, row.party_a, n, "party_a"),
+        "party_b_org_id": _org_id(by_name, row.party_b, n, "party_b"),
+        "status": row.status,
+        "effective_from": row.effective_from,
+        "effective_to": row.effective_to,
+        "scope": row.scope,
+        "terms": row.terms,
+    }
+    found = await session.scalar(
+        select(Agreement)
+        .where(Agreement.tenant_id == tenant_id, Agreement.name == row.name)
+        .order_by(Agreement.id)
+        .limit(1)
+    )
+    if found is None:
+        session.add(Agreement(tenant_id=tenant_id, name=row.name, **wanted))
+        await session.flush()
+        return "created"
+    if all(getattr(found, k) == v for k, v in wanted.items()):
+        return "unchanged"
+    for k, v in wanted.items():
+        setattr(found, k, v)
+    await session.flush()
+    return "updated"

@@ -120,7 +120,7 @@ async def export_catalog(
     format: Format = "csv",
 ) -> StreamingResponse:
     """Every row of a kind, streamed; the file imports back unchanged."""
-    rows = service.export_rows(request.app.state.db, principal.tenant_id, kind)
+    rows = service.export_rows(request.app.state.db, principal.tenant_id, kind, format)
     return StreamingResponse(
         service.render(kind, format, rows),
         media_type=MEDIA[format],

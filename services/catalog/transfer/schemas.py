@@ -8,12 +8,20 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
+import orjson
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from services.catalog.orgs.schemas import OrgStatus, OrgType, RelationType
-from services.catalog.pricing.schemas import RoundingMode, RuleType, ScopeType, Selector
+from services.catalog.pricing.schemas import (
+    AgreementKind,
+    AgreementStatus,
+    RoundingMode,
+    RuleType,
+    ScopeType,
+    Selector,
+)
 
-Kind = Literal["organisations", "relationships", "skus", "price_books"]
+Kind = Literal["organisations", "relationships", "skus", "price_books", "agreements"]
 Format = Literal["csv", "json"]
 
 
@@ -112,11 +120,38 @@ class PriceBookRow(Row):
         return self
 
 
+def _json_object(v: Any) -> Any:
+    if isinstance(v, str):
+        try:
+            return orjson.loads(v)
+        except orjson.JSONDecodeError:
+            raise ValueError('a JSON object, e.g. {"warranty_months": 24}') from None
+    return v
+
+
+class AgreementRow(Row):
+    """An agreement, known by its name; `scope` and `terms` are JSON objects (in CSV, JSON
+    text in the cell)."""
+
+    name: str = Field(min_length=1, max_length=255)
+    kind: AgreementKind
+    party_a: str | None = Field(default=None, description="The first party's org name")
+    party_b: str | None = Field(default=None, description="The second party's org name")
+    status: AgreementStatus = "active"
+    effective_from: datetime
+    effective_to: datetime | None = None
+    scope: dict[str, Any] = {}
+    terms: dict[str, Any] = {}
+
+    _objects = field_validator("scope", "terms", mode="before")(_json_object)
+
+
 ROWS: dict[str, type[Row]] = {
     "organisations": OrganisationRow,
     "relationships": RelationshipRow,
     "skus": SkuRow,
     "price_books": PriceBookRow,
+    "agreements": AgreementRow,
 }
 COLUMNS: dict[str, list[str]] = {kind: list(model.model_fields) for kind, model in ROWS.items()}
 

@@ -30,6 +30,7 @@ from libs.common.errors import AppError, NotFound, PayloadTooLarge
 from libs.common.pagination import PageParams, paginate
 from services.catalog.identity import ClientTenants
 from services.catalog.models import (
+    Agreement,
     Channel,
     Import,
     Organisation,
@@ -46,6 +47,7 @@ from services.catalog.transfer.apply import RowFailed
 from services.catalog.transfer.schemas import (
     COLUMNS,
     ROWS,
+    AgreementRow,
     OrganisationRow,
     PriceBookRow,
     RelationshipRow,
@@ -212,6 +214,8 @@ async def _apply(
                     batch = []
             elif isinstance(row, PriceBookRow):
                 books.add(n, row)
+            elif isinstance(row, AgreementRow):
+                counts[await apply_.agreement(session, tenant_id, row, by_name, n)] += 1
             elif isinstance(row, OrganisationRow):
                 counts[await apply_.organisation(session, tenant_id, row, by_name)] += 1
             else:
@@ -278,7 +282,7 @@ def _iso(value: datetime | None) -> str | None:
 
 
 async def export_rows(
-    db: Database, tenant_id: uuid.UUID, kind: str
+    db: Database, tenant_id: uuid.UUID, kind: str, fmt: str = "json"
 ) -> AsyncIterator[dict[str, Any]]:
     """Every row of `kind`, streamed from one transaction (a consistent snapshot)."""
     async with db.transaction(tenant_id) as s:
@@ -332,6 +336,22 @@ async def export_rows(
                     "status": sku.status,
                     "cost": str(sku.cost) if sku.cost is not None else None,
                     "cost_currency": sku.cost_currency,
+                }
+        elif kind == "agreements":
+            agreements = await s.stream_scalars(
+                select(Agreement).where(Agreement.tenant_id == tenant_id).order_by(Agreement.id)
+            )
+            async for a in agreements:
+                yield {
+                    "name": a.name,
+                    "kind": a.kind,
+                    "party_a": names.get(a.party_a_org_id) if a.party_a_org_id else None,
+                    "party_b": names.get(a.party_b_org_id) if a.party_b_org_id else None,
+                    "status": a.status,
+                    "effective_from": a.effective_from.isoformat(),
+                    "effective_to": _iso(a.effective_to),
+                    "scope": a.scope if fmt == "json" else orjson.dumps(a.scope).decode(),
+                    "terms": a.terms if fmt == "json" else orjson.dumps(a.terms).decode(),
                 }
         else:
             async for row in _price_book_rows(s, tenant_id, names):

@@ -1,4 +1,5 @@
-"""imports: the file is spooled in chunks (streamed, never held whole); price book imports
+"""imports: the file is spooled in chunks (streamed, never held whole); price book and
+agreement imports
 
 Revision ID: 0003
 Revises: 0002
@@ -16,7 +17,7 @@ down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-KINDS = "'organisations','relationships','skus','price_books'"
+KINDS = "'organisations','relationships','skus','price_books','agreements'"
 
 
 def upgrade() -> None:
