@@ -3,7 +3,6 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import Select, and_, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -93,35 +92,6 @@ def to_book(b: PriceBook) -> Book:
     )
 
 
-BOOK_COLUMNS = (
-    PriceBook.id,
-    PriceBook.name,
-    PriceBook.scope_type,
-    PriceBook.org_id,
-    PriceBook.channel_id,
-    PriceBook.currency,
-    PriceBook.rounding_mode,
-    PriceBook.effective_from,
-    PriceBook.effective_to,
-    PriceBook.version,
-)
-RULE_COLUMNS = (
-    PriceRule.id,
-    PriceRule.price_book_id,
-    PriceRule.selector,
-    PriceRule.sku_id,
-    PriceRule.category,
-    PriceRule.rule_type,
-    PriceRule.value,
-    PriceRule.tiers,
-    PriceRule.priority,
-)
-
-
-def _tiers(tiers: list[dict[str, Any]]) -> tuple[tuple[Decimal, Decimal], ...]:
-    return tuple((Decimal(str(t["min_quantity"])), Decimal(str(t["value"]))) for t in tiers)
-
-
 def to_rule(r: PriceRule) -> Rule:
     return Rule(
         id=r.id,
@@ -157,9 +127,8 @@ async def candidate_books(
                 PriceBook.channel_id == channel_id,
             )
         )
-    # plain rows, not ORM objects: resolve is the hot path (no identity map to fill)
-    rows = await session.execute(
-        select(*BOOK_COLUMNS).where(
+    rows = await session.scalars(
+        select(PriceBook).where(
             PriceBook.tenant_id == tenant_id,
             PriceBook.currency == currency,
             PriceBook.effective_from <= at,
@@ -167,7 +136,7 @@ async def candidate_books(
             or_(*scopes),
         )
     )
-    return [Book(**r._mapping) for r in rows]
+    return [to_book(b) for b in rows]
 
 
 async def rules_for(
@@ -182,27 +151,14 @@ async def rules_for(
     selects = [PriceRule.selector == "all", PriceRule.sku_id.in_([s.id for s in skus])]
     if categories:
         selects.append(PriceRule.category.in_(categories))
-    rows = await session.execute(
-        select(*RULE_COLUMNS).where(
+    rows = await session.scalars(
+        select(PriceRule).where(
             PriceRule.tenant_id == tenant_id,
             PriceRule.price_book_id.in_(book_ids),
             or_(*selects),
         )
     )
-    return [
-        Rule(
-            id=r.id,
-            book_id=r.price_book_id,
-            selector=r.selector,
-            sku_id=r.sku_id,
-            category=r.category,
-            rule_type=r.rule_type,
-            value=r.value,
-            tiers=_tiers(r.tiers),
-            priority=r.priority,
-        )
-        for r in rows
-    ]
+    return [to_rule(r) for r in rows]
 
 
 async def sku_infos(
