@@ -62,6 +62,7 @@ def create_service_app(
     jobs: JobRegistry | None = None,
     relay: RelayOptions | None = None,
     version: str = "0.1.0",
+    streamed_paths: Sequence[str] = (),
 ) -> FastAPI:
     """The service's FastAPI app.
 
@@ -71,6 +72,8 @@ def create_service_app(
       schema (jobs are still deferred, and run by another process).
     - `relay`: start the outbox relay (libs.common.relay) with these options; a service with
       an outbox passes it, sync (which stores its events directly) does not.
+    - `streamed_paths`: routes that stream a large upload themselves (own size cap, own NUL
+      check); the request middleware neither caps nor reads their body.
     """
     configure_logging(settings.service_name, settings.log_level)
 
@@ -133,7 +136,7 @@ def create_service_app(
         app.include_router(router)
     # Outermost last: request context wraps idempotency, so replays carry a request id too.
     app.add_middleware(IdempotencyMiddleware)
-    app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(RequestContextMiddleware, streamed_paths=frozenset(streamed_paths))
 
     def custom_openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

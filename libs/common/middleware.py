@@ -25,9 +25,18 @@ _NUL_DETAIL = "Text must not contain the NUL character (\\u0000); see errors."
 
 
 class RequestContextMiddleware:
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int = 1_048_576) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_body_bytes: int = 1_048_576,
+        streamed_paths: frozenset[str] = frozenset(),
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        # routes that stream a large upload themselves (their own size cap and NUL check):
+        # their body is neither capped nor read here
+        self.streamed_paths = streamed_paths
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -69,8 +78,11 @@ class RequestContextMiddleware:
                 message["headers"] = [*headers, (b"x-request-id", rid.encode())]
             await send(message)
 
+        streamed = scope["path"] in self.streamed_paths and method in _BODY_METHODS
         try:
-            if length is not None and (not length.isdigit() or int(length) > self.max_body_bytes):
+            if streamed:
+                pass
+            elif length is not None and (not length.isdigit() or int(length) > self.max_body_bytes):
                 await send_problem(
                     send_with_id,
                     413,
@@ -81,7 +93,12 @@ class RequestContextMiddleware:
                 )
                 return
             bad = _nul_in_target(scope)
-            if bad is None and scope["method"] in _BODY_METHODS and _is_text(content_type):
+            if (
+                bad is None
+                and not streamed
+                and scope["method"] in _BODY_METHODS
+                and _is_text(content_type)
+            ):
                 body = await read_body(receive)
                 bad = _nul_in_body(body, content_type)
                 receive = _replay(body, receive)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from libs.common.app import create_service_app
+from libs.common.relay import RelayOptions
 from services.catalog.channels.endpoints import router as channels_router
 from services.catalog.config import Settings
 from services.catalog.coverage import escalation  # declares catalog.escalate_overdue
@@ -56,4 +57,8 @@ def create_app() -> FastAPI:
         ],
         jobs=jobs,
         extra_lifespans=[identity_lifespan],
+        # events leave the outbox for sync (webhooks; identity keeps organisation links)
+        relay=RelayOptions(),
+        # imports stream their file to the database in chunks (services.catalog.transfer)
+        streamed_paths=["/imports"],
     )

@@ -19,6 +19,8 @@ class Settings(ServiceSettings):
     escalation_interval_seconds: float = 60.0
     # Most SKUs one resolve call may ask for.
     resolve_max_skus: int = 1000
+    # Largest import file (streamed to the database in chunks, never held whole).
+    import_max_bytes: int = 1024 * 1024 * 1024
     # Identity, asked with the caller's own token whether a tenant is the caller's client.
     identity_url: str = "http://127.0.0.1:8101"
     identity_timeout_seconds: float = 5.0

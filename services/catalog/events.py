@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from libs.contracts.base import EventModel
 from libs.contracts.events.catalog import (
     CatalogPublished,
+    OrganisationLinked,
     PriceBookUpdated,
     TicketCreated,
     TicketEscalated,
@@ -17,7 +18,14 @@ from libs.contracts.events.catalog import (
 from libs.contracts.outbox import emit_event
 from services.catalog.models import outbox
 
-__all__ = ["CatalogPublished", "PriceBookUpdated", "TicketCreated", "TicketEscalated", "emit"]
+__all__ = [
+    "CatalogPublished",
+    "OrganisationLinked",
+    "PriceBookUpdated",
+    "TicketCreated",
+    "TicketEscalated",
+    "emit",
+]
 
 
 async def emit(

@@ -6,8 +6,10 @@ Who may do what:
   `prices:write` (price books; also open to the provider's ACCOUNTING space).
 - Users of a client tenant linked to an organisation (`organisations.client_tenant_id`) read
   that organisation's channel catalog (CLIENT or ACCOUNTING space) and its prices (ACCOUNTING
-  space, or CLIENT with `prices:read`), nothing else. Identity does not issue `org_id` /
-  `org_type` claims yet, so the organisation comes from the tenant link.
+  space, or CLIENT with `prices:read`), nothing else. Identity puts the organisation in
+  their tokens (`org_id`, `org_type`, learned from catalog.organisation.linked); catalog
+  takes the claim when it still names the tenant's active linked organisation, else its
+  own link (a token issued before the event arrived).
 """
 
 from __future__ import annotations
@@ -104,15 +106,32 @@ async def _reader_session(
         yield session, principal
 
 
+def org_claim(principal: Principal) -> uuid.UUID | None:
+    """The token's `org_id` claim (identity sets it for a client tenant linked to an
+    organisation, from catalog.organisation.linked), or None."""
+    value = principal.claims.get("org_id")
+    try:
+        return uuid.UUID(str(value)) if value else None
+    except ValueError:
+        return None
+
+
 async def resolve_reader(session: AsyncSession, principal: Principal) -> Reader:
+    """The organisation a client tenant's user acts as: the token's `org_id` claim when it
+    still names an active organisation linked to this tenant (a link changed since the token
+    was issued is caught here), else catalog's own link."""
     if principal.parent_tenant_id is None:
         return Reader(principal, principal.tenant_id, None, None)
-    org = await session.scalar(
-        select(Organisation).where(
-            Organisation.tenant_id == principal.parent_tenant_id,
-            Organisation.client_tenant_id == principal.tenant_id,
-        )
-    )
+    linked = [
+        Organisation.tenant_id == principal.parent_tenant_id,
+        Organisation.client_tenant_id == principal.tenant_id,
+    ]
+    claimed = org_claim(principal)
+    org = None
+    if claimed is not None:
+        org = await session.scalar(select(Organisation).where(*linked, Organisation.id == claimed))
+    if org is None:
+        org = await session.scalar(select(Organisation).where(*linked))
     if org is None or org.status != "active":
         raise NotLinked("This tenant acts as no active organisation of its provider")
     return Reader(principal, principal.parent_tenant_id, org.id, org.type)

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from libs.common.app import create_service_app
 from libs.common.relay import RelayOptions
+from libs.contracts import subscriptions_lifespan
 from services.identity.api_clients.endpoints import router as api_clients_router
 from services.identity.audit.endpoints import router as audit_router
 from services.identity.auth.endpoints import router as auth_router
@@ -19,6 +20,8 @@ from services.identity.invites.endpoints import router as invites_router
 from services.identity.jobs import jobs
 from services.identity.keys import KeyStore
 from services.identity.mail import mail_channel
+from services.identity.orglinks.endpoints import router as orglinks_router
+from services.identity.orglinks.subscriptions import SUBSCRIPTIONS
 from services.identity.passwords.endpoints import router as passwords_router
 from services.identity.roles.endpoints import router as roles_router
 from services.identity.signing.endpoints import router as signing_router
@@ -93,9 +96,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             api_clients_router,
             audit_router,
             elevations_router,
+            orglinks_router,
         ],
         on_startup=[_load_keys],
-        extra_lifespans=[_plant_directory],
+        extra_lifespans=[_plant_directory, subscriptions_lifespan(SUBSCRIPTIONS)],
         relay=RelayOptions(mail=mail_channel(settings.mail_dir)),
         jobs=jobs,
     )

@@ -35,6 +35,7 @@ async def issue_access_token(
     actor: dict[str, Any] | None = None,
     elevation: dict[str, Any] | None = None,
     ttl: int | None = None,
+    org: tuple[uuid.UUID, str] | None = None,
 ) -> IssuedToken:
     key = await keystore.current()
     now = int(time.time())
@@ -66,6 +67,9 @@ async def issue_access_token(
         claims["ptid"] = str(parent_tenant_id)
     if client_id is not None:
         claims["client_id"] = client_id
+    if org is not None:
+        # the catalog organisation a client tenant acts as (services.identity.orglinks)
+        claims["org_id"], claims["org_type"] = str(org[0]), org[1]
     assert key.private_pem is not None
     token = jwt.encode(claims, key.private_pem, algorithm="ES256", headers={"kid": key.kid})
     return IssuedToken(token, ttl)

@@ -66,9 +66,8 @@ def dataset(draw: st.DrawFn) -> dict[str, Any]:
         for _ in range(3)
     ]
     books: list[B] = []
-    keys: list[tuple[str, int | None, int | None]] = [("global", None, None)] + [
-        ("org", o, None) for o in range(2)
-    ]
+    keys: list[tuple[str, int | None, int | None]] = [("global", None, None)]
+    keys += [("org", o, None) for o in range(2)]
     keys += [("channel", None, c) for c in range(2)]
     keys += [("org_channel", o, c) for o in range(2) for c in range(2)]
     for scope, org, channel in keys:

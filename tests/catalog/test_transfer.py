@@ -21,12 +21,18 @@ async def upload(factory: Factory, kind: str, fmt: str, content: str) -> dict[st
     )
     started = ok(r, 202)
     assert started["status"] == "queued" and started["job_id"]
-    for _ in range(240):
-        got = await factory.get(f"/imports/{started['id']}")
+    return await wait(factory, started["id"])
+
+
+async def wait(factory: Factory, import_id: str, seconds: float = 180) -> dict[str, Any]:
+    """The import once its job has finished."""
+    got: dict[str, Any] = {}
+    for _ in range(int(seconds * 4)):
+        got = await factory.get(f"/imports/{import_id}")
         if got["status"] in ("succeeded", "failed"):
             return got
         await asyncio.sleep(0.25)
-    raise AssertionError(f"import {started['id']} did not finish: {got}")
+    raise AssertionError(f"import {import_id} did not finish: {got}")
 
 
 async def test_import_is_idempotent_and_round_trips(factory: Factory) -> None:

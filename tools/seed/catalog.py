@@ -14,6 +14,8 @@ Every step finds what a previous run made.
 
 from __future__ import annotations
 
+import json
+import time
 from typing import Any
 
 import httpx
@@ -79,14 +81,66 @@ def _dealer_tenant(ctx: SeedContext) -> str:
                 "client_slug": "dealer-one",
                 "email": email,
                 "name": who,
-                "roles": ["CLIENT_VIEWER"],
+                # CLIENT: Dealer One's catalog; ACCOUNTING: its prices
+                "roles": ["CLIENT_VIEWER", "CLIENT_ACCOUNTANT"],
                 "password": DEMO_PASSWORD,
             },
         )
         _ok(resp, 201, 409)
     ctx.data.setdefault("tenants", {})["dealer-one"] = tenant_id
     ctx.logins.append((who, email, "dealer-one", "CLIENT"))
+    ctx.logins.append((who, email, "dealer-one", "ACCOUNTING"))
     return tenant_id
+
+
+def _agreements(
+    c: httpx.Client,
+    acme: dict[str, Any],
+    d1: dict[str, Any],
+    dl1: dict[str, Any],
+    h1: dict[str, Any],
+    s_a1: dict[str, Any],
+) -> list[str]:
+    """Agreements are read-only through the API: they arrive by import (the same file
+    again changes nothing)."""
+    rows = [
+        {
+            "name": "ACME distribution, France",
+            "kind": "distribution",
+            "party_a": acme["name"],
+            "party_b": d1["name"],
+            "effective_from": "2026-01-01T00:00:00Z",
+            "scope": {"categories": ["imaging"], "territories": ["FR"]},
+            "terms": {"exclusive": False, "payment_days": 60},
+        },
+        {
+            "name": "Scanner warranty, Hopital Saint-Louis",
+            "kind": "warranty",
+            "party_a": dl1["name"],
+            "party_b": h1["name"],
+            "effective_from": "2026-01-01T00:00:00Z",
+            "effective_to": "2028-01-01T00:00:00Z",
+            "scope": {"skus": [s_a1["sku_code"]]},
+            "terms": {"warranty_months": 24, "response_hours": 8},
+        },
+    ]
+    started = _ok(
+        c.post(
+            "/imports",
+            params={"kind": "agreements", "format": "json"},
+            content=json.dumps(rows),
+            headers={"Content-Type": "application/json"},
+        ),
+        202,
+    )
+    for _ in range(240):
+        got = _ok(c.get(f"/imports/{started['id']}"), 200)
+        if got["status"] == "succeeded":
+            return [r["name"] for r in rows]
+        if got["status"] == "failed":
+            raise RuntimeError(f"agreements import failed: {got['errors']}")
+        time.sleep(0.25)
+    raise RuntimeError("agreements import did not finish")
 
 
 def seed(ctx: SeedContext) -> None:
@@ -306,6 +360,7 @@ def seed(ctx: SeedContext) -> None:
                     ),
                     201,
                 )
+        agreements = _agreements(c, acme, d1, dl1, h1, s_a1)
     ctx.data["catalog"] = {
         "orgs": {
             "M1": acme["id"],
@@ -317,4 +372,5 @@ def seed(ctx: SeedContext) -> None:
         "skus": {"S-A1": s_a1["id"], "S-B1": s_b1["id"]},
         "channels": {k: v["id"] for k, v in channels.items()},
         "equipment": {"E-123": e123["id"], "qr_code": E123_QR},
+        "agreements": agreements,
     }

@@ -43,7 +43,9 @@ class PriceBookUpdated(EventModel):
     channel_id: uuid.UUID | None
     currency: str
     version: int
-    change: str = Field(description="created, updated, rule_added or rule_deleted")
+    change: str = Field(
+        description="created, updated, rule_added, rule_deleted or rules_replaced (an import)"
+    )
 
 
 class TicketCreated(EventModel):
@@ -76,3 +78,23 @@ class TicketEscalated(EventModel):
     to_org_id: uuid.UUID | None
     reason: str
     response_due_at: datetime | None
+
+
+class OrganisationLinked(EventModel):
+    event_type: ClassVar[str] = "catalog.organisation.linked"
+    description: ClassVar[str] = (
+        "An organisation was linked to a client tenant, or unlinked, or its type or status "
+        "changed while linked (subject `orgs/{org_id}`; `customer_tenant_id` is the client "
+        "tenant). Identity keeps the link and puts `org_id`/`org_type` in that tenant's tokens."
+    )
+
+    org_id: uuid.UUID
+    org_type: str = Field(description="manufacturer, distributor, dealer, ...")
+    client_tenant_id: uuid.UUID
+    linked: bool = Field(
+        description="true: the client tenant acts as this organisation (it is active); "
+        "false: it no longer does"
+    )
+    changed_at: datetime = Field(
+        description="When catalog made the change; a receiver ignores an older one than it has"
+    )

@@ -11,7 +11,7 @@ from services.catalog.models.coverage import Engineer, ServicePolicy, Ticket, Ti
 from services.catalog.models.org import ClientLink, Organisation, OrgRelationship
 from services.catalog.models.pricing import Agreement, PriceBook, PriceRule
 from services.catalog.models.product import Equipment, Offering, Product, Sku
-from services.catalog.models.transfer import Import
+from services.catalog.models.transfer import Import, ImportChunk
 
 idempotency_keys = idempotency_table(Base.metadata)
 outbox = outbox_table(Base.metadata)
@@ -27,6 +27,7 @@ __all__ = [
     "Engineer",
     "Equipment",
     "Import",
+    "ImportChunk",
     "Offering",
     "OrgRelationship",
     "Organisation",

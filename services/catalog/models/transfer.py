@@ -1,4 +1,4 @@
-"""An uploaded import file and what applying it did."""
+"""An uploaded import file (spooled in chunks) and what applying it did."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Index, Integer, String, Text, Uuid
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Uuid
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -21,7 +21,7 @@ class Import(IdMixin, TenantMixin, Base):
     kind: Mapped[str] = mapped_column(String(30))
     format: Mapped[str] = mapped_column(String(10))
     status: Mapped[str] = mapped_column(String(20), default="queued")
-    content: Mapped[str] = mapped_column(Text)
+    size_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
     content_sha256: Mapped[str] = mapped_column(String(64))
     job_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     total_rows: Mapped[int | None] = mapped_column(Integer)
@@ -32,3 +32,17 @@ class Import(IdMixin, TenantMixin, Base):
     created_by: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ImportChunk(Base):
+    """One piece of an uploaded file, in upload order: the upload is streamed here and the
+    job streams it back, so no process ever holds a whole file."""
+
+    __tablename__ = "import_chunks"
+
+    import_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("catalog.imports.id", ondelete="CASCADE"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    data: Mapped[bytes] = mapped_column(LargeBinary)

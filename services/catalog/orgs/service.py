@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.errors import Conflict, NotFound, Unprocessable
 from libs.common.pagination import PageParams, paginate
+from services.catalog.events import OrganisationLinked, emit
 from services.catalog.identity import ClientTenants
 from services.catalog.models import Organisation, OrgRelationship
 from services.catalog.orgs import repository as repo
@@ -91,13 +92,50 @@ async def create_org(
     )
     session.add(org)
     await session.flush()
+    await announce_link(session, org, None, None)
     return org
+
+
+async def announce_link(
+    session: AsyncSession,
+    org: Organisation,
+    was_client: uuid.UUID | None,
+    was: tuple[str, str] | None,
+) -> None:
+    """Tell identity (catalog.organisation.linked) whom a client tenant acts as, when the
+    link, or the linked organisation's type or status, changed. `was_client` and `was`
+    (type, status) are the organisation's before the change (None: a new organisation)."""
+    now = datetime.now(UTC)
+    if was_client is not None and was_client != org.client_tenant_id:
+        await _link_event(session, org, was_client, False, now)
+    linked = org.client_tenant_id
+    if linked is not None and (linked != was_client or was != (org.type, org.status)):
+        await _link_event(session, org, linked, org.status == "active", now)
+
+
+async def _link_event(
+    session: AsyncSession, org: Organisation, client: uuid.UUID, linked: bool, at: datetime
+) -> None:
+    await emit(
+        session,
+        OrganisationLinked(
+            org_id=org.id,
+            org_type=org.type,
+            client_tenant_id=client,
+            linked=linked,
+            changed_at=at,
+        ),
+        tenant_id=org.tenant_id,
+        subject=f"orgs/{org.id}",
+        customer_tenant_id=client,
+    )
 
 
 async def update_org(
     session: AsyncSession, org: Organisation, body: OrganisationUpdate, tenants: ClientTenants
 ) -> Organisation:
     changes: dict[str, Any] = body.model_dump(mode="json", exclude_unset=True)
+    was_client, was = org.client_tenant_id, (org.type, org.status)
     if "profile" in changes:
         try:
             changes["profile"] = (
@@ -118,6 +156,7 @@ async def update_org(
         if value is not None:
             setattr(org, field, value)
     await session.flush()
+    await announce_link(session, org, was_client, was)
     return org
 
 

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from libs.common.auth import Principal, Space
 from libs.common.deps import TenantSession
@@ -15,6 +16,8 @@ from services.catalog.orgs.service import OrgNotFound
 from services.catalog.pricing import service
 from services.catalog.pricing.schemas import (
     Agreement,
+    AgreementKind,
+    AgreementStatus,
     PriceBook,
     PriceBookCreate,
     PriceBookUpdate,
@@ -174,10 +177,22 @@ async def resolve_prices(
 
 @router.get("/agreements", response_model=Page[Agreement], responses=errors())
 async def list_agreements(
-    session: TenantSession, page: PageQuery, principal: Reader, org_id: uuid.UUID | None = None
+    session: TenantSession,
+    page: PageQuery,
+    principal: Reader,
+    org_id: uuid.UUID | None = None,
+    kind: AgreementKind | None = None,
+    status: AgreementStatus | None = None,
+    active_at: Annotated[
+        datetime | None, Query(description="Only agreements in force at this moment")
+    ] = None,
 ) -> Page[Agreement]:
-    """Agreements (warranty, AMC, subscription, distribution): read-only for now."""
-    rows, cursor = await service.list_agreements(session, principal.tenant_id, page, org_id)
+    """Agreements (warranty, AMC, subscription, distribution): read-only through the API
+    (seed 003's addendum: "read-only first"); they arrive by import
+    (`POST /imports?kind=agreements`). `org_id` matches either party."""
+    rows, cursor = await service.list_agreements(
+        session, principal.tenant_id, page, org_id, kind, status, active_at
+    )
     return Page[Agreement](items=[Agreement.model_validate(r) for r in rows], next_cursor=cursor)
 
 

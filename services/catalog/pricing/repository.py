@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.catalog.models import Agreement, PriceBook, PriceRule, Sku
@@ -172,8 +172,23 @@ async def sku_infos(
     return {r.id: SkuInfo(r.id, r.sku_code, r.category, r.cost, r.cost_currency) for r in rows}
 
 
-def agreements_stmt(tenant_id: uuid.UUID, org_id: uuid.UUID | None) -> Select[Agreement]:
+def agreements_stmt(
+    tenant_id: uuid.UUID,
+    org_id: uuid.UUID | None,
+    kind: str | None = None,
+    status: str | None = None,
+    active_at: datetime | None = None,
+) -> Select[Agreement]:
     stmt = select(Agreement).where(Agreement.tenant_id == tenant_id)
+    if kind:
+        stmt = stmt.where(Agreement.kind == kind)
+    if status:
+        stmt = stmt.where(Agreement.status == status)
+    if active_at is not None:
+        stmt = stmt.where(
+            Agreement.effective_from <= active_at,
+            or_(Agreement.effective_to.is_(None), Agreement.effective_to > active_at),
+        )
     if org_id:
         stmt = stmt.where(
             or_(Agreement.party_a_org_id == org_id, Agreement.party_b_org_id == org_id)
@@ -186,4 +201,45 @@ async def get_agreement(
 ) -> Agreement | None:
     return await session.scalar(
         select(Agreement).where(Agreement.tenant_id == tenant_id, Agreement.id == id)
+    )
+
+
+async def find_book(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    scope_type: str,
+    org_id: uuid.UUID | None,
+    channel_id: uuid.UUID | None,
+    currency: str,
+    effective_from: datetime,
+) -> PriceBook | None:
+    """The book of one scope and currency starting at `effective_from` (at most one: windows
+    of a scope never overlap)."""
+    return await session.scalar(
+        select(PriceBook)
+        .where(
+            PriceBook.tenant_id == tenant_id,
+            PriceBook.scope_type == scope_type,
+            PriceBook.org_id.is_(None) if org_id is None else PriceBook.org_id == org_id,
+            PriceBook.channel_id.is_(None)
+            if channel_id is None
+            else PriceBook.channel_id == channel_id,
+            PriceBook.currency == currency,
+            PriceBook.effective_from == effective_from,
+        )
+        .with_for_update()
+    )
+
+
+async def book_rules(
+    session: AsyncSession, tenant_id: uuid.UUID, book_id: uuid.UUID
+) -> list[PriceRule]:
+    return list(await session.scalars(rules_stmt(tenant_id, book_id).order_by(PriceRule.id)))
+
+
+async def delete_rules(session: AsyncSession, tenant_id: uuid.UUID, book_id: uuid.UUID) -> None:
+    await session.execute(
+        delete(PriceRule).where(
+            PriceRule.tenant_id == tenant_id, PriceRule.price_book_id == book_id
+        )
     )

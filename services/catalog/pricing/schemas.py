@@ -167,15 +167,19 @@ class ResolveResponse(BaseModel):
     items: list[Resolution]
 
 
+AgreementKind = Literal["warranty", "amc", "subscription", "distribution"]
+AgreementStatus = Literal["draft", "active", "suspended", "terminated", "expired"]
+
+
 class Agreement(Schema):
     id: uuid.UUID
     name: str
     party_a_org_id: uuid.UUID | None
     party_b_org_id: uuid.UUID | None
-    kind: str
-    scope: dict[str, Any]
-    terms: dict[str, Any]
-    status: str
+    kind: AgreementKind
+    scope: dict[str, Any] = Field(description="What it covers: skus, categories, products")
+    terms: dict[str, Any] = Field(description="e.g. warranty_months, response_hours")
+    status: AgreementStatus
     effective_from: datetime
     effective_to: datetime | None
     created_at: datetime

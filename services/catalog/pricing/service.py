@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -274,11 +275,16 @@ async def resolve(
 
 
 async def list_agreements(
-    session: AsyncSession, tenant_id: uuid.UUID, page: PageParams, org_id: uuid.UUID | None
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    page: PageParams,
+    org_id: uuid.UUID | None,
+    kind: str | None = None,
+    status: str | None = None,
+    active_at: datetime | None = None,
 ) -> tuple[list[Agreement], str | None]:
-    return await paginate(
-        session, repo.agreements_stmt(tenant_id, org_id), page, keys=[Agreement.id]
-    )
+    stmt = repo.agreements_stmt(tenant_id, org_id, kind, status, active_at)
+    return await paginate(session, stmt, page, keys=[Agreement.id])
 
 
 async def get_agreement(session: AsyncSession, tenant_id: uuid.UUID, id: uuid.UUID) -> Agreement:
@@ -286,3 +292,57 @@ async def get_agreement(session: AsyncSession, tenant_id: uuid.UUID, id: uuid.UU
     if agreement is None:
         raise AgreementNotFound(f"No agreement {id}")
     return agreement
+
+
+# --- price book import (services.catalog.transfer): a book's whole rule set at once ------
+
+
+def rule_key(rule: PriceRule | PriceRuleCreate) -> tuple[object, ...]:
+    """What makes two rules the same, to tell an unchanged book from a changed one."""
+    tiers = [
+        (
+            Decimal(str(t["min_quantity"] if isinstance(t, dict) else t.min_quantity)).normalize(),
+            Decimal(str(t["value"] if isinstance(t, dict) else t.value)).normalize(),
+        )
+        for t in rule.tiers
+    ]
+    return (
+        rule.selector,
+        str(rule.sku_id or ""),
+        rule.category or "",
+        rule.rule_type,
+        Decimal(str(rule.value)).normalize(),
+        tuple(sorted(tiers)),
+        rule.priority,
+    )
+
+
+async def find_book(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    scope_type: str,
+    org_id: uuid.UUID | None,
+    channel_id: uuid.UUID | None,
+    currency: str,
+    effective_from: datetime,
+) -> PriceBook | None:
+    return await repo.find_book(
+        session, tenant_id, scope_type, org_id, channel_id, currency, effective_from
+    )
+
+
+async def same_rules(session: AsyncSession, book: PriceBook, rules: list[PriceRuleCreate]) -> bool:
+    have = sorted(map(repr, map(rule_key, await repo.book_rules(session, book.tenant_id, book.id))))
+    return have == sorted(map(repr, map(rule_key, rules)))
+
+
+async def replace_rules(
+    session: AsyncSession, book: PriceBook, rules: list[PriceRuleCreate], *, announce: bool
+) -> None:
+    """The book's rules become `rules` (their SKUs are the tenant's: the caller found them);
+    `announce`: a new version and catalog.price_book.updated (rules_replaced)."""
+    await repo.delete_rules(session, book.tenant_id, book.id)
+    session.add_all(_rule(book.tenant_id, book.id, r) for r in rules)
+    await session.flush()
+    if announce:
+        await _touch(session, book, "rules_replaced")

@@ -8,7 +8,7 @@ from fastapi.responses import StreamingResponse
 
 from libs.common.auth import Principal
 from libs.common.deps import TenantSession
-from libs.common.errors import AppError, PayloadTooLarge
+from libs.common.errors import PayloadTooLarge
 from libs.common.jobs import get_job
 from libs.common.pagination import Page, PageQuery
 from services.catalog.identity import ClientTenantsDep, IdentityUnavailable, UnknownClientTenant
@@ -19,7 +19,6 @@ from services.catalog.web import errors, provider
 router = APIRouter(tags=["import and export"])
 Reader = Annotated[Principal, provider("catalog:read")]
 Writer = Annotated[Principal, provider("catalog:write")]
-MAX_BYTES = 50 * 1024 * 1024
 MEDIA = {"csv": "text/csv", "json": "application/json"}
 
 
@@ -33,7 +32,9 @@ def _status(imp: object, progress: tuple[int | None, int | None] = (None, None))
     "/imports",
     status_code=202,
     response_model=ImportStatus,
-    responses=errors(PayloadTooLarge, UnknownClientTenant, IdentityUnavailable, 422),
+    responses=errors(
+        PayloadTooLarge, service.InvalidEncoding, UnknownClientTenant, IdentityUnavailable, 422
+    ),
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -52,20 +53,21 @@ async def create_import(
     kind: Kind,
     format: Annotated[Format, Query(description="csv (a header row) or json (a list)")],
 ) -> ImportStatus:
-    """Upload a file (the body); a background job validates every row, then applies the
-    whole file in one transaction or nothing. Poll `GET /imports/{id}` for progress;
-    columns per kind: organisations, relationships, skus (see `GET /exports/{kind}`).
-    An organisation's `client_tenant_id` must be a client tenant of the caller's (422
-    `unknown_client_tenant`, checked on upload)."""
-    body = await request.body()
-    if len(body) > MAX_BYTES:
-        raise PayloadTooLarge(f"At most {MAX_BYTES // (1024 * 1024)} MB per import")
-    try:
-        content = body.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise AppError("The file is not UTF-8", code="invalid_encoding") from None
+    """Upload a file (the body), streamed into storage in chunks (up to
+    `WEFT_CATALOG_IMPORT_MAX_BYTES`, 1 GB by default; organisations files 10 MB); a background
+    job validates every row, then applies the whole file in one transaction or nothing. Poll
+    `GET /imports/{id}` for progress; columns per kind: organisations, relationships, skus,
+    price_books (see `GET /exports/{kind}`). An organisation's `client_tenant_id` must be a
+    client tenant of the caller's (422 `unknown_client_tenant`, checked on upload)."""
     imp = await service.create_import(
-        session, principal.tenant_id, kind, format, content, principal.subject, tenants
+        session,
+        principal.tenant_id,
+        kind,
+        format,
+        request.stream(),
+        principal.subject,
+        tenants,
+        request.app.state.settings.import_max_bytes,
     )
     return _status(imp)
 
@@ -118,7 +120,7 @@ async def export_catalog(
     format: Format = "csv",
 ) -> StreamingResponse:
     """Every row of a kind, streamed; the file imports back unchanged."""
-    rows = service.export_rows(request.app.state.db, principal.tenant_id, kind)
+    rows = service.export_rows(request.app.state.db, principal.tenant_id, kind, format)
     return StreamingResponse(
         service.render(kind, format, rows),
         media_type=MEDIA[format],

@@ -1,10 +1,13 @@
-"""Import and export of organisations, relationships and products/SKUs, as CSV or JSON.
+"""Import and export of organisations, relationships, products/SKUs and price books, as CSV
+or JSON.
 
-An import is stored, then applied by the `catalog.import` job: every row is validated
-first (the error report lists each bad row and field); only a file without errors is
-applied, in one transaction, so nothing is ever half-applied. Rows are matched on natural
-keys (an organisation's name; a relationship's org, type, target and start; a product's
-code and a SKU's code under their manufacturer), so the same file twice changes nothing.
+An upload is streamed into the database in 1 MB chunks (`import_chunks`), never held
+whole, then applied by the `catalog.import` job: the job spools the chunks to a temporary
+file and reads it row by row, twice. The first pass validates every row (the error report
+lists each bad row and field); only a file without errors is applied, by the second pass,
+in one transaction (SKUs in batches of BATCH rows, one upsert statement each), so nothing
+is ever half-applied. Rows match on natural keys (see apply.py), so the same file twice
+changes nothing.
 """
 
 from __future__ import annotations
@@ -23,243 +26,74 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.db import Database
-from libs.common.errors import AppError, NotFound
+from libs.common.errors import AppError, NotFound, PayloadTooLarge
 from libs.common.pagination import PageParams, paginate
 from services.catalog.identity import ClientTenants
-from services.catalog.models import Import, Organisation, OrgRelationship, Product, Sku
-from services.catalog.orgs import service as orgs
-from services.catalog.orgs.schemas import OrganisationCreate, RelationshipCreate
-from services.catalog.products import repository as product_repo
-from services.catalog.products import service as products
-from services.catalog.products.schemas import ProductCreate, SkuCreate
+from services.catalog.models import (
+    Agreement,
+    Channel,
+    Import,
+    Organisation,
+    OrgRelationship,
+    PriceBook,
+    PriceRule,
+    Product,
+    Sku,
+)
+from services.catalog.transfer import apply as apply_
+from services.catalog.transfer import files
+from services.catalog.transfer import repository as repo
+from services.catalog.transfer.apply import RowFailed
 from services.catalog.transfer.schemas import (
     COLUMNS,
     ROWS,
+    AgreementRow,
     OrganisationRow,
+    PriceBookRow,
     RelationshipRow,
     Row,
     SkuRow,
 )
 
 Progress = Callable[[int, int, str], Awaitable[None]]
-PROGRESS_EVERY = 200
+PROGRESS_EVERY = 1000
+BATCH = 1000
+MAX_ERRORS = 10_000
+# organisations files are read on upload (their client tenants are checked with the caller's
+# token), so they stay small
+MAX_ORGANISATIONS_BYTES = 10 * 1024 * 1024
 
 
 class ImportNotFound(NotFound):
     code, title = "import_not_found", "Import not found"
 
 
-class RowFailed(Exception):
-    def __init__(self, row: int, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.error = {"row": row, "field": field, "message": message}
+class InvalidEncoding(AppError):
+    code = "invalid_encoding"
 
 
-def parse(fmt: str, content: str) -> list[dict[str, Any]]:
-    if fmt == "csv":
-        return [dict(r) for r in csv.DictReader(io.StringIO(content))]
-    data = orjson.loads(content)
-    if isinstance(data, dict):
-        data = data.get("items")
-    if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
-        raise ValueError('a JSON import is a list of objects (or {"items": [...]})')
-    return data
+# --- the upload ------------------------------------------------------------------------
 
 
-async def validate(
-    kind: str, raw: list[dict[str, Any]], progress: Progress
-) -> tuple[list[Row], list[dict[str, Any]]]:
-    model = ROWS[kind]
-    rows: list[Row] = []
-    errors: list[dict[str, Any]] = []
-    for n, item in enumerate(raw, start=1):
-        try:
-            rows.append(model.model_validate(item))
-        except ValidationError as exc:
-            for e in exc.errors():
-                field = ".".join(str(p) for p in e["loc"]) or None
-                errors.append({"row": n, "field": field, "message": e["msg"]})
-        if n % PROGRESS_EVERY == 0:
-            await progress(n, len(raw) * 2, "validating")
-    return rows, errors
-
-
-async def _orgs_by_name(session: AsyncSession, tenant_id: uuid.UUID) -> dict[str, Organisation]:
-    rows = await session.scalars(
-        select(Organisation).where(Organisation.tenant_id == tenant_id).order_by(Organisation.id)
-    )
-    out: dict[str, Organisation] = {}
-    for o in rows:
-        out.setdefault(o.name, o)
-    return out
-
-
-async def apply(
-    session: AsyncSession, tenant_id: uuid.UUID, kind: str, rows: list[Row], progress: Progress
-) -> dict[str, int]:
-    counts = {"created": 0, "updated": 0, "unchanged": 0}
-    by_name = await _orgs_by_name(session, tenant_id)
-    for n, row in enumerate(rows, start=1):
-        try:
-            if isinstance(row, OrganisationRow):
-                outcome = await _organisation(session, tenant_id, row, by_name)
-            elif isinstance(row, RelationshipRow):
-                outcome = await _relationship(session, tenant_id, row, by_name, n)
-            else:
-                assert isinstance(row, SkuRow)
-                outcome = await _sku(session, tenant_id, row, by_name, n)
-        except AppError as exc:
-            raise RowFailed(n, f"{exc.code}: {exc.detail}") from None
-        counts[outcome] += 1
-        if n % PROGRESS_EVERY == 0:
-            await progress(len(rows) + n, len(rows) * 2, "applying")
-    return counts
-
-
-async def _organisation(
-    session: AsyncSession,
-    tenant_id: uuid.UUID,
-    row: OrganisationRow,
-    by_name: dict[str, Organisation],
-) -> str:
-    org = by_name.get(row.name)
-    if org is None:
-        # client tenants were checked on upload (client_tenants_of), with the caller's token
-        org = await orgs.create_org(
-            session, tenant_id, OrganisationCreate(**row.model_dump()), None
-        )
-        by_name[org.name] = org
-        return "created"
-    if org.type != row.type:
-        raise AppError(f"{row.name} exists as a {org.type}", code="org_type_differs")
-    wanted = row.model_dump(exclude={"name", "type"})
-    current = {k: getattr(org, k) for k in wanted}
-    if current == wanted:
-        return "unchanged"
-    if org.client_tenant_id != row.client_tenant_id:
-        await orgs._check_client_free(session, tenant_id, row.client_tenant_id, org.id)
-    for k, v in wanted.items():
-        setattr(org, k, v)
-    await session.flush()
-    return "updated"
-
-
-async def _relationship(
-    session: AsyncSession,
-    tenant_id: uuid.UUID,
-    row: RelationshipRow,
-    by_name: dict[str, Organisation],
-    n: int,
-) -> str:
-    for name, field in ((row.org, "org"), (row.target, "target")):
-        if name not in by_name:
-            raise RowFailed(n, f"No organisation named {name}", field)
-    child, parent = by_name[row.org], by_name[row.target]
-    same = await session.scalar(
-        select(OrgRelationship).where(
-            OrgRelationship.tenant_id == tenant_id,
-            OrgRelationship.child_org_id == child.id,
-            OrgRelationship.parent_org_id == parent.id,
-            OrgRelationship.relation_type == row.relation_type,
-            OrgRelationship.active_from == row.active_from,
-        )
-    )
-    if same is not None and same.active_to == row.active_to:
-        return "unchanged"
-    await orgs.create_relationship(
-        session,
-        tenant_id,
-        child.id,
-        RelationshipCreate(
-            relation_type=row.relation_type,
-            target_org_id=parent.id,
-            active_from=row.active_from,
-            active_to=row.active_to,
-        ),
-    )
-    return "created"
-
-
-async def _sku(
-    session: AsyncSession,
-    tenant_id: uuid.UUID,
-    row: SkuRow,
-    by_name: dict[str, Organisation],
-    n: int,
-) -> str:
-    maker: uuid.UUID | None = None
-    if row.manufacturer:
-        if row.manufacturer not in by_name:
-            raise RowFailed(n, f"No organisation named {row.manufacturer}", "manufacturer")
-        maker = by_name[row.manufacturer].id
-    outcome = "unchanged"
-    product = await product_repo.find_product_code(session, tenant_id, maker, row.product_code)
-    if product is None:
-        product = await products.create_product(
-            session,
-            tenant_id,
-            ProductCreate(
-                manufacturer_org_id=maker,
-                code=row.product_code,
-                name=row.product_name,
-                category=row.category,
-            ),
-        )
-        outcome = "created"
-    elif (product.name, product.category) != (row.product_name, row.category):
-        product.name, product.category = row.product_name, row.category
-        outcome = "updated"
-    sku = await product_repo.find_sku_code(session, tenant_id, maker, row.sku_code)
-    if sku is None:
-        await products.create_sku(
-            session,
-            tenant_id,
-            SkuCreate(
-                product_id=product.id,
-                sku_code=row.sku_code,
-                name=row.sku_name,
-                status=row.status,
-                cost=row.cost,
-                cost_currency=row.cost_currency,
-            ),
-        )
-        return "created"
-    wanted = {
-        "product_id": product.id,
-        "name": row.sku_name or row.sku_code,
-        "status": row.status,
-        "cost": row.cost,
-        "cost_currency": row.cost_currency,
-        "category": row.category,
-    }
-    if any(getattr(sku, k) != v for k, v in wanted.items()):
-        for k, v in wanted.items():
-            setattr(sku, k, v)
-        outcome = "updated" if outcome == "unchanged" else outcome
-    await session.flush()
-    return outcome
-
-
-# --- the import record and its job -----------------------------------------------------
-
-
-def client_tenants_of(kind: str, fmt: str, content: str) -> set[uuid.UUID]:
+def client_tenants_of(fmt: str, content: bytes) -> set[uuid.UUID]:
     """The client tenants an organisations file names (what does not parse is left to the
     job, which reports it per row)."""
-    if kind != "organisations":
-        return set()
-    try:
-        rows = parse(fmt, content)
-    except ValueError:
-        return set()
     found: set[uuid.UUID] = set()
-    for row in rows:
-        value = row.get("client_tenant_id")
-        if value:
-            try:
-                found.add(uuid.UUID(str(value)))
-            except ValueError:
-                continue
+    try:
+        if fmt == "csv":
+            raw: Any = csv.DictReader(io.StringIO(content.decode("utf-8-sig")))
+        else:
+            raw = orjson.loads(content)
+            raw = raw.get("items") if isinstance(raw, dict) else raw
+        for row in raw if isinstance(raw, list) or fmt == "csv" else []:
+            value = row.get("client_tenant_id") if isinstance(row, dict) else None
+            if value:
+                try:
+                    found.add(uuid.UUID(str(value)))
+                except ValueError:
+                    continue
+    except (ValueError, csv.Error):
+        return found
     return found
 
 
@@ -268,12 +102,12 @@ async def create_import(
     tenant_id: uuid.UUID,
     kind: str,
     fmt: str,
-    content: str,
+    body: AsyncIterator[bytes],
     by: str,
     tenants: ClientTenants,
+    max_bytes: int,
 ) -> Import:
-    for client in sorted(client_tenants_of(kind, fmt, content)):
-        await tenants.require(client)
+    """Streams the body into chunks, in the request's transaction, and queues the job."""
     from services.catalog.transfer.jobs import run_import
 
     imp = Import(
@@ -281,19 +115,40 @@ async def create_import(
         kind=kind,
         format=fmt,
         status="queued",
-        content=content,
-        content_sha256=hashlib.sha256(content.encode()).hexdigest(),
         created_by=by,
+        errors=[],
+        content_sha256="",
     )
     session.add(imp)
     await session.flush()
+    digest, size, seq = hashlib.sha256(), 0, 0
+    utf8 = files.Utf8Check()
+    kept = bytearray()  # organisations only: small, read for their client tenants
+    limit = min(max_bytes, MAX_ORGANISATIONS_BYTES) if kind == "organisations" else max_bytes
+    try:
+        async for chunk in files.rechunk(body):
+            size += len(chunk)
+            if size > limit:
+                raise PayloadTooLarge(f"At most {limit // (1024 * 1024)} MB per {kind} import")
+            utf8.feed(chunk)
+            digest.update(chunk)
+            if kind == "organisations":
+                kept += chunk
+            await repo.add_chunk(session, tenant_id, imp.id, seq, chunk)
+            seq += 1
+        utf8.feed(b"", final=True)
+    except files.UnreadableFile as exc:
+        raise InvalidEncoding(str(exc)) from None
+    for client in sorted(client_tenants_of(fmt, bytes(kept))):
+        await tenants.require(client)
+    imp.size_bytes, imp.content_sha256 = size, digest.hexdigest()
     imp.job_id = await run_import.defer(session, tenant_id=tenant_id, import_id=str(imp.id))
     await session.flush()
     return imp
 
 
 async def get_import(session: AsyncSession, tenant_id: uuid.UUID, id: uuid.UUID) -> Import:
-    imp = await session.scalar(select(Import).where(Import.tenant_id == tenant_id, Import.id == id))
+    imp = await repo.get_import(session, tenant_id, id)
     if imp is None:
         raise ImportNotFound(f"No import {id}")
     return imp
@@ -302,8 +157,7 @@ async def get_import(session: AsyncSession, tenant_id: uuid.UUID, id: uuid.UUID)
 async def list_imports(
     session: AsyncSession, tenant_id: uuid.UUID, page: PageParams
 ) -> tuple[list[Import], str | None]:
-    stmt = select(Import).where(Import.tenant_id == tenant_id)
-    return await paginate(session, stmt, page, keys=[Import.id])
+    return await paginate(session, repo.imports_stmt(tenant_id), page, keys=[Import.id])
 
 
 def error_report(imp: Import) -> str:
@@ -315,6 +169,69 @@ def error_report(imp: Import) -> str:
     return out.getvalue()
 
 
+# --- the job ---------------------------------------------------------------------------
+
+
+def _validated(kind: str, fmt: str, path: Any, errors: list[dict[str, Any]]) -> Any:
+    """(row number, row) for every row that validates; the others go to `errors`."""
+    model = ROWS[kind]
+    for n, item in enumerate(files.rows(fmt, path), start=1):
+        try:
+            yield n, model.model_validate(item)
+        except ValidationError as exc:
+            if len(errors) < MAX_ERRORS:
+                for e in exc.errors():
+                    field = ".".join(str(p) for p in e["loc"]) or None
+                    errors.append({"row": n, "field": field, "message": e["msg"]})
+            else:
+                errors.append({"row": n, "field": None, "message": "invalid"})
+
+
+async def _apply(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    kind: str,
+    rows: Any,
+    total: int,
+    progress: Progress,
+) -> dict[str, int]:
+    counts = {"created": 0, "updated": 0, "unchanged": 0}
+    by_name = await apply_.orgs_by_name(session, tenant_id)
+    batch: list[tuple[int, SkuRow]] = []
+    books = apply_.PriceBooks()
+
+    def add(got: dict[str, int]) -> None:
+        for k, v in got.items():
+            counts[k] += v
+
+    n = 0
+    for n, row in rows:
+        try:
+            if isinstance(row, SkuRow):
+                batch.append((n, row))
+                if len(batch) >= BATCH:
+                    add(await apply_.sku_batch(session, tenant_id, batch, by_name))
+                    batch = []
+            elif isinstance(row, PriceBookRow):
+                books.add(n, row)
+            elif isinstance(row, AgreementRow):
+                counts[await apply_.agreement(session, tenant_id, row, by_name, n)] += 1
+            elif isinstance(row, OrganisationRow):
+                counts[await apply_.organisation(session, tenant_id, row, by_name)] += 1
+            else:
+                assert isinstance(row, RelationshipRow)
+                counts[await apply_.relationship(session, tenant_id, row, by_name, n)] += 1
+        except AppError as exc:
+            raise RowFailed(n, f"{exc.code}: {exc.detail}") from None
+        if n % PROGRESS_EVERY == 0:
+            await progress(total + n, total * 2, "applying")
+    if batch:
+        add(await apply_.sku_batch(session, tenant_id, batch, by_name))
+    if books.books:
+        add(await books.apply(session, tenant_id, by_name))
+    return counts
+
+
 async def run(
     db: Database, tenant_id: uuid.UUID, import_id: uuid.UUID, progress: Progress
 ) -> dict[str, Any]:
@@ -323,47 +240,53 @@ async def run(
         if imp.status in ("succeeded", "failed"):
             return {"status": imp.status}  # a retried job finds the work done
         imp.status = "running"
-        kind, fmt, content = imp.kind, imp.format, imp.content
+        kind, fmt = imp.kind, imp.format
     errors: list[dict[str, Any]] = []
     counts = {"created": 0, "updated": 0, "unchanged": 0}
-    total = None
-    try:
-        raw = parse(fmt, content)
-        total = len(raw)
-        rows, errors = await validate(kind, raw, progress)
-    except (ValueError, csv.Error, orjson.JSONDecodeError) as exc:
-        errors = [{"row": 0, "field": None, "message": f"the file cannot be read: {exc}"}]
-        rows = []
-    if not errors:
+    total = 0
+    async with files.spooled(repo.chunks(db, tenant_id, import_id)) as path:
         try:
-            async with db.transaction(tenant_id) as s:
-                counts = await apply(s, tenant_id, kind, rows, progress)
-        except RowFailed as exc:
-            errors = [exc.error]
-            counts = {"created": 0, "updated": 0, "unchanged": 0}
+            for total, _ in _validated(kind, fmt, path, errors):
+                if total % PROGRESS_EVERY == 0:
+                    await progress(total, 0, "validating")
+            total = max(total, max((e["row"] for e in errors), default=0))
+        except files.UnreadableFile as exc:
+            errors = [{"row": 0, "field": None, "message": f"the file cannot be read: {exc}"}]
+        if not errors:
+            try:
+                async with db.transaction(tenant_id) as s:
+                    rows = _validated(kind, fmt, path, errors)
+                    counts = await _apply(s, tenant_id, kind, rows, total, progress)
+            except RowFailed as exc:
+                errors = [exc.error]
+                counts = {"created": 0, "updated": 0, "unchanged": 0}
     status = "failed" if errors else "succeeded"
     async with db.transaction(tenant_id) as s:
         imp = await get_import(s, tenant_id, import_id)
-        imp.status, imp.total_rows, imp.errors = status, total, errors[:10_000]
+        imp.status, imp.total_rows, imp.errors = status, total, errors[:MAX_ERRORS]
         imp.created, imp.updated, imp.unchanged = (
             counts["created"],
             counts["updated"],
             counts["unchanged"],
         )
         imp.finished_at = datetime.now(UTC)
-    await progress((total or 0) * 2, (total or 0) * 2, status)
+    await progress(total * 2, total * 2, status)
     return {"status": status, **counts, "errors": len(errors)}
 
 
 # --- export ----------------------------------------------------------------------------
 
 
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
 async def export_rows(
-    db: Database, tenant_id: uuid.UUID, kind: str
+    db: Database, tenant_id: uuid.UUID, kind: str, fmt: str = "json"
 ) -> AsyncIterator[dict[str, Any]]:
     """Every row of `kind`, streamed from one transaction (a consistent snapshot)."""
     async with db.transaction(tenant_id) as s:
-        names = {o.id: o.name for o in (await _orgs_by_name(s, tenant_id)).values()}
+        names = {o.id: o.name for o in (await apply_.orgs_by_name(s, tenant_id)).values()}
         if kind == "organisations":
             stream = await s.stream_scalars(
                 select(Organisation)
@@ -391,9 +314,9 @@ async def export_rows(
                     "relation_type": r.relation_type,
                     "target": names.get(r.parent_org_id),
                     "active_from": r.active_from.isoformat(),
-                    "active_to": r.active_to.isoformat() if r.active_to else None,
+                    "active_to": _iso(r.active_to),
                 }
-        else:
+        elif kind == "skus":
             pairs = await s.stream(
                 select(Sku, Product)
                 .join(Product, Product.id == Sku.product_id)
@@ -414,6 +337,63 @@ async def export_rows(
                     "cost": str(sku.cost) if sku.cost is not None else None,
                     "cost_currency": sku.cost_currency,
                 }
+        elif kind == "agreements":
+            agreements = await s.stream_scalars(
+                select(Agreement).where(Agreement.tenant_id == tenant_id).order_by(Agreement.id)
+            )
+            async for a in agreements:
+                yield {
+                    "name": a.name,
+                    "kind": a.kind,
+                    "party_a": names.get(a.party_a_org_id) if a.party_a_org_id else None,
+                    "party_b": names.get(a.party_b_org_id) if a.party_b_org_id else None,
+                    "status": a.status,
+                    "effective_from": a.effective_from.isoformat(),
+                    "effective_to": _iso(a.effective_to),
+                    "scope": a.scope if fmt == "json" else orjson.dumps(a.scope).decode(),
+                    "terms": a.terms if fmt == "json" else orjson.dumps(a.terms).decode(),
+                }
+        else:
+            async for row in _price_book_rows(s, tenant_id, names):
+                yield row
+
+
+async def _price_book_rows(
+    s: AsyncSession, tenant_id: uuid.UUID, names: dict[uuid.UUID, str]
+) -> AsyncIterator[dict[str, Any]]:
+    channels = {
+        c.id: c.name for c in await s.scalars(select(Channel).where(Channel.tenant_id == tenant_id))
+    }
+    pairs = await s.stream(
+        select(PriceBook, PriceRule, Sku.sku_code, Sku.manufacturer_org_id)
+        .outerjoin(PriceRule, PriceRule.price_book_id == PriceBook.id)
+        .outerjoin(Sku, Sku.id == PriceRule.sku_id)
+        .where(PriceBook.tenant_id == tenant_id)
+        .order_by(PriceBook.id, PriceRule.id)
+    )
+    async for book, rule, sku_code, maker in pairs:
+        row: dict[str, Any] = {
+            "book": book.name,
+            "scope_type": book.scope_type,
+            "org": names.get(book.org_id) if book.org_id else None,
+            "channel": channels.get(book.channel_id) if book.channel_id else None,
+            "currency": book.currency,
+            "rounding_mode": book.rounding_mode,
+            "effective_from": book.effective_from.isoformat(),
+            "effective_to": _iso(book.effective_to),
+        }
+        if rule is not None:
+            row |= {
+                "selector": rule.selector,
+                "sku_manufacturer": names.get(maker) if maker else None,
+                "sku_code": sku_code,
+                "category": rule.category,
+                "rule_type": rule.rule_type,
+                "value": str(rule.value),
+                "tiers": [f"{t['min_quantity']}:{t['value']}" for t in rule.tiers],
+                "priority": rule.priority,
+            }
+        yield row
 
 
 async def render(kind: str, fmt: str, rows: AsyncIterator[dict[str, Any]]) -> AsyncIterator[bytes]:
@@ -441,3 +421,6 @@ async def render(kind: str, fmt: str, rows: AsyncIterator[dict[str, Any]]) -> As
             buf.seek(0)
             buf.truncate()
     yield buf.getvalue().encode()
+
+
+__all__ = ["Row", "RowFailed"]

@@ -37,6 +37,7 @@ from services.identity.auth.schemas import LoginRequest, Me, TokenResponse
 from services.identity.config import Settings
 from services.identity.keys import KeyStore
 from services.identity.models import RefreshToken, Tenant, User
+from services.identity.orglinks.service import org_claims
 from services.identity.tenants import repository as tenants_repo
 from services.identity.tenants.errors import TenantNotFound
 from services.identity.tenants.schemas import Tenant as TenantOut
@@ -91,6 +92,7 @@ async def issue_elevated(
         subject=str(user.id),
         tenant_id=tenant.id,
         parent_tenant_id=tenant.parent_id if tenant.kind == "client" else None,
+        org=await _org(session, tenant),
         space=space,
         roles=roles,
         permissions=perms,
@@ -105,6 +107,11 @@ async def issue_elevated(
         space=Space(space),
         scope=" ".join(elevation["scopes"]),
     )
+
+
+async def _org(session: AsyncSession, tenant: Tenant) -> tuple[uuid.UUID, str] | None:
+    """The `org_id` / `org_type` claims: a client tenant's catalog organisation, if linked."""
+    return await org_claims(session, tenant.id) if tenant.kind == "client" else None
 
 
 async def _issue_for_user(
@@ -127,6 +134,7 @@ async def _issue_for_user(
         subject=str(user.id),
         tenant_id=tenant.id,
         parent_tenant_id=tenant.parent_id if tenant.kind == "client" else None,
+        org=await _org(session, tenant),
         space=space,
         roles=roles,
         permissions=perms,
@@ -388,6 +396,7 @@ async def client_credentials(
                 subject=client.client_id,
                 tenant_id=tenant.id,
                 parent_tenant_id=tenant.parent_id if tenant.kind == "client" else None,
+                org=await _org(s, tenant),
                 space="DEVELOPER",
                 roles=[],
                 permissions=granted,

@@ -5,6 +5,7 @@ from libs.common.outbox import outbox_table
 from services.identity.models.api_client import ApiClient
 from services.identity.models.audit_event import AuditEvent
 from services.identity.models.base import Base
+from services.identity.models.catalog_org_link import CatalogOrgLink
 from services.identity.models.elevation import Elevation
 from services.identity.models.invite import Invite
 from services.identity.models.login_throttle import LoginThrottle
@@ -23,6 +24,7 @@ __all__ = [
     "ApiClient",
     "AuditEvent",
     "Base",
+    "CatalogOrgLink",
     "Elevation",
     "Invite",
     "LoginThrottle",

@@ -80,7 +80,7 @@ async def create_client_user(
     response: Response,
 ) -> UserCreated:
     """Create a user of one of the caller's client tenants, named by slug and/or id (both
-    must name the same tenant). Client-space roles only; CLIENT_VIEWER by default."""
+    must name the same tenant). CLIENT and ACCOUNTING roles only; CLIENT_VIEWER by default."""
     user, temporary = await service.create_client_user(session, principal, data)
     set_etag(response, user.version)
     out = await service.to_out(session, user)

@@ -54,7 +54,7 @@ async def resolve_roles(
     tenant: Tenant,
     names: Sequence[str],
     *,
-    only_space: str | None = None,
+    only_spaces: Sequence[str] = (),
 ) -> list[Role]:
     found = await repo.roles_by_name(session, tenant.id, names)
     missing = [n for n in names if n not in found]
@@ -62,8 +62,8 @@ async def resolve_roles(
         raise UnknownRole(f"Unknown role(s) in tenant {tenant.slug}: {', '.join(missing)}")
     roles = [found[n] for n in dict.fromkeys(names)]
     for role in roles:
-        if only_space and role.space != only_space:
-            raise RoleNotOfSpace(f"Role {role.name} is not a {only_space} role")
+        if only_spaces and role.space not in only_spaces:
+            raise RoleNotOfSpace(f"Role {role.name} is not a {' or '.join(only_spaces)} role")
         if principal is not None and not can_grant(principal, role):
             raise RoleNotGrantable(f"You may not grant the role {role.name}")
     return roles
@@ -230,7 +230,10 @@ async def create_client_user(
     tenant = by_slug or by_id
     if tenant is None or tenant.parent_id != principal.tenant_id or tenant.kind != "client":
         raise ClientNotFound("Client tenant not found")
-    roles = await resolve_roles(session, principal, tenant, data.roles, only_space="CLIENT")
+    # a client's people: CLIENT roles, and ACCOUNTING ones (a dealer reading its prices)
+    roles = await resolve_roles(
+        session, principal, tenant, data.roles, only_spaces=("CLIENT", "ACCOUNTING")
+    )
     return await create_user(
         session,
         actor=principal.subject,
