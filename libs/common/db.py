@@ -75,6 +75,8 @@ class RequestTransaction:
 
     session: AsyncSession
     tenant_id: uuid.UUID
+    # False: the owner already opened a savepoint for this request (offline op replay)
+    savepoint: bool = True
 
 
 async def set_tenant(

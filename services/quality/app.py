@@ -6,7 +6,9 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from libs.common.app import create_service_app
+from libs.common.auth import Space
 from libs.common.relay import RelayOptions
+from libs.common.replay import replay_router
 from libs.contracts import subscriptions_lifespan
 from services.quality.checklists.endpoints import router as checklists_router
 from services.quality.config import Settings
@@ -52,6 +54,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             sampling_router,
             objects_router,
             intake_router,
+            # a device's offline ops, each held to its own route's rules
+            replay_router(Space.PROVIDER),
         ],
         on_startup=[_evidence],
         extra_lifespans=[subscriptions_lifespan(SUBSCRIPTIONS), feed_lifespan],

@@ -139,6 +139,15 @@ async def get_inspection(
     return found
 
 
+async def touched(session: AsyncSession, found: Inspection) -> Inspection:
+    """A result or defect changes the inspection: its version goes up by one, so a device
+    replaying an older view of it gets a conflict (If-Match) instead of a silent merge."""
+    found.updated_at = datetime.now(UTC)
+    await session.flush()
+    await session.refresh(found)
+    return found
+
+
 async def list_inspections(
     session: AsyncSession,
     principal: Principal,
