@@ -136,6 +136,20 @@ class ReplayMetrics:
             self.outcomes[r.outcome] += 1
 
 
+def metrics_text(app: Any) -> str:
+    """The counters in the Prometheus text format (served at `/metrics`)."""
+    m = replay_metrics(app)
+    lines = [
+        "# HELP weft_replay_batches_total Offline replay batches received.",
+        "# TYPE weft_replay_batches_total counter",
+        f"weft_replay_batches_total {m.batches}",
+        "# HELP weft_replay_ops_total Offline replay ops, by outcome.",
+        "# TYPE weft_replay_ops_total counter",
+    ]
+    lines += [f'weft_replay_ops_total{{outcome="{k}"}} {v}' for k, v in m.outcomes.items()]
+    return "\n".join(lines) + "\n"
+
+
 def replay_metrics(app: Any) -> ReplayMetrics:
     metrics: ReplayMetrics | None = getattr(app.state, "replay_metrics", None)
     if metrics is None:

@@ -106,6 +106,16 @@ def _ops(o: dict[str, Any], tag: str) -> list[dict[str, Any]]:
     ]
 
 
+async def _counters(factory: Factory) -> dict[str, float]:
+    text = (await factory.c.get("/metrics")).text
+    out: dict[str, float] = {}
+    for line in text.splitlines():
+        if line.startswith("weft_replay_ops_total{"):
+            name, _, value = line.partition(" ")
+            out[name.split('"')[1]] = float(value)
+    return out
+
+
 async def _state(factory: Factory, po_id: str) -> dict[str, Any]:
     c, h = factory.c, factory.h
     po = ok(await c.get(f"/production-orders/{po_id}", headers=h))
@@ -133,7 +143,16 @@ async def test_replay_twice_out_of_order_equals_one_in_order_replay(
     random.Random(7).shuffle(shuffled)
     assert [o["seq"] for o in shuffled] != sorted(o["seq"] for o in shuffled)
 
+    before = await _counters(factory)
     first = ok(await c.post("/replay", json={"ops": shuffled}, headers=op_h))
+    after = await _counters(factory)
+    # the service counts what it replayed (its /metrics, for the scraper)
+    assert {k: after[k] - before.get(k, 0) for k in after} == {
+        "applied": 4,
+        "duplicate": 1,
+        "conflict": 1,
+        "rejected": 2,
+    }
     by_seq = {r["seq"]: r for r in first["results"]}
     assert [r["seq"] for r in first["results"]] == [1, 2, 3, 4, 5, 6, 7, 8]
     assert {s: r["outcome"] for s, r in by_seq.items()} == {
