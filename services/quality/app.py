@@ -14,6 +14,7 @@ from services.quality.checklists.endpoints import router as checklists_router
 from services.quality.config import Settings
 from services.quality.feed.endpoints import router as feed_router
 from services.quality.feed.hub import feed_lifespan
+from services.quality.inspections.endpoints import assignments_router
 from services.quality.inspections.endpoints import router as inspections_router
 from services.quality.intake.endpoints import router as intake_router
 from services.quality.intake.subscriptions import SUBSCRIPTIONS
@@ -45,6 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         routers=[
             inspections_router,
+            assignments_router,
             checklists_router,
             photos_router,
             feed_router,

@@ -59,3 +59,28 @@ async def test_results_and_defects_replayed_against_a_stale_version_conflict(
         f"{url}/defects", headers={**h, "If-Match": f'"{seen}"'}, json=defect
     )
     assert stale.status_code == 412 and stale.json()["current"]["version"] == seen + 2
+
+
+async def test_inspection_feed_gives_open_ones_then_only_changes(
+    gateway: httpx.AsyncClient, tokens: Tokens, factory: Factory
+) -> None:
+    _, _, inspection, _ = await inspection_in_progress(gateway, tokens, factory)
+    h = tokens.h("inspector")
+    feed = f"{Q}/assignments/inspections"
+    first = ok(await gateway.get(feed, params={"limit": 200}, headers=h))
+    cursor = first["next_cursor"]
+    while first["has_more"]:
+        first = ok(await gateway.get(feed, params={"cursor": cursor}, headers=h))
+        cursor = first["next_cursor"]
+    seen = ok(await gateway.get(f"{Q}/inspections/{inspection['id']}", headers=h))
+    defect = {"unit": 2, "severity": "minor", "description": "Creased"}
+    ok(
+        await gateway.post(f"{Q}/inspections/{inspection['id']}/defects", headers=h, json=defect),
+        201,
+    )
+    changed = ok(await gateway.get(feed, params={"cursor": cursor}, headers=h))
+    got = [i for i in changed["items"] if i["inspection"]["id"] == inspection["id"]]
+    assert got and got[-1]["inspection"]["version"] == seen["version"] + 1 and got[-1]["open"]
+    # a brand has no such feed
+    r = await gateway.get(feed, headers=tokens.h("lbx"))
+    assert r.status_code == 403

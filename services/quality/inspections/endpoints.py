@@ -22,6 +22,7 @@ from services.quality.inspections.schemas import (
     Defect,
     DefectCreate,
     Inspection,
+    InspectionAssignmentFeed,
     ResultsBody,
     ResultsRecorded,
     Status,
@@ -264,3 +265,21 @@ async def complete_inspection(
     done = await service.complete(session, principal, found)
     set_etag(response, done.version)
     return Inspection.model_validate(done)
+
+
+assignments_router = APIRouter(prefix="/assignments", tags=["inspections"], responses=AUTH_ERRORS)
+
+
+@assignments_router.get(
+    "/inspections",
+    response_model=InspectionAssignmentFeed,
+    summary="The caller's inspections for a device's cache, then only what changed",
+    responses=errors(400),
+)
+async def list_inspection_assignments(
+    principal: Recorder, session: TenantSession, page: PageQuery
+) -> InspectionAssignmentFeed:
+    """Without a cursor: the open inspections assigned to the caller. With the
+    `next_cursor` of an earlier call: only what changed since (completed ones come back
+    with `open: false`). `next_cursor` is always set; `has_more` says to call again."""
+    return await service.assignment_feed(session, principal, page)

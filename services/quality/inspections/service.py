@@ -5,7 +5,7 @@ verdict that production acts on."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -20,7 +20,13 @@ from services.quality import events
 from services.quality.access import require_plant
 from services.quality.checklists import repository as checklists_repo
 from services.quality.inspections import repository as repo
-from services.quality.inspections.schemas import DefectCreate, ResultIn
+from services.quality.inspections.schemas import (
+    DefectCreate,
+    InspectionAssignment,
+    InspectionAssignmentFeed,
+    ResultIn,
+)
+from services.quality.inspections.schemas import Inspection as InspectionOut
 from services.quality.inspections.verdict import Recorded, judge
 from services.quality.models import ChecklistItem, CheckResult, Defect, Inspection, Lot
 from services.quality.products import repository as products_repo
@@ -378,3 +384,37 @@ async def list_results(session: AsyncSession, inspection: Inspection) -> list[Ch
 
 async def list_defects(session: AsyncSession, inspection: Inspection) -> list[Defect]:
     return await repo.defects(session, inspection.id)
+
+
+# A change committed a little after a later-stamped one must not be skipped: the cursor
+# restarts this far back; the device keeps the newest version of each inspection.
+FEED_OVERLAP = timedelta(seconds=5)
+
+
+async def assignment_feed(
+    session: AsyncSession, principal: Principal, page: PageParams
+) -> InspectionAssignmentFeed:
+    """The caller's inspections for a device's cache: the open ones first time, then (with
+    the cursor) every change since, completed ones included."""
+    after = None
+    if page.cursor:
+        at, last_id = decode_cursor(page.cursor, [datetime, uuid.UUID])
+        after = (at - FEED_OVERLAP, last_id)
+    rows = await repo.assignment_rows(session, principal, after=after, limit=page.limit + 1)
+    has_more = len(rows) > page.limit
+    rows = rows[: page.limit]
+    items = [
+        InspectionAssignment(
+            inspection=InspectionOut.model_validate(r),
+            updated_at=r.updated_at,
+            open=r.status != "completed",
+        )
+        for r in rows
+    ]
+    if items:
+        cursor = encode_cursor([items[-1].updated_at, items[-1].inspection.id])
+    elif page.cursor:
+        cursor = page.cursor
+    else:
+        cursor = encode_cursor([datetime.now(UTC) - FEED_OVERLAP, uuid.UUID(int=0)])
+    return InspectionAssignmentFeed(items=items, next_cursor=cursor, has_more=has_more)
