@@ -87,6 +87,8 @@ class RequestTransaction:
 
     session: AsyncSession
     tenant_id: uuid.UUID
+    # False: the owner already opened a savepoint for this request (offline op replay)
+    savepoint: bool = True
 
 
 def _literal(value: uuid.UUID | str | None) -> str:

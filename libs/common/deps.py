@@ -92,6 +92,9 @@ async def _tenant_session(
     if outer is not None and outer.tenant_id == principal.tenant_id:
         # The middleware owns the transaction and commits it with the key's outcome; an
         # error here undoes only what the endpoint did (the savepoint).
+        if not outer.savepoint:
+            yield outer.session
+            return
         async with outer.session.begin_nested():
             yield outer.session
         return

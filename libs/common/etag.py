@@ -14,9 +14,10 @@ Two ways to use it:
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request, Response
+from pydantic import BaseModel
 
 from libs.common.errors import VersionMismatch
 
@@ -55,9 +56,15 @@ def if_match_version(header: str | None) -> int | None:
     return int(tag) if tag.isdigit() else NO_VERSION
 
 
-def _refuse(current_version: int) -> VersionMismatch:
+def _refuse(current_version: int, current: BaseModel | None = None) -> VersionMismatch:
+    """`current`: the resource as the server holds it, sent in the problem as `current`, so
+    a device replaying an offline write can merge (libs.common.replay)."""
+    extra: dict[str, Any] = {}
+    if current is not None:
+        extra["current"] = current.model_dump(mode="json")
     return VersionMismatch(
-        f"If-Match does not match the current version {etag_for(current_version)}"
+        f"If-Match does not match the current version {etag_for(current_version)}",
+        extra=extra,
     )
 
 
@@ -66,16 +73,21 @@ def matches(header: str | None, current_version: int) -> bool:
     return not tags or "*" in tags or etag_for(current_version) in tags
 
 
-def check_if_match(request: Request, current_version: int) -> None:
-    """Refuse with 412 when the request's If-Match names another version."""
+def check_if_match(
+    request: Request, current_version: int, current: BaseModel | None = None
+) -> None:
+    """Refuse with 412 when the request's If-Match names another version (with the
+    `current` entity in the problem when given)."""
     if not matches(request.headers.get("if-match"), current_version):
-        raise _refuse(current_version)
+        raise _refuse(current_version, current)
 
 
-def ensure_version(expected: int | None, current_version: int) -> None:
+def ensure_version(
+    expected: int | None, current_version: int, current: BaseModel | None = None
+) -> None:
     """Refuse with 412 when `expected` (from IfMatchVersion) is not the current version."""
     if expected is not None and expected != current_version:
-        raise _refuse(current_version)
+        raise _refuse(current_version, current)
 
 
 def _if_match(

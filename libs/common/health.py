@@ -1,11 +1,15 @@
-"""`/healthz` (the process answers) and `/readyz` (the database answers)."""
+"""`/healthz` (the process answers), `/readyz` (the database answers) and `/metrics` (the
+kit's counters, Prometheus text, for a scraper inside the cluster: not in the API document,
+and behind a token at the gateway like any service path)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
+from fastapi.responses import PlainTextResponse
 from sqlalchemy import text
 
 from libs.common.errors import ServiceUnavailable, errors
+from libs.common.replay import metrics_text
 
 
 class NotReady(ServiceUnavailable):
@@ -33,3 +37,10 @@ async def readyz(request: Request) -> dict[str, str]:
     except Exception as exc:
         raise NotReady("Database unreachable") from exc
     return {"status": "ready"}
+
+
+@router.get("/metrics", include_in_schema=False)
+async def metrics(request: Request) -> PlainTextResponse:
+    return PlainTextResponse(
+        metrics_text(request.app), media_type="text/plain; version=0.0.4; charset=utf-8"
+    )

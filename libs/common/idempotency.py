@@ -102,11 +102,112 @@ _STORE = text(
     "response_headers = CAST(:headers AS jsonb), response_body = :body "
     "WHERE tenant_id = :tenant AND caller = :caller AND key = :key"
 )
+# A key's row written done at once (the replay of an op that already ran in this
+# transaction); an expired row of the same key is taken over, a live one is left alone.
+_INSERT_DONE = text(
+    """
+    INSERT INTO idempotency_keys AS k
+        (tenant_id, caller, key, request_hash, status, response_status, response_headers,
+         response_body, locked_until, expires_at, path)
+    VALUES (:tenant, :caller, :key, :hash, 'done', :status, CAST(:headers AS jsonb), :body,
+            now(), now() + make_interval(hours => :ttl), :path)
+    ON CONFLICT (tenant_id, caller, key) DO UPDATE
+        SET request_hash = EXCLUDED.request_hash, status = 'done',
+            response_status = EXCLUDED.response_status,
+            response_headers = EXCLUDED.response_headers,
+            response_body = EXCLUDED.response_body, expires_at = EXCLUDED.expires_at
+        WHERE k.expires_at < now()
+    RETURNING 1
+    """
+)
+_FETCH_LIVE = text(
+    "SELECT request_hash, status, response_status, response_headers, response_body "
+    "FROM idempotency_keys WHERE tenant_id = :tenant AND caller = :caller AND key = :key "
+    "AND expires_at >= now()"
+)
 _RELEASE = text(
     "DELETE FROM idempotency_keys WHERE tenant_id = :tenant AND caller = :caller AND key = :key"
 )
 
-_REPLAY_HEADERS = {"content-type", "etag", "location"}
+
+def request_hash(path: str, query: bytes, body: bytes) -> str:
+    """What a key is bound to: the same key with another hash is another request (422)."""
+    digest = hashlib.sha256()
+    digest.update(path.encode())
+    digest.update(b"?" + query)
+    digest.update(b"\n" + body)
+    return digest.hexdigest()
+
+
+async def claim_key(
+    session: AsyncSession, ids: dict[str, Any], req_hash: str, path: str, settings: Any
+) -> Any:
+    """Claim the key (None) or return the row that holds it (hash, status, response)."""
+    claimed = (
+        await session.execute(
+            _CLAIM,
+            {
+                **ids,
+                "hash": req_hash,
+                "lease": settings.idempotency_lease_seconds,
+                "ttl": settings.idempotency_ttl_hours,
+                "path": path,
+            },
+        )
+    ).first()
+    return None if claimed else (await session.execute(_FETCH, ids)).first()
+
+
+async def store_response(
+    session: AsyncSession, ids: dict[str, Any], status: int, headers: dict[str, str], body: bytes
+) -> None:
+    """Record the key's outcome in the caller's transaction."""
+    await session.execute(
+        _STORE,
+        {**ids, "status": status, "headers": orjson.dumps(headers).decode(), "body": body},
+    )
+
+
+async def live_key(session: AsyncSession, ids: dict[str, Any]) -> Any:
+    """The key's row unless it has expired (None: the key is free)."""
+    return (await session.execute(_FETCH_LIVE, ids)).first()
+
+
+async def insert_done(
+    session: AsyncSession,
+    ids: dict[str, Any],
+    req_hash: str,
+    path: str,
+    settings: Any,
+    status: int,
+    headers: dict[str, str],
+    body: bytes,
+) -> bool:
+    """Write the key with its outcome in the caller's transaction; False when another
+    transaction holds the key (its row is then the answer)."""
+    row = (
+        await session.execute(
+            _INSERT_DONE,
+            {
+                **ids,
+                "hash": req_hash,
+                "status": status,
+                "headers": orjson.dumps(headers).decode(),
+                "body": body,
+                "ttl": settings.idempotency_ttl_hours,
+                "path": path,
+            },
+        )
+    ).first()
+    return row is not None
+
+
+def is_stored(status: int) -> bool:
+    """Outcomes a retry must not change: not 5xx, 409 or 429 (those may be retried)."""
+    return status < 500 and status not in _NOT_STORED
+
+
+REPLAY_HEADERS = frozenset({"content-type", "etag", "location"})
 
 
 class IdempotencyMiddleware:
@@ -142,30 +243,14 @@ class IdempotencyMiddleware:
             return
 
         body = await read_body(receive)
-        digest = hashlib.sha256()
-        digest.update(path.encode())
-        digest.update(b"?" + scope.get("query_string", b""))
-        digest.update(b"\n" + body)
-        req_hash = digest.hexdigest()
+        req_hash = request_hash(path, scope.get("query_string", b""), body)
 
         db: Database = state_app.state.db
         settings = state_app.state.settings
         ids = {"tenant": principal.tenant_id, "caller": principal.subject, "key": key}
         # Phase 1: the claim commits on its own, so a duplicate sees it at once.
         async with db.transaction(principal.tenant_id) as s:
-            claimed = (
-                await s.execute(
-                    _CLAIM,
-                    {
-                        **ids,
-                        "hash": req_hash,
-                        "lease": settings.idempotency_lease_seconds,
-                        "ttl": settings.idempotency_ttl_hours,
-                        "path": path,
-                    },
-                )
-            ).first()
-            existing = None if claimed else (await s.execute(_FETCH, ids)).first()
+            existing = await claim_key(s, ids, req_hash, path, settings)
 
         if existing is not None:
             if existing.request_hash != req_hash:
@@ -223,7 +308,7 @@ class IdempotencyMiddleware:
                 await _release(db, principal.tenant_id, ids)
                 raise
             status = captured["status"]
-            if status >= 500 or status in _NOT_STORED:
+            if not is_stored(status):
                 await session.rollback()
                 await _release(db, principal.tenant_id, ids)
             elif not await _store_and_commit(session, ids, captured):
@@ -252,18 +337,10 @@ async def _store_and_commit(
     kept = {
         k.decode("latin-1"): v.decode("latin-1")
         for k, v in captured["headers"]
-        if k.decode("latin-1").lower() in _REPLAY_HEADERS
+        if k.decode("latin-1").lower() in REPLAY_HEADERS
     }
     try:
-        await session.execute(
-            _STORE,
-            {
-                **ids,
-                "status": captured["status"],
-                "headers": orjson.dumps(kept).decode(),
-                "body": bytes(captured["body"]),
-            },
-        )
+        await store_response(session, ids, captured["status"], kept, bytes(captured["body"]))
         await session.commit()
     except Exception:
         log.exception("could not commit the request with its idempotency key")

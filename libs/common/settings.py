@@ -40,7 +40,7 @@ class ServiceSettings(BaseSettings):
     jwt_leeway_seconds: int = 30
 
     # Idempotency keys are kept this long (published in the API docs)
-    idempotency_ttl_hours: int = 24
+    idempotency_ttl_hours: int = 72
     idempotency_lease_seconds: int = 60
 
     # Test only (honoured when environment is "test"): a service path whose requests kill

@@ -7,7 +7,9 @@ from fastapi import FastAPI
 
 from libs.common.app import create_service_app
 from libs.common.identity import identity_lifespan
+from libs.common.auth import Space
 from libs.common.relay import RelayOptions
+from libs.common.replay import replay_router
 from libs.contracts import subscriptions_lifespan
 from services.production.config import Settings
 from services.production.inventory.endpoints import router as inventory_router
@@ -20,6 +22,7 @@ from services.production.plants.endpoints import router as plants_router
 from services.production.products.endpoints import router as products_router
 from services.production.tenants.endpoints import router as tenants_router
 from services.production.tenants.subscriptions import SUBSCRIPTIONS
+from services.production.work.endpoints import assignments_router
 from services.production.work.endpoints import router as work_router
 
 DESCRIPTION = """
@@ -47,10 +50,13 @@ def create_app() -> FastAPI:
             products_router,
             orders_router,
             work_router,
+            assignments_router,
             lots_router,
             lots_intake_router,
             mrp_router,
             tenants_router,
+            # a device's offline ops, each held to its own route's rules
+            replay_router(Space.PROVIDER),
         ],
         extra_lifespans=[
             identity_lifespan,

@@ -6,13 +6,16 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from libs.common.app import create_service_app
+from libs.common.auth import Space
 from libs.common.relay import RelayOptions
+from libs.common.replay import replay_router
 from libs.contracts import subscriptions_lifespan
 from services.quality.checklists.endpoints import router as checklists_router
 from services.quality.config import Settings
 from services.quality.feed.endpoints import router as feed_router
 from services.quality.feed.hub import feed_lifespan
 from services.quality.identity import identity_lifespan
+from services.quality.inspections.endpoints import assignments_router
 from services.quality.inspections.endpoints import router as inspections_router
 from services.quality.intake.endpoints import router as intake_router
 from services.quality.intake.subscriptions import SUBSCRIPTIONS
@@ -44,6 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         routers=[
             inspections_router,
+            assignments_router,
             checklists_router,
             photos_router,
             feed_router,
@@ -53,6 +57,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             sampling_router,
             objects_router,
             intake_router,
+            # a device's offline ops, each held to its own route's rules
+            replay_router(Space.PROVIDER),
         ],
         on_startup=[_evidence],
         extra_lifespans=[subscriptions_lifespan(SUBSCRIPTIONS), feed_lifespan, identity_lifespan],

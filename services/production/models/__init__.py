@@ -8,6 +8,7 @@ from services.production.models.order import Order, OrderAllocation
 from services.production.models.plant import Plant
 from services.production.models.product import BomLine, ProcessStage, Product, ProductVersion
 from services.production.models.production_order import (
+    LabourClockWrite,
     LabourEntry,
     ProductionOrder,
     StageExecution,
@@ -18,6 +19,7 @@ __all__ = [
     "Base",
     "BomLine",
     "InventoryItem",
+    "LabourClockWrite",
     "LabourEntry",
     "LedgerEntry",
     "Lot",

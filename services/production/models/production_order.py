@@ -18,7 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from libs.common.models import IdMixin, TenantMixin, TimestampMixin, VersionMixin
+from libs.common.models import IdMixin, TenantMixin, TimestampMixin, VersionMixin, utcnow
 from services.production.models.base import Base
 
 WORK_STATUSES = "status IN ('pending','active','blocked','completed')"
@@ -78,3 +78,25 @@ class LabourEntry(IdMixin, TenantMixin, Base):
     operator: Mapped[str] = mapped_column(String(255))
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class LabourClockWrite(IdMixin, TenantMixin, Base):
+    """Every clock write, kept: the labour clock is last-write-wins by the time the worker
+    clocked, and a write that lost (`superseded`) stays here as history."""
+
+    __tablename__ = "labour_clock_writes"
+    __table_args__ = (
+        CheckConstraint("kind IN ('in','out')", name="kind_known"),
+        CheckConstraint("outcome IN ('applied','superseded')", name="outcome_known"),
+    )
+
+    labour_entry_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("labour_entries.id"), index=True)
+    stage_execution_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    production_order_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    operator: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(3))
+    clocked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    received_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, server_default=text("now()")
+    )
+    outcome: Mapped[str] = mapped_column(String(12))

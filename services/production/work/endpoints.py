@@ -25,6 +25,7 @@ from services.production.orders.errors import OrderNotFound
 from services.production.work import service
 from services.production.work.errors import (
     AlreadyClockedIn,
+    InvalidClockTime,
     InvalidStageMove,
     NotClockedIn,
     OrderNotAllocated,
@@ -36,12 +37,15 @@ from services.production.work.errors import (
     UnknownOperator,
 )
 from services.production.work.schemas import (
+    LabourClock,
+    LabourClockWrite,
     LabourEntry,
     LabourSummary,
     ProductionOrder,
     ProductionOrderCreate,
     ProductionOrderFilters,
     StageAssign,
+    StageAssignmentFeed,
     StageBlock,
     StageExecution,
     StageParameters,
@@ -73,7 +77,8 @@ async def _stage(
 ) -> tuple[POModel, StageModel]:
     po = await service.get_production_order(session, principal, po_id, perm=perm, for_update=True)
     stage = await service.get_stage(session, po, stage_id)
-    check_if_match(request, stage.version)
+    # A stale If-Match (a device replaying an offline change) gets the stage as it is now.
+    check_if_match(request, stage.version, StageExecution.model_validate(stage))
     return po, stage
 
 
@@ -241,7 +246,12 @@ async def resume_stage(
     status_code=201,
     response_model=LabourEntry,
     responses=errors(
-        ProductionOrderNotFound, StageNotFound, PlantNotPermitted, StageNotActive, AlreadyClockedIn
+        ProductionOrderNotFound,
+        StageNotFound,
+        PlantNotPermitted,
+        StageNotActive,
+        AlreadyClockedIn,
+        InvalidClockTime,
     ),
 )
 async def clock_in_stage(
@@ -249,32 +259,57 @@ async def clock_in_stage(
     stage_id: uuid.UUID,
     session: TenantSession,
     principal: Operator,
+    body: LabourClock | None = None,
 ) -> LabourEntry:
+    """Clock in now, or (`clocked_at`, a device replaying offline work) at the time the
+    worker clocked: last-write-wins by that time, the losing write kept in history."""
     po = await service.get_production_order(
         session, principal, production_order_id, perm="production:execute"
     )
     stage = await service.get_stage(session, po, stage_id)
-    entry = await service.clock_in(session, po, stage, principal.subject)
-    return LabourEntry.model_validate(entry)
+    at = body.clocked_at if body else None
+    entry, outcome = await service.clock_in(session, po, stage, principal.subject, at)
+    return LabourEntry.model_validate(entry).model_copy(update={"write_outcome": outcome})
 
 
 @router.post(
     STAGE + "/clock-out",
     response_model=LabourEntry,
-    responses=errors(ProductionOrderNotFound, StageNotFound, PlantNotPermitted, NotClockedIn),
+    responses=errors(
+        ProductionOrderNotFound, StageNotFound, PlantNotPermitted, NotClockedIn, InvalidClockTime
+    ),
 )
 async def clock_out_stage(
     production_order_id: uuid.UUID,
     stage_id: uuid.UUID,
     session: TenantSession,
     principal: Operator,
+    body: LabourClock | None = None,
 ) -> LabourEntry:
+    """Clock out now, or at `clocked_at` (last-write-wins by that time)."""
     po = await service.get_production_order(
         session, principal, production_order_id, perm="production:execute"
     )
     stage = await service.get_stage(session, po, stage_id)
-    entry = await service.clock_out(session, stage, principal.subject)
-    return LabourEntry.model_validate(entry)
+    at = body.clocked_at if body else None
+    entry, outcome = await service.clock_out(session, stage, principal.subject, at)
+    return LabourEntry.model_validate(entry).model_copy(update={"write_outcome": outcome})
+
+
+@router.get(
+    "/{production_order_id}/labour/writes",
+    response_model=Page[LabourClockWrite],
+    responses=errors(ProductionOrderNotFound, PlantNotPermitted, 400),
+)
+async def list_labour_clock_writes(
+    production_order_id: uuid.UUID, session: TenantSession, page: PageQuery, principal: Reader
+) -> Page[LabourClockWrite]:
+    """Every clock write of the production order, the superseded ones included."""
+    po = await service.get_production_order(session, principal, production_order_id)
+    rows, cursor = await service.list_clock_writes(session, po, page)
+    return Page[LabourClockWrite](
+        items=[LabourClockWrite.model_validate(r) for r in rows], next_cursor=cursor
+    )
 
 
 @router.get(
@@ -288,3 +323,21 @@ async def get_labour_summary(
     """Labour minutes per stage and per operator (open clocks count up to now)."""
     po = await service.get_production_order(session, principal, production_order_id)
     return await service.labour_summary(session, po)
+
+
+assignments_router = APIRouter(prefix="/assignments", tags=["production orders"])
+
+
+@assignments_router.get(
+    "/stages",
+    response_model=StageAssignmentFeed,
+    responses=errors(400),
+)
+async def list_stage_assignments(
+    session: TenantSession, page: PageQuery, principal: Operator
+) -> StageAssignmentFeed:
+    """A device's cache of the caller's stages (orders due in the next 14 days). Without a
+    cursor: the open ones. With the `next_cursor` of an earlier call: only what changed
+    since (a stage completed since comes back with `open: false`). `next_cursor` is always
+    set; `has_more` says to call again at once."""
+    return await service.assignment_feed(session, principal, page)

@@ -41,3 +41,7 @@ class NotClockedIn(Conflict):
 
 class UnknownOperator(Unprocessable):
     code, title = "unknown_operator", "Unknown operator"
+
+
+class InvalidClockTime(Unprocessable):
+    code, title = "invalid_clock_time", "Invalid clock time"

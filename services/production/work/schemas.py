@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal
 
 from pydantic import Field
@@ -72,6 +72,30 @@ class LabourEntry(Schema):
     operator: str
     started_at: datetime
     ended_at: datetime | None
+    write_outcome: Literal["applied", "superseded"] = Field(
+        default="applied",
+        description="`superseded`: a write clocked earlier than the one the entry holds "
+        "(last-write-wins by `clocked_at`); it is kept in the labour clock history",
+    )
+
+
+class LabourClock(Body):
+    clocked_at: datetime | None = Field(
+        default=None,
+        description="When the worker clocked, on the device (UTC RFC 3339; at most 5 minutes "
+        "ahead, 7 days back). Given, the clock is last-write-wins by this time; absent, now.",
+    )
+
+
+class LabourClockWrite(Schema):
+    id: uuid.UUID
+    labour_entry_id: uuid.UUID
+    stage_execution_id: uuid.UUID
+    operator: str
+    kind: Literal["in", "out"]
+    clocked_at: datetime
+    received_at: datetime
+    outcome: Literal["applied", "superseded"]
 
 
 class LabourByStage(Body):
@@ -97,3 +121,23 @@ class ProductionOrderFilters(Body):
     status: WorkStatus | None = None
     plant_id: uuid.UUID | None = None
     order_id: uuid.UUID | None = None
+
+
+class StageAssignment(Schema):
+    """A stage assigned to the caller, with what a device needs to work on it offline."""
+
+    stage: StageExecution
+    production_order_id: uuid.UUID
+    plant_id: uuid.UUID
+    order_number: str
+    due_date: date
+    updated_at: datetime
+    open: bool = Field(description="False once completed: the device drops it")
+
+
+class StageAssignmentFeed(Body):
+    items: list[StageAssignment]
+    next_cursor: str = Field(
+        description="Always set: send it back (`?cursor=`) to get only what changed since"
+    )
+    has_more: bool

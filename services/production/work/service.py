@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,15 +12,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from libs.common.auth import Principal
 from libs.common.db import flush_or_conflict
 from libs.common.identity import IdentityClient
-from libs.common.pagination import PageParams
+from libs.common.pagination import PageParams, decode_cursor, encode_cursor
 from services.production import events
 from services.production.access import plant_scope, require_plant
-from services.production.models import LabourEntry, ProductionOrder, StageExecution
+from services.production.models import (
+    LabourClockWrite,
+    LabourEntry,
+    ProductionOrder,
+    StageExecution,
+)
 from services.production.orders import service as orders
 from services.production.products import repository as products_repo
 from services.production.work import repository as repo
 from services.production.work.errors import (
     AlreadyClockedIn,
+    InvalidClockTime,
     InvalidStageMove,
     NotClockedIn,
     OrderNotAllocated,
@@ -36,6 +42,8 @@ from services.production.work.schemas import (
     LabourByStage,
     LabourSummary,
     ProductionOrderFilters,
+    StageAssignment,
+    StageAssignmentFeed,
     StageParameters,
 )
 from services.production.work.schemas import (
@@ -167,7 +175,13 @@ def _move(stage: StageExecution, to: str) -> None:
     if to not in STAGE_MOVES[stage.status]:
         raise InvalidStageMove(
             f"A stage cannot go from {stage.status} to {to}",
-            extra={"from": stage.status, "to": to, "allowed": sorted(STAGE_MOVES[stage.status])},
+            extra={
+                "from": stage.status,
+                "to": to,
+                "allowed": sorted(STAGE_MOVES[stage.status]),
+                # the stage as it is, so a device replaying an offline change can merge
+                "current": StageExecutionOut.model_validate(stage).model_dump(mode="json"),
+            },
         )
     stage.status = to
 
@@ -364,33 +378,117 @@ async def resume_stage(
 
 
 async def clock_in(
-    session: AsyncSession, po: ProductionOrder, stage: StageExecution, operator: str
-) -> LabourEntry:
+    session: AsyncSession,
+    po: ProductionOrder,
+    stage: StageExecution,
+    operator: str,
+    clocked_at: datetime | None = None,
+) -> tuple[LabourEntry, str]:
+    """Clock in. With `clocked_at` (the time the worker clocked on a device, replayed
+    later) the clock is last-write-wins by that time: an open entry keeps the later start,
+    and the losing write stays in the entry's history (`labour_clock_writes`)."""
     if stage.status != "active":
         raise StageNotActive("Clock in on an active stage")
-    if await repo.open_entry(session, stage.id, operator) is not None:
-        raise AlreadyClockedIn("Already clocked in on this stage")
+    at = _clock_time(clocked_at)
+    entry = await repo.open_entry(session, stage.id, operator, for_update=True)
+    if entry is not None:
+        if clocked_at is None:
+            raise AlreadyClockedIn("Already clocked in on this stage")
+        return entry, await _last_write_wins(session, entry, "in", at, entry.started_at)
     entry = LabourEntry(
         tenant_id=po.tenant_id,
         stage_execution_id=stage.id,
         production_order_id=po.id,
         operator=operator,
-        started_at=_now(),
+        started_at=at,
     )
     session.add(entry)
     await flush_or_conflict(
         session, {"uq_labour_entries_open": AlreadyClockedIn("Already clocked in on this stage")}
     )
-    return entry
+    await _record_write(session, entry, "in", at, "applied")
+    return entry, "applied"
 
 
-async def clock_out(session: AsyncSession, stage: StageExecution, operator: str) -> LabourEntry:
-    entry = await repo.open_entry(session, stage.id, operator)
-    if entry is None:
+async def clock_out(
+    session: AsyncSession,
+    stage: StageExecution,
+    operator: str,
+    clocked_at: datetime | None = None,
+) -> tuple[LabourEntry, str]:
+    """Clock out. With `clocked_at`: the open entry ends then; with none open, the latest
+    entry begun before then takes the later of the two ends (the other kept in history)."""
+    at = _clock_time(clocked_at)
+    entry = await repo.open_entry(session, stage.id, operator, for_update=True)
+    if entry is not None and entry.started_at <= at:
+        entry.ended_at = at
+        await session.flush()
+        await _record_write(session, entry, "out", at, "applied")
+        return entry, "applied"
+    if clocked_at is None:
         raise NotClockedIn("Not clocked in on this stage")
-    entry.ended_at = _now()
+    entry = await repo.last_closed_entry(session, stage.id, operator, before=at)
+    if entry is None or entry.ended_at is None:
+        raise NotClockedIn("Not clocked in on this stage at that time")
+    return entry, await _last_write_wins(session, entry, "out", at, entry.ended_at)
+
+
+MAX_CLOCK_SKEW = timedelta(minutes=5)
+MAX_CLOCK_AGE = timedelta(days=7)
+
+
+def _clock_time(clocked_at: datetime | None) -> datetime:
+    now = _now()
+    if clocked_at is None:
+        return now
+    if clocked_at.tzinfo is None:
+        raise InvalidClockTime("clocked_at needs a time zone (UTC RFC 3339)")
+    if clocked_at > now + MAX_CLOCK_SKEW:
+        raise InvalidClockTime("clocked_at is in the future")
+    if clocked_at < now - MAX_CLOCK_AGE:
+        raise InvalidClockTime("clocked_at is more than 7 days old")
+    return clocked_at
+
+
+async def _last_write_wins(
+    session: AsyncSession, entry: LabourEntry, kind: str, at: datetime, held: datetime
+) -> str:
+    """The write clocked later wins; both writes stay in history, the loser `superseded`."""
+    if at <= held:
+        await _record_write(session, entry, kind, at, "superseded")
+        return "superseded"
+    if kind == "in":
+        entry.started_at = at
+    else:
+        entry.ended_at = at
     await session.flush()
-    return entry
+    await repo.supersede_writes(session, entry.id, kind)
+    await _record_write(session, entry, kind, at, "applied")
+    return "applied"
+
+
+async def _record_write(
+    session: AsyncSession, entry: LabourEntry, kind: str, at: datetime, outcome: str
+) -> None:
+    session.add(
+        LabourClockWrite(
+            tenant_id=entry.tenant_id,
+            labour_entry_id=entry.id,
+            stage_execution_id=entry.stage_execution_id,
+            production_order_id=entry.production_order_id,
+            operator=entry.operator,
+            kind=kind,
+            clocked_at=at,
+            outcome=outcome,
+        )
+    )
+    await session.flush()
+
+
+async def list_clock_writes(
+    session: AsyncSession, po: ProductionOrder, page: PageParams
+) -> tuple[list[LabourClockWrite], str | None]:
+    return await repo.clock_writes_page(session, po.id, page)
 
 
 async def labour_summary(session: AsyncSession, po: ProductionOrder) -> LabourSummary:
@@ -418,3 +516,50 @@ async def labour_summary(session: AsyncSession, po: ProductionOrder) -> LabourSu
             for k, v in sorted(by_operator.items())
         ],
     )
+
+
+FEED_DAYS = 14
+# A change committed a little after a later-stamped one must not be skipped: the cursor
+# restarts this far back; the device keeps the newest version of each stage.
+FEED_OVERLAP = timedelta(seconds=5)
+
+
+async def assignment_feed(
+    session: AsyncSession, principal: Principal, page: PageParams
+) -> StageAssignmentFeed:
+    """The caller's stages whose order is due in the next 14 days (overdue ones too): the
+    open ones first time, then (with the cursor) every change since, closed ones included."""
+    after = None
+    if page.cursor:
+        at, last_id = decode_cursor(page.cursor, [datetime, uuid.UUID])
+        after = (at - FEED_OVERLAP, last_id)
+    rows = await repo.assignment_rows(
+        session,
+        principal.tenant_id,
+        principal.subject,
+        due_by=_now().date() + timedelta(days=FEED_DAYS),
+        plants=plant_scope(principal, "production:read"),
+        after=after,
+        limit=page.limit + 1,
+    )
+    has_more = len(rows) > page.limit
+    rows = rows[: page.limit]
+    items = [
+        StageAssignment(
+            stage=StageExecutionOut.model_validate(st),
+            production_order_id=st.production_order_id,
+            plant_id=plant_id,
+            order_number=number,
+            due_date=due,
+            updated_at=st.updated_at,
+            open=st.status != "completed",
+        )
+        for st, plant_id, number, due in rows
+    ]
+    if items:
+        cursor = encode_cursor([items[-1].updated_at, items[-1].stage.id])
+    elif page.cursor:
+        cursor = page.cursor
+    else:
+        cursor = encode_cursor([_now() - FEED_OVERLAP, uuid.UUID(int=0)])
+    return StageAssignmentFeed(items=items, next_cursor=cursor, has_more=has_more)

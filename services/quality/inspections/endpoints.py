@@ -24,6 +24,7 @@ from services.quality.inspections.schemas import (
     Defect,
     DefectCreate,
     Inspection,
+    InspectionAssignmentFeed,
     ResultsBody,
     ResultsRecorded,
     Status,
@@ -161,7 +162,7 @@ async def assign_inspection(
     response: Response,
 ) -> Inspection:
     found = await service.get_inspection(session, principal, inspection_id, for_update=True)
-    check_if_match(request, found.version)
+    check_if_match(request, found.version, Inspection.model_validate(found))
     done = await service.assign(
         session,
         principal,
@@ -194,7 +195,7 @@ async def start_inspection(
     response: Response,
 ) -> Inspection:
     found = await service.get_inspection(session, principal, inspection_id, for_update=True)
-    check_if_match(request, found.version)
+    check_if_match(request, found.version, Inspection.model_validate(found))
     done = await service.start(session, principal, found)
     set_etag(response, done.version)
     return Inspection.model_validate(done)
@@ -210,13 +211,23 @@ async def start_inspection(
         service.InvalidInspectionState,
         service.NotAssignee,
         service.InvalidResult,
+        412,
     ),
 )
 async def record_check_results(
-    principal: Recorder, session: TenantSession, inspection_id: uuid.UUID, body: ResultsBody
+    principal: Recorder,
+    session: TenantSession,
+    inspection_id: uuid.UUID,
+    body: ResultsBody,
+    request: Request,
+    response: Response,
 ) -> ResultsRecorded:
+    """With If-Match, refused (412, the current inspection in `current`) when the
+    inspection changed since; each recording raises the inspection's version by one."""
     found = await service.get_inspection(session, principal, inspection_id, for_update=True)
+    check_if_match(request, found.version, Inspection.model_validate(found))
     recorded, failed = await service.record_results(session, principal, found, body.results)
+    set_etag(response, (await service.touched(session, found)).version)
     return ResultsRecorded(recorded=recorded, failed=failed)
 
 
@@ -230,13 +241,24 @@ async def record_check_results(
         service.InvalidInspectionState,
         service.NotAssignee,
         service.InvalidResult,
+        412,
     ),
 )
 async def create_defect(
-    principal: Recorder, session: TenantSession, inspection_id: uuid.UUID, body: DefectCreate
+    principal: Recorder,
+    session: TenantSession,
+    inspection_id: uuid.UUID,
+    body: DefectCreate,
+    request: Request,
+    response: Response,
 ) -> Defect:
+    """With If-Match, refused (412, the current inspection in `current`) when the
+    inspection changed since; each defect raises the inspection's version by one."""
     found = await service.get_inspection(session, principal, inspection_id, for_update=True)
-    return Defect.model_validate(await service.add_defect(session, principal, found, body))
+    check_if_match(request, found.version, Inspection.model_validate(found))
+    defect = await service.add_defect(session, principal, found, body)
+    set_etag(response, (await service.touched(session, found)).version)
+    return Defect.model_validate(defect)
 
 
 @router.post(
@@ -260,7 +282,25 @@ async def complete_inspection(
     response: Response,
 ) -> Inspection:
     found = await service.get_inspection(session, principal, inspection_id, for_update=True)
-    check_if_match(request, found.version)
+    check_if_match(request, found.version, Inspection.model_validate(found))
     done = await service.complete(session, principal, found)
     set_etag(response, done.version)
     return Inspection.model_validate(done)
+
+
+assignments_router = APIRouter(prefix="/assignments", tags=["inspections"], responses=AUTH_ERRORS)
+
+
+@assignments_router.get(
+    "/inspections",
+    response_model=InspectionAssignmentFeed,
+    summary="The caller's inspections for a device's cache, then only what changed",
+    responses=errors(400),
+)
+async def list_inspection_assignments(
+    principal: Recorder, session: TenantSession, page: PageQuery
+) -> InspectionAssignmentFeed:
+    """Without a cursor: the open inspections assigned to the caller. With the
+    `next_cursor` of an earlier call: only what changed since (completed ones come back
+    with `open: false`). `next_cursor` is always set; `has_more` says to call again."""
+    return await service.assignment_feed(session, principal, page)

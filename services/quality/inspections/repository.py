@@ -4,7 +4,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import Select, and_, func, select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -135,3 +135,23 @@ async def lot_for_update(session: AsyncSession, lot_id: uuid.UUID) -> Lot | None
     return (
         await session.scalars(select(Lot).where(Lot.id == lot_id).with_for_update())
     ).one_or_none()
+
+
+async def assignment_rows(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    after: tuple[Any, uuid.UUID] | None,
+    limit: int,
+) -> list[Inspection]:
+    """Inspections assigned to the caller in change order (updated_at, id): from the start
+    the open ones, after a cursor every change."""
+    stmt = select(Inspection).where(
+        Inspection.inspector_id == principal.subject, visible(Inspection, principal, READ)
+    )
+    if after is None:
+        stmt = stmt.where(Inspection.status != "completed")
+    else:
+        stmt = stmt.where(tuple_(Inspection.updated_at, Inspection.id) > tuple_(*after))
+    stmt = stmt.order_by(Inspection.updated_at, Inspection.id).limit(limit)
+    return list((await session.scalars(stmt)).all())

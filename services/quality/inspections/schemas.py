@@ -128,3 +128,17 @@ class Defect(BaseModel):
     description: str
     recorded_by: str
     created_at: datetime
+
+
+class InspectionAssignment(BaseModel):
+    inspection: Inspection
+    updated_at: datetime
+    open: bool = Field(description="False once completed: the device drops it")
+
+
+class InspectionAssignmentFeed(BaseModel):
+    items: list[InspectionAssignment]
+    next_cursor: str = Field(
+        description="Always set: send it back (`?cursor=`) to get only what changed since"
+    )
+    has_more: bool

@@ -5,7 +5,7 @@ verdict that production acts on."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -22,7 +22,13 @@ from services.quality.checklists import repository as checklists_repo
 from services.quality.identity import IdentityClient
 from services.quality.inspections import repository as repo
 from services.quality.inspections.assignees import require_inspector
-from services.quality.inspections.schemas import DefectCreate, ResultIn
+from services.quality.inspections.schemas import (
+    DefectCreate,
+    InspectionAssignment,
+    InspectionAssignmentFeed,
+    ResultIn,
+)
+from services.quality.inspections.schemas import Inspection as InspectionOut
 from services.quality.inspections.verdict import Recorded, judge
 from services.quality.models import ChecklistItem, CheckResult, Defect, Inspection, Lot
 from services.quality.products import repository as products_repo
@@ -139,6 +145,15 @@ async def get_inspection(
     found = await repo.get(session, principal, inspection_id, for_update=for_update)
     if found is None:
         raise InspectionNotFound("Inspection not found")
+    return found
+
+
+async def touched(session: AsyncSession, found: Inspection) -> Inspection:
+    """A result or defect changes the inspection: its version goes up by one, so a device
+    replaying an older view of it gets a conflict (If-Match) instead of a silent merge."""
+    found.updated_at = datetime.now(UTC)
+    await session.flush()
+    await session.refresh(found)
     return found
 
 
@@ -379,3 +394,37 @@ async def list_results(session: AsyncSession, inspection: Inspection) -> list[Ch
 
 async def list_defects(session: AsyncSession, inspection: Inspection) -> list[Defect]:
     return await repo.defects(session, inspection.id)
+
+
+# A change committed a little after a later-stamped one must not be skipped: the cursor
+# restarts this far back; the device keeps the newest version of each inspection.
+FEED_OVERLAP = timedelta(seconds=5)
+
+
+async def assignment_feed(
+    session: AsyncSession, principal: Principal, page: PageParams
+) -> InspectionAssignmentFeed:
+    """The caller's inspections for a device's cache: the open ones first time, then (with
+    the cursor) every change since, completed ones included."""
+    after = None
+    if page.cursor:
+        at, last_id = decode_cursor(page.cursor, [datetime, uuid.UUID])
+        after = (at - FEED_OVERLAP, last_id)
+    rows = await repo.assignment_rows(session, principal, after=after, limit=page.limit + 1)
+    has_more = len(rows) > page.limit
+    rows = rows[: page.limit]
+    items = [
+        InspectionAssignment(
+            inspection=InspectionOut.model_validate(r),
+            updated_at=r.updated_at,
+            open=r.status != "completed",
+        )
+        for r in rows
+    ]
+    if items:
+        cursor = encode_cursor([items[-1].updated_at, items[-1].inspection.id])
+    elif page.cursor:
+        cursor = page.cursor
+    else:
+        cursor = encode_cursor([datetime.now(UTC) - FEED_OVERLAP, uuid.UUID(int=0)])
+    return InspectionAssignmentFeed(items=items, next_cursor=cursor, has_more=has_more)
