@@ -110,6 +110,7 @@ def _ops(stage: str) -> list[dict[str, Any]]:
     start = datetime.now(UTC) - timedelta(hours=3)
     tag = uuid.uuid4().hex
     out: list[dict[str, Any]] = []
+    body: dict[str, Any]
     for i in range(OPS):
         if i % 10 == 8:
             path, body = (

@@ -6,8 +6,8 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from libs.common.app import create_service_app
-from libs.common.identity import identity_lifespan
 from libs.common.auth import Space
+from libs.common.identity import identity_lifespan
 from libs.common.relay import RelayOptions
 from libs.common.replay import replay_router
 from libs.contracts import subscriptions_lifespan

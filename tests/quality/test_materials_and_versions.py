@@ -32,9 +32,7 @@ async def _passport_of(
     ok(await gateway.post(f"{url}/complete", headers=h))
     gtin = f"0950{uuid.uuid4().int % 10**10:010d}"
     ok(await gateway.put(f"{Q}/products/{sku}", headers=tokens.h("admin"), json={"gtin": gtin}))
-    return ok(  # type: ignore[no-any-return]
-        await gateway.post(f"{Q}/lots/{lot['id']}/passports", headers=tokens.h("admin")), 201
-    )
+    return ok(await gateway.post(f"{Q}/lots/{lot['id']}/passports", headers=tokens.h("admin")), 201)
 
 
 async def test_passport_materials_are_the_lots_share_of_its_orders_allocation(
