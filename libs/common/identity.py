@@ -42,19 +42,27 @@ class IdentityClient:
     async def close(self) -> None:
         await self._http.aclose()
 
-    async def _get(self, path: str, token: str) -> dict[str, Any] | None:
-        """The JSON body on 200; None when identity does not show it to this caller (403,
-        404); 503 `identity_unavailable` when identity cannot answer."""
+    async def fetch(
+        self, path: str, token: str, params: dict[str, str] | None = None
+    ) -> tuple[int, dict[str, Any] | None]:
+        """(status, JSON body on 200). 403 and 404 are answers identity gives this caller;
+        anything else, or no answer, is 503 `identity_unavailable`."""
         try:
-            resp = await self._http.get(path, headers={"Authorization": f"Bearer {token}"})
+            resp = await self._http.get(
+                path, params=params, headers={"Authorization": f"Bearer {token}"}
+            )
         except httpx.HTTPError as exc:
             raise IdentityUnavailable(f"Identity could not be reached: {exc}") from None
         if resp.status_code == 200:
             body = resp.json()
-            return body if isinstance(body, dict) else None
+            return 200, body if isinstance(body, dict) else None
         if resp.status_code in (403, 404):
-            return None
+            return resp.status_code, None
         raise IdentityUnavailable(f"Identity answered {resp.status_code}")
+
+    async def _get(self, path: str, token: str) -> dict[str, Any] | None:
+        """The JSON body on 200; None when identity does not show it to this caller."""
+        return (await self.fetch(path, token))[1]
 
     async def get_tenant(self, tenant_id: uuid.UUID, token: str) -> dict[str, Any] | None:
         """The tenant as identity shows it to this caller; None when it does not."""
@@ -63,6 +71,13 @@ class IdentityClient:
     async def get_user(self, user_id: uuid.UUID, token: str) -> dict[str, Any] | None:
         """The user as identity shows it to this caller; None when it does not."""
         return await self._get(f"/users/{user_id}", token)
+
+    async def role_permissions(self, token: str) -> dict[str, list[str]]:
+        """Role name -> permissions in the caller's tenant (its first 200 roles)."""
+        status, body = await self.fetch("/roles", token, {"limit": "200"})
+        if status != 200 or body is None:
+            return {}
+        return {r["name"]: list(r.get("permissions") or []) for r in body.get("items", [])}
 
 
 @asynccontextmanager

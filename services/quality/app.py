@@ -7,6 +7,7 @@ from fastapi import FastAPI
 
 from libs.common.app import create_service_app
 from libs.common.auth import Space
+from libs.common.identity import identity_lifespan
 from libs.common.relay import RelayOptions
 from libs.common.replay import replay_router
 from libs.contracts import subscriptions_lifespan
@@ -14,7 +15,6 @@ from services.quality.checklists.endpoints import router as checklists_router
 from services.quality.config import Settings
 from services.quality.feed.endpoints import router as feed_router
 from services.quality.feed.hub import feed_lifespan
-from services.quality.identity import identity_lifespan
 from services.quality.inspections.endpoints import assignments_router
 from services.quality.inspections.endpoints import router as inspections_router
 from services.quality.intake.endpoints import router as intake_router

@@ -8,7 +8,7 @@ import uuid
 
 from libs.common.auth import Principal, permission_matches
 from libs.common.errors import Forbidden, Unprocessable
-from services.quality.identity import IdentityClient
+from libs.common.identity import IdentityClient
 from services.quality.models import Inspection
 
 INSPECTOR_ROLE = "INSPECTOR"
@@ -46,7 +46,7 @@ async def require_inspector(
             "You do not hold the recording permission for this inspection's plant",
             extra={"inspector_id": str(assignee)},
         )
-    status, user = await identity.get_user(assignee, token)
+    status, user = await identity.fetch(f"/users/{assignee}", token)
     if status == 403:
         raise AssigneeNotVisible(
             "Checking the assignee's roles needs a token that may read the tenant's users "

@@ -12,9 +12,9 @@ from libs.common.auth import Principal, Space, bearer_token
 from libs.common.deps import TenantSession, require
 from libs.common.errors import AUTH_ERRORS, MissingPermission, WrongSpace, errors
 from libs.common.etag import check_if_match, set_etag
+from libs.common.identity import IdentityUnavailable
 from libs.common.pagination import Page, PageQuery
 from services.quality.access import require_route
-from services.quality.identity import IdentityUnavailable
 from services.quality.inspections import service
 from services.quality.inspections.assignees import AssigneeNotInspector, AssigneeNotVisible
 from services.quality.inspections.schemas import (

@@ -13,13 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import Principal
 from libs.common.errors import Conflict, Forbidden, NotFound, Unprocessable
+from libs.common.identity import IdentityClient
 from libs.common.ids import new_id
 from libs.common.pagination import PageParams, decode_cursor, encode_cursor, paginate
 from libs.contracts.events import quality as contracts
 from services.quality import events
 from services.quality.access import require_plant
 from services.quality.checklists import repository as checklists_repo
-from services.quality.identity import IdentityClient
 from services.quality.inspections import repository as repo
 from services.quality.inspections.assignees import require_inspector
 from services.quality.inspections.schemas import (
