@@ -10,7 +10,7 @@ import importlib
 import sys
 import time
 
-MODULES = ("gateway", "production", "sync", "quality", "catalog")
+MODULES = ("gateway", "production", "sync", "quality", "catalog", "partner")
 
 
 def main(argv: list[str]) -> int:
