@@ -17,6 +17,7 @@ from libs.common.relay import RelayOptions
 from services.partner.config import Settings
 from services.partner.identity import identity_lifespan
 from services.partner.jobs import jobs
+from services.partner.mocks.endpoints import router as mocks_router
 from services.partner.partners.endpoints import router as partners_router
 from services.partner.projects.endpoints import router as projects_router
 
@@ -36,7 +37,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings=settings,
         title="Weft Partner",
         description=DESCRIPTION,
-        routers=[partners_router, projects_router],
+        routers=[partners_router, projects_router, mocks_router],
         jobs=jobs,
         relay=RelayOptions(),
         extra_lifespans=[identity_lifespan],

@@ -1,5 +1,8 @@
-"""Partner: mock servers (reserved for the `pengine` helper: fill in upgrade/downgrade,
-and declare the models in services/partner/models/mocks.py).
+"""Partner: mock servers of spec versions, and traces (mock calls and test-run exchanges).
+
+Both tables are owned by the owner and made for the partner; the partner writes them
+itself (it starts and stops its mocks, its calls leave traces), admitted under the client
+rule only.
 
 Revision ID: 0002
 Revises: 0001
@@ -7,6 +10,12 @@ Create Date: 2026-11-21 23:01
 """
 
 from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+from sqlalchemy.dialects.postgresql import JSONB
+
+from libs.common.db import customer_read_sql, rls_policy_sql
 
 revision: str = "0002"
 down_revision: str | None = "0001"
@@ -16,9 +25,90 @@ depends_on: str | Sequence[str] | None = None
 S = "partner"
 
 
+def _ts(name: str, nullable: bool = False) -> sa.Column:
+    return sa.Column(
+        name,
+        sa.DateTime(timezone=True),
+        nullable=nullable,
+        server_default=None if nullable else sa.func.now(),
+    )
+
+
+def _index(table: str, *cols: str) -> None:
+    op.create_index(f"ix_{table}_{'_'.join(cols)}", table, list(cols), schema=S)
+
+
 def upgrade() -> None:
-    pass
+    op.create_table(
+        "mocks",
+        sa.Column("id", sa.Uuid, nullable=False),
+        sa.Column("tenant_id", sa.Uuid, nullable=False),
+        sa.Column("customer_tenant_id", sa.Uuid, nullable=False),
+        sa.Column("project_id", sa.Uuid, nullable=False),
+        sa.Column("spec_version_id", sa.Uuid, nullable=False),
+        sa.Column("status", sa.String(20), nullable=False),
+        sa.Column("calls", sa.Integer, nullable=False),
+        sa.Column("started_by", sa.String(255), nullable=False),
+        sa.Column("stopped_by", sa.String(255)),
+        sa.Column("stopped_at", sa.DateTime(timezone=True)),
+        _ts("created_at"),
+        _ts("updated_at"),
+        sa.Column("version", sa.Integer, nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_mocks"),
+        sa.ForeignKeyConstraint(
+            ["project_id"], [f"{S}.projects.id"], name="fk_mocks_project_id_projects"
+        ),
+        sa.ForeignKeyConstraint(
+            ["spec_version_id"],
+            [f"{S}.spec_versions.id"],
+            name="fk_mocks_spec_version_id_spec_versions",
+        ),
+        schema=S,
+    )
+    for cols in (("tenant_id",), ("customer_tenant_id",), ("project_id",)):
+        _index("mocks", *cols)
+
+    op.create_table(
+        "traces",
+        sa.Column("id", sa.Uuid, nullable=False),
+        sa.Column("tenant_id", sa.Uuid, nullable=False),
+        sa.Column("customer_tenant_id", sa.Uuid),
+        sa.Column("project_id", sa.Uuid, nullable=False),
+        sa.Column("source", sa.String(10), nullable=False),
+        sa.Column("mock_id", sa.Uuid),
+        sa.Column("run_id", sa.Uuid),
+        sa.Column("operation_id", sa.String(200)),
+        sa.Column("method", sa.String(10), nullable=False),
+        sa.Column("path", sa.String(2000), nullable=False),
+        sa.Column("status", sa.Integer, nullable=False),
+        sa.Column("duration_ms", sa.Float, nullable=False),
+        sa.Column("request", JSONB, nullable=False),
+        sa.Column("response", JSONB, nullable=False),
+        sa.Column("actor", sa.String(255)),
+        _ts("created_at"),
+        _ts("updated_at"),
+        sa.PrimaryKeyConstraint("id", name="pk_traces"),
+        sa.ForeignKeyConstraint(
+            ["project_id"], [f"{S}.projects.id"], name="fk_traces_project_id_projects"
+        ),
+        schema=S,
+    )
+    for cols in (("tenant_id",), ("customer_tenant_id",), ("mock_id",), ("run_id",)):
+        _index("traces", *cols)
+    _index("traces", "project_id", "id")
+
+    customer = customer_read_sql()
+    for table in ("mocks", "traces"):
+        for sql in rls_policy_sql(S, table, read_also=customer):
+            op.execute(sql)
+        q = f'"{S}"."{table}"'
+        op.execute(f"CREATE POLICY customer_insert ON {q} FOR INSERT WITH CHECK ({customer})")
+        op.execute(
+            f"CREATE POLICY customer_update ON {q} FOR UPDATE USING ({customer})"
+            f" WITH CHECK ({customer})"
+        )
 
 
 def downgrade() -> None:
-    pass
+    op.drop_table("traces", schema=S)
+    op.drop_table("mocks", schema=S)

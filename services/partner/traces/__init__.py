@@ -1,0 +1,1 @@
+"""Traces of a partner project's HTTP exchanges (mock calls, test runs)."""
