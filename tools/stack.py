@@ -210,7 +210,10 @@ class Stack:
         self.procs[name] = _spawn(list(cmd), env, Path(log_path))  # type: ignore[arg-type]
         self.wait_healthy([name])
 
-    def wait_healthy(self, names: list[str] | None = None, timeout: float = 60.0) -> None:
+    def wait_healthy(self, names: list[str] | None = None, timeout: float | None = None) -> None:
+        # WEFT_STACK_START_TIMEOUT: a loaded machine (many suites sharing two cores) starts
+        # the processes slower than the default minute
+        timeout = timeout or float(os.environ.get("WEFT_STACK_START_TIMEOUT", "60"))
         deadline = time.monotonic() + timeout
         pending = {n: self._health_url(n) for n in (names or list(self.procs))}
         while pending:

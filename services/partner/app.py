@@ -14,12 +14,14 @@ from fastapi import FastAPI
 
 from libs.common.app import create_service_app
 from libs.common.relay import RelayOptions
+from services.partner.activity.endpoints import router as activity_router
 from services.partner.config import Settings
 from services.partner.identity import identity_lifespan
 from services.partner.jobs import jobs
 from services.partner.mocks.endpoints import router as mocks_router
 from services.partner.partners.endpoints import router as partners_router
 from services.partner.projects.endpoints import router as projects_router
+from services.partner.specs.endpoints import router as specs_router
 
 DESCRIPTION = """The integration partner's portal. An API owner (a provider tenant, PROVIDER
 space) registers its integration partners (each a client tenant of the owner) and invites
@@ -37,7 +39,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings=settings,
         title="Weft Partner",
         description=DESCRIPTION,
-        routers=[partners_router, projects_router, mocks_router],
+        routers=[partners_router, projects_router, specs_router, activity_router, mocks_router],
         jobs=jobs,
         relay=RelayOptions(),
         extra_lifespans=[identity_lifespan],

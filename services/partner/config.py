@@ -20,6 +20,8 @@ class Settings(ServiceSettings):
     # Largest spec document one upload may carry (JSON or YAML, before parsing): under the
     # gateway's 10 MiB body limit. Weft's own merged /openapi.json is well under 2 MiB.
     spec_max_bytes: int = 4 * 1024 * 1024
+    # the kit's body limit, raised for specs (the route answers spec_too_large itself)
+    max_body_bytes: int = 4 * 1024 * 1024 + 64 * 1024
     # Evidence files: presigned uploads and downloads live minutes
     evidence_max_bytes: int = 8 * 1024 * 1024
     upload_url_seconds: int = 600

@@ -91,7 +91,7 @@ class Factory:
         )
 
     async def blueprint(self, name: str = "Weft API") -> dict[str, Any]:
-        body = {"kind": "blueprint", "name": name}
+        body = {"name": name}
         return ok(  # type: ignore[no-any-return]
             await self.gw.post(f"{PT}/projects", headers=self.tokens.h("admin"), json=body), 201
         )
@@ -99,14 +99,10 @@ class Factory:
     async def project(
         self, partner: dict[str, Any], blueprint: dict[str, Any], name: str = "ERP integration"
     ) -> dict[str, Any]:
-        body = {
-            "kind": "partner",
-            "name": name,
-            "partner_id": partner["id"],
-            "blueprint_id": blueprint["id"],
-        }
+        body = {"name": name, "blueprint_id": blueprint["id"]}
+        path = f"{PT}/partners/{partner['id']}/projects"
         return ok(  # type: ignore[no-any-return]
-            await self.gw.post(f"{PT}/projects", headers=self.tokens.h("admin"), json=body), 201
+            await self.gw.post(path, headers=self.tokens.h("admin"), json=body), 201
         )
 
 

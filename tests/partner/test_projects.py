@@ -56,14 +56,11 @@ async def test_a_partner_project_needs_a_blueprint_of_the_owner(
 ) -> None:
     partner = await factory.partner()
     first = await factory.project(partner, await factory.blueprint())
-    body = {
-        "kind": "partner",
-        "name": "x",
-        "partner_id": partner["id"],
-        "blueprint_id": first["id"],
-    }
+    body = {"name": "x", "blueprint_id": first["id"]}
     problem(
-        await gw.post(f"{PT}/projects", headers=tokens.h("admin"), json=body),
+        await gw.post(
+            f"{PT}/partners/{partner['id']}/projects", headers=tokens.h("admin"), json=body
+        ),
         422,
         "not_a_blueprint",
     )
@@ -74,7 +71,7 @@ async def test_readers_cannot_write_and_other_tenants_see_nothing(
 ) -> None:
     partner = await factory.partner()
     project = await factory.project(partner, await factory.blueprint())
-    body = {"kind": "blueprint", "name": "viewer's"}
+    body = {"name": "viewer's"}
     problem(
         await gw.post(f"{PT}/projects", headers=tokens.h("viewer"), json=body),
         403,

@@ -13,29 +13,50 @@ from libs.common.pagination import Page, PageQuery
 from services.partner.access import Owner, Reader, errors
 from services.partner.partners.service import PartnerNotFound
 from services.partner.projects import service
-from services.partner.projects.schemas import Project, ProjectCreate
+from services.partner.projects.schemas import BlueprintCreate, PartnerProjectCreate, Project
 
-router = APIRouter(prefix="/projects", tags=["projects"])
+router = APIRouter(tags=["projects"])
 
 
 @router.post(
-    "",
+    "/projects",
     status_code=201,
     response_model=Project,
-    summary="Create a blueprint project, or a partner project that follows a blueprint",
+    summary="Create a blueprint project (holds the spec your partners build against)",
+    responses=errors(422),
+)
+async def create_blueprint(
+    caller: Owner, session: TenantSession, body: BlueprintCreate, response: Response
+) -> Project:
+    found = await service.create_blueprint(session, caller, body)
+    set_etag(response, found.version)
+    response.headers["Location"] = f"/projects/{found.id}"
+    return Project.model_validate(found)
+
+
+@router.post(
+    "/partners/{partner_id}/projects",
+    status_code=201,
+    response_model=Project,
+    summary="Create a partner's project following one of your blueprints (its latest "
+    "accepted spec becomes the project's version 1)",
     responses=errors(422, PartnerNotFound, service.NotABlueprint),
 )
-async def create_project(
-    caller: Owner, session: TenantSession, body: ProjectCreate, response: Response
+async def create_partner_project(
+    caller: Owner,
+    session: TenantSession,
+    partner_id: uuid.UUID,
+    body: PartnerProjectCreate,
+    response: Response,
 ) -> Project:
-    found = await service.create_project(session, caller, body)
+    found = await service.create_partner_project(session, caller, partner_id, body)
     set_etag(response, found.version)
     response.headers["Location"] = f"/projects/{found.id}"
     return Project.model_validate(found)
 
 
 @router.get(
-    "",
+    "/projects",
     response_model=Page[Project],
     summary="Projects you may see (a partner: its own), newest first",
     responses=errors(400),
@@ -52,7 +73,7 @@ async def list_projects(
 
 
 @router.get(
-    "/{project_id}",
+    "/projects/{project_id}",
     response_model=Project,
     summary="One project",
     responses=errors(service.ProjectNotFound),

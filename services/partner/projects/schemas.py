@@ -2,9 +2,8 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
 from services.partner.access import Body, Schema
 
@@ -27,21 +26,15 @@ class Project(Schema):
     version: int
 
 
-class ProjectCreate(Body):
-    kind: Literal["blueprint", "partner"]
+class BlueprintCreate(Body):
     name: str = Field(min_length=1, max_length=200)
     description: str | None = Field(default=None, max_length=5000)
-    partner_id: uuid.UUID | None = Field(default=None, description="Required for kind partner")
-    blueprint_id: uuid.UUID | None = Field(
-        default=None,
-        description="Required for kind partner: the blueprint project it follows; its "
-        "latest accepted spec version is copied in as the partner's version 1",
-    )
 
-    @model_validator(mode="after")
-    def _links(self) -> ProjectCreate:
-        if self.kind == "partner" and (self.partner_id is None or self.blueprint_id is None):
-            raise ValueError("a partner project needs partner_id and blueprint_id")
-        if self.kind == "blueprint" and (self.partner_id or self.blueprint_id):
-            raise ValueError("a blueprint project has no partner_id or blueprint_id")
-        return self
+
+class PartnerProjectCreate(Body):
+    name: str = Field(min_length=1, max_length=200)
+    description: str | None = Field(default=None, max_length=5000)
+    blueprint_id: uuid.UUID = Field(
+        description="The blueprint project it follows; its latest accepted spec version is "
+        "copied in as the partner project's version 1"
+    )

@@ -17,7 +17,8 @@ from services.partner.access import Caller
 from services.partner.models import Project
 from services.partner.partners import service as partners
 from services.partner.projects import repository as repo
-from services.partner.projects.schemas import ProjectCreate
+from services.partner.projects.schemas import BlueprintCreate, PartnerProjectCreate
+from services.partner.specs import repository as specs_repo
 
 
 class ProjectNotFound(NotFound):
@@ -35,28 +36,44 @@ class NotAPartnerProject(Unprocessable):
     title = "This is the owner's blueprint project; the step belongs to partner projects"
 
 
-async def create_project(session: AsyncSession, caller: Caller, data: ProjectCreate) -> Project:
-    customer: uuid.UUID | None = None
-    if data.kind == "partner":
-        assert data.partner_id is not None and data.blueprint_id is not None
-        partner = await partners.get_partner(session, caller, data.partner_id)
-        blueprint = await repo.get(session, caller.principal, data.blueprint_id)
-        if blueprint is None or blueprint.kind != "blueprint":
-            raise NotABlueprint(extra={"blueprint_id": str(data.blueprint_id)})
-        customer = partner.customer_tenant_id
+async def create_blueprint(session: AsyncSession, caller: Caller, data: BlueprintCreate) -> Project:
     project = Project(
         tenant_id=caller.owner_tenant_id,
-        customer_tenant_id=customer,
-        kind=data.kind,
+        customer_tenant_id=None,
+        kind="blueprint",
         name=data.name,
         description=data.description,
-        partner_id=data.partner_id,
-        blueprint_id=data.blueprint_id,
         status="active",
         created_by=caller.subject,
     )
     session.add(project)
     await session.flush()
+    return project
+
+
+async def create_partner_project(
+    session: AsyncSession, caller: Caller, partner_id: uuid.UUID, data: PartnerProjectCreate
+) -> Project:
+    partner = await partners.get_partner(session, caller, partner_id)
+    blueprint = await repo.get(session, caller.principal, data.blueprint_id)
+    if blueprint is None or blueprint.kind != "blueprint":
+        raise NotABlueprint(extra={"blueprint_id": str(data.blueprint_id)})
+    project = Project(
+        tenant_id=caller.owner_tenant_id,
+        customer_tenant_id=partner.customer_tenant_id,
+        kind="partner",
+        name=data.name,
+        description=data.description,
+        partner_id=partner.id,
+        blueprint_id=blueprint.id,
+        status="active",
+        created_by=caller.subject,
+    )
+    session.add(project)
+    await session.flush()
+    # the partner reads the blueprint's spec as its own version 1 (the client rule lets it
+    # read rows made for it only)
+    await specs_repo.copy_latest_accepted(session, blueprint, project, caller.subject)
     return project
 
 
