@@ -1,23 +1,37 @@
-"""Gateway overhead, login rate and token verification cost, measured in one run.
+"""The hot path against its floor, gateway overhead, login rate and token verification
+cost, measured in one run.
 
     python -m bench.gateway_bench [--duration 10] [--concurrency 32]
 
-Starts its own stack (temporary state, free ports, rate limits off in its gateway), logs in
-as admin@paco.example, then load-tests `GET /tenants/{own tenant id}` (identity reads one
-row) straight to identity and through the gateway, with the same concurrency and duration,
-from a load generator in a separate process (aiohttp + uvloop). The machine is small and
-shared: read the gateway/direct ratio and the p50 delta, not the absolute figures.
+Starts its own stack (temporary state, free ports, rate limits off in its gateway) and the
+floor (`bench.floor_app`: a minimal FastAPI + raw asyncpg app, as a real process, under the
+same per-service database roles), then load-tests two reads, each three ways: the floor,
+the service straight, and through the gateway:
+
+- one row by primary key: identity's `GET /tenants/{own tenant id}` (admin@paco.example);
+- a brand's first page of 50 lots: production's `GET /lots?limit=50` with a CLIENT token of
+  the demo brand (viewer@luxurybrandx.example); the floor runs the same SQL with the same
+  row-level security settings.
+
+Load comes from `wrk` when it is installed (else an aiohttp + uvloop client in a separate
+process), 32 connections, in alternating rounds so the machine's noise hits every target.
+The machine is small and shared: read the ratios (service/floor, gateway/service), not the
+absolute figures.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
+import os
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -97,6 +111,7 @@ def summarize(rounds: list[dict[str, Any]]) -> dict[str, Any]:
         "requests": n,
         "rps": n / elapsed if elapsed > 0 else 0.0,
         "p50_ms": pct(0.50),
+        "p95_ms": pct(0.95),
         "p99_ms": pct(0.99),
         "statuses": statuses,
     }
@@ -167,6 +182,177 @@ def run_load(
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
+# wrk reports through this script: one JSON line (latencies in microseconds).
+_WRK_REPORT = """
+done = function(summary, latency, requests)
+  io.write(string.format(
+    '{"requests": %d, "duration_us": %d, "non2xx": %d, "socket_errors": %d, '
+    .. '"p50_us": %d, "p95_us": %d, "p99_us": %d}\\n',
+    summary.requests, summary.duration, summary.errors.status,
+    summary.errors.connect + summary.errors.read + summary.errors.write
+    + summary.errors.timeout,
+    latency:percentile(50), latency:percentile(95), latency:percentile(99)))
+end
+"""
+
+
+def generator() -> str:
+    return "wrk" if shutil.which("wrk") else "aiohttp + uvloop (wrk is not installed)"
+
+
+def run_wrk(
+    url: str, headers: dict[str, str], *, concurrency: int, duration: float
+) -> dict[str, Any]:
+    """One wrk run (one thread: the machine has few cores), with a 1 s warm-up run first."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(_WRK_REPORT)
+    try:
+        base = ["wrk", "-t1", f"-c{concurrency}", "--timeout", "30s", "-s", script.name]
+        for k, v in headers.items():
+            base += ["-H", f"{k}: {v}"]
+        subprocess.run([*base, "-d1s", url], capture_output=True, timeout=60, check=False)
+        out = subprocess.run(
+            [*base, f"-d{max(1, round(duration))}s", url],
+            capture_output=True,
+            text=True,
+            timeout=duration + 60,
+            check=False,
+        )
+    finally:
+        os.unlink(script.name)
+    if out.returncode != 0:
+        raise RuntimeError(f"wrk failed: {out.stderr[-2000:]}")
+    r = json.loads(out.stdout.strip().splitlines()[-1])
+    bad = r["non2xx"] + r["socket_errors"]
+    return {
+        "requests": r["requests"],
+        "elapsed": r["duration_us"] / 1e6,
+        "p50_ms": r["p50_us"] / 1000,
+        "p95_ms": r["p95_us"] / 1000,
+        "p99_ms": r["p99_us"] / 1000,
+        "statuses": {"non-2xx or socket error": bad} if bad else {},
+    }
+
+
+def measure(
+    url: str, headers: dict[str, str], *, concurrency: int, duration: float
+) -> dict[str, Any]:
+    """One round against `url` with wrk if installed, else the aiohttp load generator."""
+    if shutil.which("wrk"):
+        return run_wrk(url, headers, concurrency=concurrency, duration=duration)
+    return summarize([run_load(url, headers, concurrency=concurrency, duration=duration)])
+
+
+def combine(rounds: list[dict[str, Any]]) -> dict[str, Any]:
+    """Rounds of one target together: requests over time; latencies weighted by requests."""
+    n = sum(r["requests"] for r in rounds)
+    elapsed = sum(r["elapsed"] for r in rounds)
+    statuses: dict[str, int] = {}
+    for r in rounds:
+        for k, v in r["statuses"].items():
+            statuses[str(k)] = statuses.get(str(k), 0) + v
+
+    def weighted(key: str) -> float:
+        return sum(r[key] * r["requests"] for r in rounds) / n if n else float("nan")
+
+    return {
+        "requests": n,
+        "rps": n / elapsed if elapsed > 0 else 0.0,
+        "p50_ms": weighted("p50_ms"),
+        "p95_ms": weighted("p95_ms"),
+        "p99_ms": weighted("p99_ms"),
+        "statuses": {k: v for k, v in statuses.items() if k != "200"},
+    }
+
+
+# --- the floor: a minimal FastAPI + asyncpg app as a real process ----------------------------
+
+
+def start_floor(stack: Any, port: int, log: Path) -> subprocess.Popen[bytes]:
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("WEFT_")},
+        "PYTHONPATH": str(ROOT),
+        "FLOOR_IDENTITY_DSN": stack.service_dsn("identity", driver="postgresql"),
+        "FLOOR_PRODUCTION_DSN": stack.service_dsn("production", driver="postgresql"),
+    }
+    # started like the services (tools.stack): uvicorn, uvloop, httptools, no access log
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            "bench.floor_app:create_app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--no-access-log",
+            "--loop",
+            "uvloop",
+            "--http",
+            "httptools",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 30
+    while True:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the floor app exited: {log.read_text()[-2000:]}")
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/docs", timeout=1)
+            return proc
+        except httpx.HTTPError:
+            if time.monotonic() > deadline:
+                proc.kill()
+                raise RuntimeError("the floor app did not start") from None
+            time.sleep(0.2)
+
+
+async def _brand_lots(dsn: str, brand: uuid.UUID, n: int) -> uuid.UUID:
+    """Give the demo brand `n` more lots (so its first page is a full 50); its provider."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        order = await conn.fetchrow(
+            "SELECT id, tenant_id, plant_id, number FROM production.orders "
+            "WHERE customer_tenant_id = $1 LIMIT 1",
+            brand,
+        )
+        if order is None:
+            raise RuntimeError("the demo brand has no order to hang lots on")
+        await conn.execute(
+            """
+            INSERT INTO production.lots (id, tenant_id, number, order_id, order_number, plant_id,
+                customer_tenant_id, product_sku, quantity, gate, gate_changed_at, version,
+                created_at, updated_at)
+            SELECT uuidv7(), $1, 'HOT-' || g, $2, $3, $4, $5, 'GBX-DLX', 10, 'created', now(),
+                   1, now(), now()
+            FROM generate_series(1, $6) g
+            """,
+            order["tenant_id"],
+            order["id"],
+            order["number"],
+            order["plant_id"],
+            brand,
+            n,
+        )
+        await conn.execute("ANALYZE production.lots")
+        return uuid.UUID(str(order["tenant_id"]))
+    finally:
+        await conn.close()
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 # --- token verification micro-benchmark ----------------------------------------------------
 
 
@@ -215,35 +401,39 @@ def _row(name: str, r: dict[str, Any]) -> str:
     extra = f"  non-200: {other}" if other else ""
     return (
         f"  {name:<22} {r['rps']:>9.0f} req/s   p50 {r['p50_ms']:>7.2f} ms   "
-        f"p99 {r['p99_ms']:>7.2f} ms   ({r['requests']} requests){extra}"
+        f"p95 {r['p95_ms']:>7.2f} ms   ({r['requests']} requests){extra}"
     )
 
 
 def _compare(
     title: str,
-    direct_url: str,
-    gateway_url: str,
-    headers: dict[str, str],
+    targets: list[tuple[str, str, dict[str, str]]],
     concurrency: int,
     duration: float,
-) -> None:
-    """Direct vs through the gateway, in alternating rounds (noise on the machine hits both)."""
+) -> dict[str, dict[str, Any]]:
+    """`targets` (name, url, headers) in alternating rounds (noise on the machine hits all
+    of them); prints each and the ratio of each to the one before it."""
     print(f"\n{title}", flush=True)
     rounds = 2
-    runs: dict[str, list[dict[str, Any]]] = {direct_url: [], gateway_url: []}
+    runs: dict[str, list[dict[str, Any]]] = {name: [] for name, _, _ in targets}
     for _ in range(rounds):
-        for url, done in runs.items():
-            done.append(run_load(url, headers, concurrency=concurrency, duration=duration / rounds))
-    direct, via = summarize(runs[direct_url]), summarize(runs[gateway_url])
-    print(_row("direct to identity", direct))
-    print(_row("through the gateway", via))
-    ratio = via["rps"] / direct["rps"] if direct["rps"] else float("nan")
-    print(
-        f"  gateway/direct throughput ratio {ratio:.2f}; "
-        f"p50 delta {via['p50_ms'] - direct['p50_ms']:+.2f} ms, "
-        f"p99 delta {via['p99_ms'] - direct['p99_ms']:+.2f} ms",
-        flush=True,
-    )
+        for name, url, headers in targets:
+            runs[name].append(
+                measure(url, headers, concurrency=concurrency, duration=duration / rounds)
+            )
+    results = {name: combine(done) for name, done in runs.items()}
+    for name, _, _ in targets:
+        print(_row(name, results[name]))
+    for (below, _, _), (name, _, _) in itertools.pairwise(targets):
+        a, b = results[below], results[name]
+        ratio = b["rps"] / a["rps"] if a["rps"] else float("nan")
+        print(
+            f"  {name} / {below}: throughput ratio {ratio:.2f}; "
+            f"p50 delta {b['p50_ms'] - a['p50_ms']:+.2f} ms, "
+            f"p95 delta {b['p95_ms'] - a['p95_ms']:+.2f} ms",
+            flush=True,
+        )
+    return results
 
 
 def run(duration: float = DEFAULT_DURATION, concurrency: int = DEFAULT_CONCURRENCY) -> None:
@@ -275,28 +465,65 @@ def run(duration: float = DEFAULT_DURATION, concurrency: int = DEFAULT_CONCURREN
             token, tid = resp.json()["access_token"], resp.json()["tenant_id"]
             auth = {"Authorization": f"Bearer {token}"}
 
-            direct_url = f"{identity}/tenants/{tid}"
-            gateway_url = f"{stack.gateway_url}/v1/identity/tenants/{tid}"
-            for url in (direct_url, gateway_url):
-                check = httpx.get(url, headers=auth, timeout=10)
+            brand_login = {
+                "email": "viewer@luxurybrandx.example",
+                "password": DEMO_PASSWORD,
+                "tenant": "luxury-brand-x",
+            }
+            resp = httpx.post(f"{identity}/auth/login", json=brand_login, timeout=30)
+            resp.raise_for_status()
+            brand = uuid.UUID(resp.json()["tenant_id"])
+            brand_auth = {"Authorization": f"Bearer {resp.json()['access_token']}"}
+            provider = asyncio.run(_brand_lots(stack.admin_dsn(), brand, 200))
+
+            floor_port = _free_port()
+            floor = start_floor(stack, floor_port, Path(tmp) / "floor.log")
+            stack.procs["floor"] = floor  # stopped with the stack
+            floor_url = f"http://127.0.0.1:{floor_port}"
+            production = stack.service_url("production")
+            one_row = [
+                ("floor (asyncpg)", f"{floor_url}/tenants/{tid}", {"X-Tenant": tid}),
+                ("identity", f"{identity}/tenants/{tid}", auth),
+                ("via the gateway", f"{stack.gateway_url}/v1/identity/tenants/{tid}", auth),
+            ]
+            lots = [
+                (
+                    "floor (asyncpg)",
+                    f"{floor_url}/lots?limit=50",
+                    {"X-Tenant": str(brand), "X-Parent-Tenant": str(provider)},
+                ),
+                ("production", f"{production}/lots?limit=50", brand_auth),
+                ("via the gateway", f"{stack.gateway_url}/v1/production/lots?limit=50", brand_auth),
+            ]
+            for _, url, headers in one_row + lots:
+                check = httpx.get(url, headers=headers, timeout=10)
                 if check.status_code != 200:
                     raise RuntimeError(f"GET {url}: {check.status_code} {check.text}")
+                if "/lots" in url and len(check.json()["items"]) != 50:
+                    raise RuntimeError(f"GET {url}: not a full page of 50")
 
+            print(f"\nload generator: {generator()}, {concurrency} connections", flush=True)
             _compare(
-                f"GET /tenants/{{id}} (identity reads one row), concurrency {concurrency}, "
-                f"{duration:.0f} s each (alternating rounds, 1 s warm-up each):",
-                direct_url,
-                gateway_url,
-                auth,
+                f"GET /tenants/{{id}} (one row by primary key), {duration:.0f} s each "
+                "(alternating rounds, 1 s warm-up each):",
+                one_row,
+                concurrency,
+                duration,
+            )
+            _compare(
+                f"GET /lots?limit=50 (a brand's first page, CLIENT token), {duration:.0f} s "
+                "each (alternating rounds, 1 s warm-up each):",
+                lots,
                 concurrency,
                 duration,
             )
             _compare(
                 f"GET /healthz (no database: the gateway's own ceiling), "
                 f"{duration / 2:.0f} s each:",
-                f"{identity}/healthz",
-                f"{stack.gateway_url}/v1/identity/healthz",
-                {},
+                [
+                    ("identity", f"{identity}/healthz", {}),
+                    ("via the gateway", f"{stack.gateway_url}/v1/identity/healthz", {}),
+                ],
                 concurrency,
                 duration / 2,
             )

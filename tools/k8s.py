@@ -156,6 +156,9 @@ def service_documents(spec: ServiceSpec) -> list[dict[str, Any]]:
         {"name": f"{p}JWKS_URL", "value": "http://identity/.well-known/jwks.json"},
         {"name": f"{p}SYNC_INGEST_URL", "value": "http://sync/internal/events"},
     ]
+    if spec.name == "partner":
+        # asked with the caller's token whether a tenant is the owner's client
+        env.append({"name": f"{p}IDENTITY_URL", "value": "http://identity"})
     command = [
         "uvicorn",
         "--factory",

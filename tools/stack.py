@@ -85,7 +85,7 @@ class Stack:
                 {s.name: self.secrets[f"service_secret_{s.name}"] for s in SERVICES}
             ),
         }
-        if spec.name in ("production", "catalog"):
+        if spec.name in ("production", "catalog", "partner"):
             env[f"{p}IDENTITY_URL"] = identity
         if spec.name == "identity":
             env[f"{p}KEY_ENCRYPTION_KEY"] = self.secrets["identity_key_encryption_key"]
