@@ -14,12 +14,21 @@ required `price` out of `GET /items/{item_id}`; `create_status_200` answers 200 
 
 from __future__ import annotations
 
+import contextlib
 import os
+import subprocess
+import sys
+import time
 import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
+import httpx
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
+
+from tools.pg import free_port
 
 TOKEN = os.environ.get("WEFT_SANDBOX_TOKEN", "sandbox-secret")
 BUG = os.environ.get("WEFT_SANDBOX_BUG", "")
@@ -354,3 +363,43 @@ def golden_cases(prefix: str = "") -> list[dict[str, Any]]:
             "steps": [{"operation_id": "list_items", "query": {"limit": 10}, "expect_status": 200}],
         },
     ]
+
+
+@dataclass(frozen=True)
+class Sandbox:
+    """A sandbox process: where it listens and the token it wants."""
+
+    url: str
+    token: str
+
+
+@contextlib.contextmanager
+def running_sandbox(bug: str = "", token: str = TOKEN) -> Iterator[Sandbox]:
+    port = free_port()
+    env = {**os.environ, "WEFT_SANDBOX_BUG": bug, "WEFT_SANDBOX_TOKEN": token}
+    cmd = [sys.executable, "-m", "uvicorn", "tools.partner_sandbox:app", "--port", str(port)]
+    cmd += ["--host", "127.0.0.1", "--log-level", "warning"]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(
+                    f"the sandbox exited: {proc.stderr.read() if proc.stderr else ''!r}"
+                )
+            try:
+                httpx.get(f"{url}/items", timeout=1)
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+        yield Sandbox(url=url, token=token)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

@@ -13,8 +13,7 @@ import pytest
 from services.partner.runs.cases import GoldenCase
 from services.partner.runs.engine import CaseResult, RunReport, SuiteOptions, Target, run_suite
 from services.partner.runs.redact import REDACTED
-from tests.partner.sandbox import Sandbox, running_sandbox
-from tools.partner_sandbox import SPEC, golden_cases
+from tools.partner_sandbox import SPEC, Sandbox, golden_cases, running_sandbox
 
 GOLDEN = [GoldenCase.model_validate(c) for c in golden_cases()]
 OPTIONS = SuiteOptions(property_examples=10)
