@@ -4,18 +4,32 @@
    shared component schemas), once with a few dozen scattered changes and once with every
    component schema changed, against the floor: the simplest diff, a plain recursive
    comparison of the same two dicts that lists the differing paths. Target: < 1 s.
+2. Mock answer latency through the gateway (a validated GET answered from the spec's
+   example, traced) against the service's one-row read (a project by id), p50 and p95 of
+   sequential calls in the same run, on its own Weft (temporary state, demo seed).
 """
 
 from __future__ import annotations
 
+import asyncio
 import copy
+import hashlib
+import shutil
 import statistics
+import tempfile
 import time
+import uuid
+from pathlib import Path
 from typing import Any
 
+import asyncpg
+import httpx
 import orjson
 
 from services.partner.diff import diff_specs
+from tools.run import bring_up
+from tools.seed.identity import login
+from tools.stack import Stack, make_stack
 
 RESOURCES = 300
 
@@ -206,8 +220,136 @@ def bench_diff() -> None:
         )
 
 
+PT = "/v1/partner"
+CALLS = 300
+MOCKED: dict[str, Any] = {
+    "openapi": "3.1.0",
+    "info": {"title": "Bench", "version": "1"},
+    "paths": {
+        "/items": {
+            "get": {
+                "operationId": "list_items",
+                "parameters": [
+                    {"name": "limit", "in": "query", "schema": {"type": "integer", "maximum": 100}}
+                ],
+                "responses": {
+                    "200": {
+                        "description": "ok",
+                        "content": {"application/json": {"example": [{"id": 1, "name": "a"}]}},
+                    }
+                },
+            }
+        }
+    },
+}
+
+
+def _ok(resp: httpx.Response, status: int = 200) -> Any:
+    if resp.status_code != status:
+        raise RuntimeError(f"{resp.request.method} {resp.request.url}: {resp.status_code}")
+    return resp.json() if resp.content else {}
+
+
+async def _timed(gw: httpx.AsyncClient, url: str, headers: dict[str, str]) -> list[float]:
+    for _ in range(20):  # warm: connections, caches, the mock's validator
+        _ok(await gw.get(url, headers=headers))
+    times = []
+    for _ in range(CALLS):
+        start = time.perf_counter()
+        _ok(await gw.get(url, headers=headers))
+        times.append((time.perf_counter() - start) * 1000)
+    return sorted(times)
+
+
+async def bench_mock(stack: Stack, admin: dict[str, str]) -> None:
+    async with httpx.AsyncClient(base_url=stack.gateway_url, timeout=60) as gw:
+        tag = uuid.uuid4().hex[:10]
+        tenant = _ok(
+            await gw.post(
+                "/v1/identity/tenants",
+                headers=admin,
+                json={"name": f"Bench partner {tag}", "slug": f"b-{tag}"},
+            ),
+            201,
+        )
+        partner = _ok(
+            await gw.post(
+                f"{PT}/partners", headers=admin, json={"name": "Bench", "tenant_id": tenant["id"]}
+            ),
+            201,
+        )
+        blueprint = _ok(
+            await gw.post(f"{PT}/projects", headers=admin, json={"kind": "blueprint", "name": "B"}),
+            201,
+        )
+        project = _ok(
+            await gw.post(
+                f"{PT}/projects",
+                headers=admin,
+                json={
+                    "kind": "partner",
+                    "name": "P",
+                    "partner_id": partner["id"],
+                    "blueprint_id": blueprint["id"],
+                },
+            ),
+            201,
+        )
+        spec_id = uuid.uuid4()
+        text = orjson.dumps(MOCKED).decode()
+        conn = await asyncpg.connect(stack.admin_dsn())
+        try:  # the upload route is the specs feature's; the row is what it would store
+            await conn.execute(
+                "INSERT INTO partner.spec_versions (id, tenant_id, customer_tenant_id, project_id,"
+                " number, source, format, openapi_version, title, api_version, document,"
+                " size_bytes, sha256, operation_count, status, uploaded_by, uploaded_side, version)"
+                " VALUES ($1, $2, $3, $4, 1, 'upload', 'json', '3.1.0', 'Bench', '1', $5::jsonb,"
+                " $6, $7, 1, 'accepted', 'bench', 'owner', 1)",
+                spec_id,
+                uuid.UUID(project["tenant_id"]),
+                uuid.UUID(project["customer_tenant_id"]),
+                uuid.UUID(project["id"]),
+                text,
+                len(text),
+                hashlib.sha256(text.encode()).hexdigest(),
+            )
+        finally:
+            await conn.close()
+        mock = _ok(
+            await gw.post(
+                f"{PT}/projects/{project['id']}/mocks",
+                headers=admin,
+                json={"spec_version_id": str(spec_id)},
+            ),
+            201,
+        )
+        answers = await _timed(gw, f"{mock['base_path']}/items?limit=5", admin)
+        reads = await _timed(gw, f"{PT}/projects/{project['id']}", admin)
+
+    def p(values: list[float], q: float) -> float:
+        return values[min(len(values) - 1, int(len(values) * q))]
+
+    print(
+        f"mock answer via gateway ({CALLS} sequential, validated + traced): "
+        f"p50 {p(answers, 0.5):.1f} ms, p95 {p(answers, 0.95):.1f} ms | floor, the service's "
+        f"one-row read (project by id) via gateway: p50 {p(reads, 0.5):.1f} ms, "
+        f"p95 {p(reads, 0.95):.1f} ms | ratio p50 {p(answers, 0.5) / p(reads, 0.5):.2f}x",
+        flush=True,
+    )
+
+
 def main() -> None:
     bench_diff()
+    state = Path(tempfile.mkdtemp(prefix="weft-bench-partner-"))
+    stack = make_stack(state, fixed_ports=False, environment="test")
+    try:
+        seed = bring_up(stack, seed=True)
+        assert seed is not None
+        admin = {"Authorization": f"Bearer {login(seed, 'admin@paco.example', 'paco')}"}
+        asyncio.run(bench_mock(stack, admin))
+    finally:
+        stack.stop()
+        shutil.rmtree(state, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -95,6 +95,11 @@ class Stack:
                 # every test shares 127.0.0.1: per-address login throttling would let one
                 # test's failed logins lock out the rest (tests/identity use other addresses)
                 env[f"{p}LOGIN_IP_EXEMPT"] = '["127.0.0.1", "::1"]'
+        if spec.name == "partner":
+            # golden runs against a sandbox on this machine (the demo's and the tests')
+            env[f"{p}ALLOW_PRIVATE_TARGETS"] = "true"
+            env[f"{p}OWNER_API_URL"] = self.gateway_url
+            env[f"{p}MOCK_BASE_URL"] = f"{self.service_url('partner')}/mocks"
         if spec.name in ("sync",):
             env[f"{p}ALLOW_PRIVATE_URLS"] = "true"
             if self.config.environment == "test":

@@ -21,7 +21,9 @@ from services.partner.jobs import jobs
 from services.partner.mocks.endpoints import router as mocks_router
 from services.partner.partners.endpoints import router as partners_router
 from services.partner.projects.endpoints import router as projects_router
+from services.partner.runs.endpoints import router as runs_router
 from services.partner.specs.endpoints import router as specs_router
+from services.partner.traces.endpoints import router as traces_router
 
 DESCRIPTION = """The integration partner's portal. An API owner (a provider tenant, PROVIDER
 space) registers its integration partners (each a client tenant of the owner) and invites
@@ -39,7 +41,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings=settings,
         title="Weft Partner",
         description=DESCRIPTION,
-        routers=[partners_router, projects_router, specs_router, activity_router, mocks_router],
+        routers=[
+            partners_router,
+            projects_router,
+            specs_router,
+            activity_router,
+            mocks_router,
+            runs_router,
+            traces_router,
+        ],
         jobs=jobs,
         relay=RelayOptions(),
         extra_lifespans=[identity_lifespan],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from libs.common.settings import ServiceSettings
@@ -29,6 +30,19 @@ class Settings(ServiceSettings):
     # Identity, asked with the caller's own token whether a tenant is the caller's client
     identity_url: str = "http://127.0.0.1:8101"
     identity_timeout_seconds: float = 5.0
+
+    # Golden runs (services/partner/runs). Sandbox credentials are Fernet-encrypted with
+    # `credentials_key` (a urlsafe base64 32-byte key); unset, a key derived from
+    # service_secret is used (refused in production when that is a placeholder).
+    credentials_key: str = Field(default="", repr=False)
+    # targets on private addresses (a sandbox on localhost): development and tests only
+    allow_private_targets: bool = False
+    # the owner's API, run with the partner's sandbox credentials; mocks under this base
+    owner_api_url: str = "http://127.0.0.1:8000"
+    mock_base_url: str = "http://127.0.0.1:8105/mocks"
+    runs_per_hour: int = 30
+    run_max_cases: int = 1000
+    run_timeout_seconds: float = 10.0
 
     @property
     def object_store_url(self) -> str:

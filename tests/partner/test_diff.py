@@ -26,7 +26,8 @@ def test_fixture_verdict(pair: Pair) -> None:
     assert report.summary.warning == levels.count(Level.WARNING)
     assert report.summary.info == levels.count(Level.INFO)
     assert report.summary.total == len(report.findings)
-    assert report.breaking == (Level.BREAKING in levels)
+    assert report.breaking == report.summary.breaking
+    assert report.model_dump()["breaking"] == levels.count(Level.BREAKING)
 
 
 @pytest.mark.parametrize("pair", PAIRS, ids=[p.name for p in PAIRS])

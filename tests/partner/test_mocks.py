@@ -268,7 +268,7 @@ async def test_a_partner_starts_calls_and_stops_its_mock(world: World) -> None:
         )
         row = await session.get(Mock, uuid.UUID(mock["id"]))
         assert row is not None and row.calls == 8
-    assert [(t.method, t.status, t.operation_id) for t in traces] == [
+    assert [(t.method, t.status, t.operation) for t in traces] == [
         ("GET", 200, "list_pets"),
         ("POST", 201, "create_pet"),
         ("DELETE", 204, "delete_pet"),
@@ -281,6 +281,7 @@ async def test_a_partner_starts_calls_and_stops_its_mock(world: World) -> None:
     assert all(t.request["headers"]["authorization"] == "[redacted]" for t in traces)
     assert traces[1].request["body"] == '{"name":"Bo"}'
     assert all(t.customer_tenant_id == w.partner and t.tenant_id == w.owner for t in traces)
+    assert "name" in traces[4].summary and traces[0].response is not None
 
     stopped = await w.client.post(f"/mocks/{mock['id']}/stop", headers=w.partner_h())
     assert stopped.status_code == 200 and stopped.json()["status"] == "stopped"

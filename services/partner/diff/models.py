@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, computed_field
 
 
 class Level(StrEnum):
@@ -53,9 +53,21 @@ class DiffReport(BaseModel):
     findings: list[Finding]
     summary: DiffSummary
 
+    # the counts at the top as well, as the specs feature and its event carry them
+    @computed_field  # type: ignore[prop-decorator]
     @property
-    def breaking(self) -> bool:
-        return self.summary.breaking > 0
+    def breaking(self) -> int:
+        return self.summary.breaking
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def warning(self) -> int:
+        return self.summary.warning
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def info(self) -> int:
+        return self.summary.info
 
     def rule_ids(self) -> set[str]:
         return {f.rule_id for f in self.findings}

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.errors import NotFound, ResourceConflict, Unprocessable, problem_body
@@ -19,7 +20,8 @@ from services.partner.mocks import postman, responder
 from services.partner.mocks import repository as repo
 from services.partner.models import Mock, SpecVersion
 from services.partner.projects import service as projects
-from services.partner.traces.record import record_trace
+from services.partner.runs.redact import Redactor, bounded
+from services.partner.traces.service import record_trace
 
 
 class MockNotFound(NotFound):
@@ -151,6 +153,9 @@ async def serve(
             answer = responder.answer(spec.document, operation)
             served = Served(answer.status, answer.content_type, answer.body)
     await repo.count_call(session, mock.id)
+    redact = Redactor()
+    shown = orjson.dumps(served.body).decode() if served.body is not None else ""
+    problems = served.body.get("errors") if served.status == 422 else None
     await record_trace(
         session,
         tenant_id=mock.tenant_id,
@@ -158,17 +163,22 @@ async def serve(
         project_id=mock.project_id,
         source="mock",
         mock_id=mock.id,
-        operation_id=operation.operation_id if operation else None,
-        method=method,
+        operation=operation.operation_id if operation else None,
+        method=method.upper(),
         path=path,
         status=served.status,
         duration_ms=(time.perf_counter() - started) * 1000,
-        request_headers=headers,
-        request_body=body,
-        query=dict(query),
-        response_headers={"content-type": served.content_type or ""},
-        response_body=served.body,
-        actor=caller.subject,
+        summary=f"mock {method.upper()} {path} -> {served.status}"
+        + (f": {orjson.dumps(problems).decode()}" if problems else ""),
+        request={
+            "headers": redact.headers(headers),
+            "query": [[k, v] for k, v in query],
+            "body": redact.body(body),
+        },
+        response={
+            "headers": {"content-type": served.content_type or ""},
+            "body": bounded(shown),
+        },
     )
     return served
 

@@ -7,7 +7,6 @@ from services.partner.models.partner import Partner, Project
 from services.partner.models.plan import Criterion, Evidence, Phase, Review
 from services.partner.models.runs import *  # noqa: F403  (pruns's tables)
 from services.partner.models.spec import SpecVersion
-from services.partner.models.traces import Trace
 
 idempotency_keys = idempotency_table(Base.metadata)
 outbox = outbox_table(Base.metadata)
@@ -22,7 +21,6 @@ __all__ = [
     "Project",
     "Review",
     "SpecVersion",
-    "Trace",
     "idempotency_keys",
     "outbox",
 ]

@@ -1,1 +1,0 @@
-"""Traces of a partner project's HTTP exchanges (mock calls, test runs)."""

@@ -29,6 +29,7 @@ from sqlalchemy.dialects.postgresql import insert
 from libs.common.db import Database
 from libs.common.ids import new_id
 from libs.common.outbox import envelope
+from libs.common.ssrf import PublicOnlyResolver, UnsafeUrl, literal_ip_blocked
 from libs.common.webhooks import signed_headers
 from libs.contracts.events.sync import EndpointDisabled
 from services.sync.config import Settings
@@ -37,7 +38,6 @@ from services.sync.delivery.schedule import next_delay, parse_retry_after
 from services.sync.delivery.shared_breaker import SharedBreakers
 from services.sync.ingest.service import emit_sync_event
 from services.sync.models import Attempt, Endpoint, Event
-from services.sync.ssrf import PublicOnlyResolver, UnsafeUrl, literal_ip_blocked
 
 log = logging.getLogger("weft.sync.delivery")
 

@@ -1,8 +1,7 @@
-"""Partner: mock servers of spec versions, and traces (mock calls and test-run exchanges).
+"""Partner: mock servers of spec versions.
 
-Both tables are owned by the owner and made for the partner; the partner writes them
-itself (it starts and stops its mocks, its calls leave traces), admitted under the client
-rule only.
+Owned by the owner and made for the partner; the partner writes them itself (it starts
+and stops its mocks), admitted under the client rule only.
 
 Revision ID: 0002
 Revises: 0001
@@ -13,7 +12,6 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects.postgresql import JSONB
 
 from libs.common.db import customer_read_sql, rls_policy_sql
 
@@ -68,37 +66,8 @@ def upgrade() -> None:
     for cols in (("tenant_id",), ("customer_tenant_id",), ("project_id",)):
         _index("mocks", *cols)
 
-    op.create_table(
-        "traces",
-        sa.Column("id", sa.Uuid, nullable=False),
-        sa.Column("tenant_id", sa.Uuid, nullable=False),
-        sa.Column("customer_tenant_id", sa.Uuid),
-        sa.Column("project_id", sa.Uuid, nullable=False),
-        sa.Column("source", sa.String(10), nullable=False),
-        sa.Column("mock_id", sa.Uuid),
-        sa.Column("run_id", sa.Uuid),
-        sa.Column("operation_id", sa.String(200)),
-        sa.Column("method", sa.String(10), nullable=False),
-        sa.Column("path", sa.String(2000), nullable=False),
-        sa.Column("status", sa.Integer, nullable=False),
-        sa.Column("duration_ms", sa.Float, nullable=False),
-        sa.Column("request", JSONB, nullable=False),
-        sa.Column("response", JSONB, nullable=False),
-        sa.Column("actor", sa.String(255)),
-        _ts("created_at"),
-        _ts("updated_at"),
-        sa.PrimaryKeyConstraint("id", name="pk_traces"),
-        sa.ForeignKeyConstraint(
-            ["project_id"], [f"{S}.projects.id"], name="fk_traces_project_id_projects"
-        ),
-        schema=S,
-    )
-    for cols in (("tenant_id",), ("customer_tenant_id",), ("mock_id",), ("run_id",)):
-        _index("traces", *cols)
-    _index("traces", "project_id", "id")
-
     customer = customer_read_sql()
-    for table in ("mocks", "traces"):
+    for table in ("mocks",):
         for sql in rls_policy_sql(S, table, read_also=customer):
             op.execute(sql)
         q = f'"{S}"."{table}"'
@@ -110,5 +79,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_table("traces", schema=S)
     op.drop_table("mocks", schema=S)
