@@ -115,13 +115,6 @@ async def stop_mock(
     return _out(mock)
 
 
-@router.api_route(
-    "/mocks/{mock_id}/serve/{path:path}",
-    methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
-    summary="Call a running mock: the path and method of an operation of its spec",
-    operation_id="call_mock",
-    responses={**errors(service.MockNotFound, service.MockStopped), **_SERVED},
-)
 async def call_mock(
     caller: Reader, session: TenantSession, mock_id: uuid.UUID, path: str, request: Request
 ) -> Response:
@@ -142,6 +135,18 @@ async def call_mock(
         return Response(orjson.dumps(served.body), served.status, media_type=served.content_type)
     text = served.body if isinstance(served.body, str) else orjson.dumps(served.body).decode()
     return Response(text, served.status, media_type=served.content_type)
+
+
+# one route per method, so that each has its own operationId (SDK method names)
+for _method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+    router.add_api_route(
+        "/mocks/{mock_id}/serve/{path:path}",
+        call_mock,
+        methods=[_method],
+        summary=f"Call a running mock: {_method} on a path of its spec",
+        operation_id=f"call_mock_{_method.lower()}",
+        responses={**errors(service.MockNotFound, service.MockStopped), **_SERVED},
+    )
 
 
 @router.get(
