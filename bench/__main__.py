@@ -10,7 +10,7 @@ import importlib
 import sys
 import time
 
-MODULES = ("gateway", "production", "sync", "quality", "catalog", "field")
+MODULES = ("gateway", "production", "sync", "quality", "catalog", "field", "partner")
 
 
 def main(argv: list[str]) -> int:

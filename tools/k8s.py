@@ -182,6 +182,9 @@ def service_documents(spec: ServiceSpec) -> list[dict[str, Any]]:
         {"name": f"{p}{name.upper()}", "value": value}
         for name, value in sorted(service_urls(spec).items())
     ]
+    if spec.name == "partner":
+        # asked with the caller's token whether a tenant is the owner's client
+        env.append({"name": f"{p}IDENTITY_URL", "value": "http://identity"})
     command = [
         "uvicorn",
         "--factory",

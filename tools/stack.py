@@ -85,7 +85,7 @@ class Stack:
                 {s.name: self.secrets[f"service_secret_{s.name}"] for s in SERVICES}
             ),
         }
-        if spec.name in ("production", "catalog", "quality"):
+        if spec.name in ("production", "catalog", "quality", "partner"):
             env[f"{p}IDENTITY_URL"] = identity
         if spec.name == "quality":
             # GS1 Digital Link URIs (and their QR codes) at the gateway's root
@@ -98,6 +98,11 @@ class Stack:
                 # every test shares 127.0.0.1: per-address login throttling would let one
                 # test's failed logins lock out the rest (tests/identity use other addresses)
                 env[f"{p}LOGIN_IP_EXEMPT"] = '["127.0.0.1", "::1"]'
+        if spec.name == "partner":
+            # golden runs against a sandbox on this machine (the demo's and the tests')
+            env[f"{p}ALLOW_PRIVATE_TARGETS"] = "true"
+            env[f"{p}OWNER_API_URL"] = self.gateway_url
+            env[f"{p}MOCK_BASE_URL"] = f"{self.service_url('partner')}/mocks"
         if spec.name in ("sync",):
             env[f"{p}ALLOW_PRIVATE_URLS"] = "true"
             if self.config.environment == "test":
@@ -221,7 +226,10 @@ class Stack:
         """Where the process `name` (a service or the gateway) writes its output."""
         return self._started(name).log_path
 
-    def wait_healthy(self, names: list[str] | None = None, timeout: float = 60.0) -> None:
+    def wait_healthy(self, names: list[str] | None = None, timeout: float | None = None) -> None:
+        # WEFT_STACK_START_TIMEOUT: a loaded machine (many suites sharing two cores) starts
+        # the processes slower than the default minute
+        timeout = timeout or float(os.environ.get("WEFT_STACK_START_TIMEOUT", "60"))
         deadline = time.monotonic() + timeout
         pending = {n: self._health_url(n) for n in (names or list(self.procs))}
         while pending:

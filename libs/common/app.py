@@ -136,7 +136,11 @@ def create_service_app(
         app.include_router(router)
     # Outermost last: request context wraps idempotency, so replays carry a request id too.
     app.add_middleware(IdempotencyMiddleware)
-    app.add_middleware(RequestContextMiddleware, streamed_paths=frozenset(streamed_paths))
+    app.add_middleware(
+        RequestContextMiddleware,
+        streamed_paths=frozenset(streamed_paths),
+        max_body_bytes=settings.max_body_bytes,
+    )
 
     def custom_openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

@@ -32,6 +32,9 @@ class ServiceSettings(BaseSettings):
     db_pool_size: int = 10
     db_max_overflow: int = 10
     log_level: str = "INFO"
+    # Largest request body the service reads (413 above it, before any route runs); a
+    # service that takes documents (partner's specs) raises it, under the gateway's limit
+    max_body_bytes: int = 1_048_576
 
     # Token verification (every service verifies tokens itself; see ARCHITECTURE.md section 3)
     jwt_issuer: str = "https://identity.weft.local"

@@ -261,6 +261,30 @@ def _records(provider: Login, brand: Login, tag: str) -> dict[str, list[str]]:
         run = ok(c.post("/v1/production/mrp/runs", json={"plant_id": plant["id"]}), 201)
         keep("run_id", run["id"])
 
+        # partner: the brand's tenant registered as an integration partner, a blueprint
+        # and a partner project following it
+        partner = ok(
+            c.post(
+                "/v1/partner/partners",
+                json={"name": f"Guard partner {tag}", "tenant_id": brand.tenant_id},
+            ),
+            201,
+        )
+        keep("partner_id", partner["id"])
+        blueprint = ok(
+            c.post("/v1/partner/projects", json={"name": f"API {tag}"}),
+            201,
+        )
+        keep("project_id", blueprint["id"])
+        project = ok(
+            c.post(
+                f"/v1/partner/partners/{partner['id']}/projects",
+                json={"name": f"Guard integration {tag}", "blueprint_id": blueprint["id"]},
+            ),
+            201,
+        )
+        keep("project_id", project["id"])
+
         endpoint = ok(
             c.post(
                 "/v1/sync/endpoints",

@@ -54,6 +54,7 @@ ALIASES = {
     "customer_tenant_id": "tenant_id",
     "client_id": "tenant_id",
     "product_version_id": "version_id",
+    "blueprint_id": "project_id",
 }
 # Lists whose items must name something that exists (a made-up role is refused first).
 KNOWN_LISTS: dict[str, list[str]] = {"roles": ["VIEWER"], "permissions": ["orders:read"]}

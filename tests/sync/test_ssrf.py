@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.sync.ssrf import UnsafeUrl, check_url, is_public_ip, literal_ip_blocked
+from libs.common.ssrf import UnsafeUrl, check_url, is_public_ip, literal_ip_blocked
 
 BLOCKED = [
     "https://127.0.0.1/h",
@@ -49,7 +49,7 @@ def test_ip_classification() -> None:
 
 async def test_resolver_drops_private_answers(monkeypatch: pytest.MonkeyPatch) -> None:
     """DNS rebinding: a name that resolves to loopback at delivery time is refused."""
-    from services.sync import ssrf
+    from libs.common import ssrf
 
     resolver = ssrf.PublicOnlyResolver()
 

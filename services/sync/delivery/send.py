@@ -13,7 +13,7 @@ from libs.common.webhooks import signed_headers
 from services.sync.config import Settings
 from services.sync.delivery.jobs import Job, Outcome
 from services.sync.delivery.schedule import parse_retry_after
-from services.sync.ssrf import UnsafeUrl, literal_ip_blocked
+from libs.common.ssrf import UnsafeUrl, literal_ip_blocked
 
 USER_AGENT = "Weft-Webhooks/1.0"
 

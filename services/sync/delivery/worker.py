@@ -31,7 +31,7 @@ from services.sync.delivery.jobs import Job, Outcome
 from services.sync.delivery.record import record
 from services.sync.delivery.send import send
 from services.sync.delivery.shared_breaker import SharedBreakers
-from services.sync.ssrf import PublicOnlyResolver
+from libs.common.ssrf import PublicOnlyResolver
 
 log = logging.getLogger("weft.sync.delivery")
 

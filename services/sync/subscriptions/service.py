@@ -10,6 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from libs.common.auth import Principal, Space
 from libs.common.ids import new_id
 from libs.common.pagination import PageParams
+from libs.common.ssrf import UnsafeUrl as _Unsafe
+from libs.common.ssrf import check_url
 from libs.common.webhooks import generate_secret
 from libs.contracts import known_types_matching
 from libs.contracts.events.sync import WebhookTest
@@ -18,8 +20,6 @@ from services.sync.delivery.matching import any_matches
 from services.sync.ingest.service import emit_sync_event
 from services.sync.models import Attempt, Delivery, Endpoint
 from services.sync.models.endpoint import KIND_TENANT, SCOPE_CUSTOMER, SCOPE_OWN
-from services.sync.ssrf import UnsafeUrl as _Unsafe
-from services.sync.ssrf import check_url
 from services.sync.subscriptions import repository as repo
 from services.sync.subscriptions.errors import (
     EndpointDisabled,

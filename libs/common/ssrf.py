@@ -1,8 +1,10 @@
-"""SSRF guard: webhook URLs may only reach public addresses (unless allowed for dev/test).
+"""SSRF guard: URLs a tenant gives us may only reach public addresses (unless allowed for
+dev/test). Sync's webhook endpoints and partner's golden-run targets use it.
 
-Checked when an endpoint is saved, and again at every delivery through a resolver that drops
-non-public addresses after DNS resolution, so a name that later resolves to 127.0.0.1 or
-169.254.169.254 (DNS rebinding) is refused at connect time.
+Checked when the URL is saved, and again at every request: through an aiohttp resolver that
+drops non-public addresses after DNS resolution (sync's delivery), or an httpx transport that
+checks each request's host before sending (partner's runs), so a name that later resolves to
+127.0.0.1 or 169.254.169.254 (DNS rebinding) is refused when it is used.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import ipaddress
 import socket
 from urllib.parse import urlsplit
 
+import httpx
 from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.resolver import DefaultResolver
 
@@ -103,3 +106,22 @@ def literal_ip_blocked(url: str) -> bool:
     except ValueError:
         return False
     return not is_public_ip(host)
+
+
+class GuardedTransport(httpx.AsyncBaseTransport):
+    """httpx transport that refuses a request whose host is, or resolves to, a non-public
+    address (checked per request, so a redirect or a re-resolved name is caught too)."""
+
+    def __init__(self, *, allow_private: bool, inner: httpx.AsyncBaseTransport | None = None):
+        self._allow_private = allow_private
+        self._inner = inner or httpx.AsyncHTTPTransport()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        try:
+            await check_url(str(request.url), allow_private=self._allow_private)
+        except UnsafeUrl as exc:
+            raise httpx.ConnectError(f"refused by the SSRF guard: {exc}", request=request) from None
+        return await self._inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
