@@ -14,6 +14,7 @@ from fastapi import FastAPI
 
 from libs.common.app import create_service_app
 from libs.common.relay import RelayOptions
+from services.partner.assistant.endpoints import router as assistant_router
 from services.partner.config import Settings
 from services.partner.identity import identity_lifespan
 from services.partner.jobs import jobs
@@ -38,7 +39,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings=settings,
         title="Weft Partner",
         description=DESCRIPTION,
-        routers=[partners_router, projects_router, runs_router, traces_router],
+        routers=[partners_router, projects_router, runs_router, traces_router, assistant_router],
         jobs=jobs,
         relay=RelayOptions(),
         extra_lifespans=[identity_lifespan],
