@@ -374,28 +374,30 @@ class Sandbox:
 
 
 @contextlib.contextmanager
-def running_sandbox(bug: str = "", token: str = TOKEN) -> Iterator[Sandbox]:
+def serving(app: str, env: dict[str, str], probe: str = "/") -> Iterator[str]:
+    """Run the ASGI `app` ("module:attribute") under uvicorn on a free loopback port, as
+    its own process; yields its base URL once it answers `probe`."""
     port = free_port()
-    env = {**os.environ, "WEFT_SANDBOX_BUG": bug, "WEFT_SANDBOX_TOKEN": token}
-    cmd = [sys.executable, "-m", "uvicorn", "tools.partner_sandbox:app", "--port", str(port)]
+    cmd = [sys.executable, "-m", "uvicorn", app, "--port", str(port)]
     cmd += ["--host", "127.0.0.1", "--log-level", "warning"]
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        cmd, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90  # a loaded machine starts python slowly
         while True:
             if proc.poll() is not None:
-                raise RuntimeError(
-                    f"the sandbox exited: {proc.stderr.read() if proc.stderr else ''!r}"
-                )
+                err = proc.stderr.read() if proc.stderr else b""
+                raise RuntimeError(f"{app} exited: {err!r}")
             try:
-                httpx.get(f"{url}/items", timeout=1)
+                httpx.get(f"{url}{probe}", timeout=1)
                 break
             except httpx.TransportError:
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.1)
-        yield Sandbox(url=url, token=token)
+        yield url
     finally:
         proc.terminate()
         try:
@@ -403,3 +405,10 @@ def running_sandbox(bug: str = "", token: str = TOKEN) -> Iterator[Sandbox]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@contextlib.contextmanager
+def running_sandbox(bug: str = "", token: str = TOKEN) -> Iterator[Sandbox]:
+    env = {"WEFT_SANDBOX_BUG": bug, "WEFT_SANDBOX_TOKEN": token}
+    with serving("tools.partner_sandbox:app", env, "/items") as url:
+        yield Sandbox(url=url, token=token)

@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from libs.common.app import create_service_app
 from libs.common.relay import RelayOptions
 from services.partner.activity.endpoints import router as activity_router
+from services.partner.assistant.endpoints import router as assistant_router
 from services.partner.config import Settings
 from services.partner.identity import identity_lifespan
 from services.partner.jobs import jobs
@@ -49,6 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             mocks_router,
             runs_router,
             traces_router,
+            assistant_router,
         ],
         jobs=jobs,
         relay=RelayOptions(),

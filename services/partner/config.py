@@ -44,6 +44,14 @@ class Settings(ServiceSettings):
     run_max_cases: int = 1000
     run_timeout_seconds: float = 10.0
 
+    # The assistant: answers from retrieval alone unless a model provider (any
+    # OpenAI-compatible endpoint, e.g. https://api.openai.com/v1) is configured
+    assistant_provider_url: str = ""
+    assistant_model: str = "gpt-4o-mini"
+    assistant_api_key: str = Field(default="", repr=False)
+    assistant_timeout_seconds: float = 30.0
+    assistant_per_hour: int = 60
+
     @property
     def object_store_url(self) -> str:
         return self.storage_url or f"file://{(self.state_dir / 'objects').resolve()}"

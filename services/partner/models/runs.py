@@ -1,4 +1,5 @@
-"""Golden test runs and traces (services/partner/runs, services/partner/traces).
+"""Golden test runs, traces and the assistant's conversations (services/partner/runs,
+traces, assistant).
 
 Every row is owned by the API owner (`tenant_id`); rows of a partner project are made for
 the partner's tenant (`customer_tenant_id`) and read under the client rule. Golden cases
@@ -31,7 +32,15 @@ from sqlalchemy.orm import Mapped, mapped_column
 from libs.common.models import IdMixin, TenantMixin, TimestampMixin, VersionMixin
 from services.partner.models.base import Base
 
-__all__ = ["GoldenCaseRow", "Run", "RunCase", "RunTarget", "Trace"]
+__all__ = [
+    "AssistantMessage",
+    "Conversation",
+    "GoldenCaseRow",
+    "Run",
+    "RunCase",
+    "RunTarget",
+    "Trace",
+]
 
 
 class GoldenCaseRow(IdMixin, TenantMixin, TimestampMixin, VersionMixin, Base):
@@ -139,3 +148,40 @@ class Trace(IdMixin, TenantMixin, Base):
             persisted=True,
         ),
     )
+
+
+class Conversation(IdMixin, TenantMixin, TimestampMixin, Base):
+    __tablename__ = "conversations"
+
+    customer_tenant_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    project_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("partner.projects.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    created_by: Mapped[str] = mapped_column(String(255))
+
+
+class AssistantMessage(IdMixin, TenantMixin, Base):
+    """One question and its answer, with the records cited and the prompt as sent (the
+    owner reads every one of them)."""
+
+    __tablename__ = "assistant_messages"
+    __table_args__ = (
+        Index(
+            "ix_assistant_messages_customer_tenant_id_created_at",
+            "customer_tenant_id",
+            "created_at",
+        ),
+    )
+
+    customer_tenant_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    project_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    conversation_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("partner.conversations.id"), index=True
+    )
+    question: Mapped[str] = mapped_column(Text)
+    answer: Mapped[str] = mapped_column(Text)
+    citations: Mapped[list[Any]] = mapped_column(JSONB, default=list)
+    # retrieval | model
+    provider: Mapped[str] = mapped_column(String(20))
+    prompt: Mapped[str] = mapped_column(Text)
+    asked_by: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

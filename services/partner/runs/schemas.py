@@ -6,8 +6,10 @@ import uuid
 from datetime import datetime
 from typing import Any, Literal
 
+import orjson
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from libs.common.freejson import MAX_BYTES, MAX_DEPTH, json_depth
 from services.partner.runs.cases import GoldenStep
 from services.partner.runs.engine import Exchange
 
@@ -21,6 +23,16 @@ class GoldenCaseCreate(BaseModel):
 
     name: str = Field(min_length=1, max_length=200)
     steps: list[GoldenStep] = Field(min_length=1, max_length=20)
+
+    @model_validator(mode="after")
+    def _bounded(self) -> GoldenCaseCreate:
+        # request bodies and expectations are free JSON: bounded like the kit's FreeJson
+        steps = [s.model_dump(mode="json") for s in self.steps]
+        if json_depth(steps) > MAX_DEPTH + 2 or len(orjson.dumps(steps)) > 4 * MAX_BYTES:
+            raise ValueError(
+                f"the steps nest deeper than {MAX_DEPTH} or exceed {4 * MAX_BYTES} bytes"
+            )
+        return self
 
 
 class GoldenCase(_Out):
