@@ -47,7 +47,9 @@ def render_mail(row: Any) -> EmailMessage:
             str(data.get("accept_url", "")),
             "",
         ]
-        msg.set_content("\n".join(lines))
+        # 8bit: the link stays on one line (quoted-printable would fold it), so it can be
+        # copied straight from the file
+        msg.set_content("\n".join(lines), cte="8bit")
         return msg
     else:
         lines.append(f"Your Weft tenant {data.get('tenant')} is ready.")

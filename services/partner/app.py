@@ -19,7 +19,9 @@ from services.partner.config import Settings
 from services.partner.identity import identity_lifespan
 from services.partner.jobs import jobs
 from services.partner.partners.endpoints import router as partners_router
+from services.partner.plan.endpoints import router as plan_router
 from services.partner.projects.endpoints import router as projects_router
+from services.partner.reviews.endpoints import router as reviews_router
 from services.partner.specs.endpoints import router as specs_router
 
 DESCRIPTION = """The integration partner's portal. An API owner (a provider tenant, PROVIDER
@@ -38,7 +40,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings=settings,
         title="Weft Partner",
         description=DESCRIPTION,
-        routers=[partners_router, projects_router, specs_router, activity_router],
+        routers=[
+            partners_router,
+            projects_router,
+            specs_router,
+            plan_router,
+            reviews_router,
+            activity_router,
+        ],
         jobs=jobs,
         relay=RelayOptions(),
         extra_lifespans=[identity_lifespan],
