@@ -34,6 +34,7 @@ def start_services(stack: Stack, *, seed: bool = True) -> SeedContext | None:
         service_urls={s.name: stack.service_url(s.name) for s in implemented()},
         gateway_url=stack.gateway_url,
         operator_admin_password=stack.secrets.get("operator_admin_password", ""),
+        mail_dir=str(stack.config.state_dir / "mail"),
     )
     return seed_all(ctx)
 

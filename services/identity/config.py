@@ -26,6 +26,8 @@ class Settings(ServiceSettings):
     mail_dir: str = ""
     state_dir: str = ""
     password_reset_ttl_minutes: int = Field(default=30, ge=5, le=24 * 60)
+    # Magic links (partners' sign-in, no password): one-time, short-lived
+    magic_link_ttl_minutes: int = Field(default=15, ge=1, le=60)
 
     # Production's base URL: identity asks it whether a plant exists before a plant grant.
     production_url: str = "http://127.0.0.1:8102"

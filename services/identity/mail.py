@@ -15,6 +15,7 @@ SUBJECTS = {
     "identity.mail.welcome": "Welcome to Weft: set your password for {tenant}",
     "identity.mail.invite": "You are invited to {tenant} on Weft",
     "identity.mail.password_reset": "Reset your Weft password for {tenant}",
+    "identity.mail.magic_link": "Your sign-in link for {tenant} on Weft",
 }
 
 
@@ -34,6 +35,22 @@ def render_mail(row: Any) -> EmailMessage:
     elif row.type == "identity.mail.password_reset":
         lines.append(f"Someone asked to reset your password for {data.get('tenant')}.")
         lines.append("If it was not you, ignore this message: your password stays as it is.")
+    elif row.type == "identity.mail.magic_link":
+        lines.append(
+            f"Sign in to {data.get('tenant')} (roles {', '.join(data.get('roles') or [])}) "
+            "without a password: POST your email to the link below, as the partner portal does."
+        )
+        lines += [
+            "",
+            f"Your sign-in link (it works once, for this email only, and expires "
+            f"{data.get('expires_at')}):",
+            str(data.get("accept_url", "")),
+            "",
+        ]
+        # 8bit: the link stays on one line (quoted-printable would fold it), so it can be
+        # copied straight from the file
+        msg.set_content("\n".join(lines), cte="8bit")
+        return msg
     else:
         lines.append(f"Your Weft tenant {data.get('tenant')} is ready.")
     lines += [

@@ -21,8 +21,10 @@ from services.partner.identity import identity_lifespan
 from services.partner.jobs import jobs
 from services.partner.mocks.endpoints import router as mocks_router
 from services.partner.partners.endpoints import router as partners_router
+from services.partner.plan.endpoints import router as plan_router
 from services.partner.projects.endpoints import router as projects_router
 from services.partner.runs.endpoints import router as runs_router
+from services.partner.reviews.endpoints import router as reviews_router
 from services.partner.specs.endpoints import router as specs_router
 from services.partner.traces.endpoints import router as traces_router
 
@@ -46,6 +48,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             partners_router,
             projects_router,
             specs_router,
+            plan_router,
+            reviews_router,
             activity_router,
             mocks_router,
             runs_router,

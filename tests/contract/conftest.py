@@ -8,9 +8,12 @@ ids to try in both directions and the fuzzers have tenants of their own to make 
 
 from __future__ import annotations
 
+import email
+import re
 import time
 import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -140,7 +143,24 @@ def _add_brand(provider: Login, tag: str) -> Login:
     return Login(provider.gateway_url, email, slug, str(brand["id"]), "CLIENT")
 
 
-def _records(provider: Login, brand: Login, tag: str) -> dict[str, list[str]]:
+def _magic_link_token(mail_dir: Path, to: str, wait: float = 60) -> str:
+    """The sign-in link identity mailed to `to` (the local mail folder)."""
+    deadline = time.monotonic() + wait
+    while True:
+        for path in mail_dir.glob("*.eml") if mail_dir.exists() else []:
+            msg = email.message_from_bytes(path.read_bytes())
+            if msg["To"] == to:
+                body = msg.get_payload(decode=True)
+                assert isinstance(body, bytes)
+                found = re.search(r"/auth/magic-link/([A-Za-z0-9_\-]+)", body.decode())
+                assert found, body
+                return found.group(1)
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no mail to {to}")
+        time.sleep(0.2)
+
+
+def _records(provider: Login, brand: Login, tag: str, mail_dir: Path) -> dict[str, list[str]]:
     """One record of every kind that has an id in the spec, made as the provider's admin."""
     made: dict[str, list[str]] = {}
 
@@ -284,7 +304,63 @@ def _records(provider: Login, brand: Login, tag: str) -> dict[str, list[str]]:
             201,
         )
         keep("project_id", project["id"])
-
+        spec = {
+            "openapi": "3.1.0",
+            "info": {"title": f"Guard {tag}", "version": "1"},
+            "paths": {"/a": {"get": {"responses": {"200": {"description": "ok"}}}}},
+        }
+        for pid in (blueprint["id"], project["id"]):
+            got = ok(c.post(f"/v1/partner/projects/{pid}/specs", json=spec), 201)
+            keep("spec_id", got["id"])
+        phase = ok(
+            c.post(
+                f"/v1/partner/projects/{project['id']}/phases",
+                json={"name": "Guard phase", "criteria": [{"title": "a"}, {"title": "b"}]},
+            ),
+            201,
+        )
+        for crit in phase["criteria"]:
+            keep("criterion_id", crit["id"])
+        # the partner's lead, by magic link, submits evidence and requests a review
+        lead = f"lead-{tag}@partner.guard.example"
+        ok(
+            c.post(
+                "/v1/identity/invites",
+                json={
+                    "email": lead,
+                    "tenant_id": brand.tenant_id,
+                    "roles": ["PARTNER_LEAD"],
+                    "space": "DEVELOPER",
+                    "login": "magic_link",
+                },
+            ),
+            201,
+        )
+    token = _magic_link_token(mail_dir, lead)
+    signed = ok(
+        httpx.post(
+            f"{provider.gateway_url}/v1/identity/auth/magic-link/{token}", json={"email": lead}
+        ),
+        200,
+    )
+    with httpx.Client(
+        base_url=provider.gateway_url,
+        headers={"Authorization": f"Bearer {signed['access_token']}"},
+        timeout=60,
+    ) as p:
+        base = f"/v1/partner/projects/{project['id']}"
+        for crit in phase["criteria"]:
+            ev = ok(
+                p.post(
+                    f"{base}/criteria/{crit['id']}/evidence",
+                    json={"kind": "link", "title": "log", "url": "https://guard.example/"},
+                ),
+                201,
+            )
+            keep("evidence_id", ev["id"])
+        review = ok(p.post(f"{base}/reviews", json={}), 201)
+        keep("review_id", review["id"])
+    with provider.client() as c:
         endpoint = ok(
             c.post(
                 "/v1/sync/endpoints",
@@ -319,6 +395,7 @@ def network(stack: Stack, seed: SeedContext) -> Network:
     provider_b = _register_provider(stack, seed, tag)
     brand_b = _add_brand(provider_b, tag)
     net = Network(provider_a=paco, brand_a=lbx, provider_b=provider_b, brand_b=brand_b)
-    net.created["provider_b"] = _records(provider_b, brand_b, f"b{tag}")
-    net.created["provider_a"] = _records(paco, lbx, f"a{tag}")
+    mail_dir = Path(stack.config.state_dir) / "mail"
+    net.created["provider_b"] = _records(provider_b, brand_b, f"b{tag}", mail_dir)
+    net.created["provider_a"] = _records(paco, lbx, f"a{tag}", mail_dir)
     return net

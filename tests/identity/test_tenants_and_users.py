@@ -146,7 +146,7 @@ async def test_users_roles_grant_revoke_and_etag(
         json={
             "email": email,
             "name": "Multi",
-            "roles": ["VIEWER", "PARTNER_ENGINEER"],
+            "roles": ["VIEWER", "INTEGRATION_MANAGER"],
             "password": DEMO_PASSWORD,
         },
     )
@@ -161,7 +161,7 @@ async def test_users_roles_grant_revoke_and_etag(
     assert resp.json()["code"] == "space_required"
     dev = await login(identity, email, "paco", space="DEVELOPER")
     me = (await identity.get("/me", headers=bearer(dev["access_token"]))).json()
-    assert me["space"] == "DEVELOPER" and me["roles"] == ["PARTNER_ENGINEER"]
+    assert me["space"] == "DEVELOPER" and me["roles"] == ["INTEGRATION_MANAGER"]
 
     resp = await identity.post(
         f"/users/{user['id']}/roles",
@@ -169,11 +169,19 @@ async def test_users_roles_grant_revoke_and_etag(
         json={"role": "INSPECTOR", "plant_id": await make_plant(stack, paco_admin)},
     )
     assert resp.status_code == 201, resp.text
-    assert {r["role"] for r in resp.json()["roles"]} == {"VIEWER", "PARTNER_ENGINEER", "INSPECTOR"}
-    resp = await identity.delete(f"/users/{user['id']}/roles/PARTNER_ENGINEER", headers=paco_admin)
+    assert {r["role"] for r in resp.json()["roles"]} == {
+        "VIEWER",
+        "INTEGRATION_MANAGER",
+        "INSPECTOR",
+    }
+    resp = await identity.delete(
+        f"/users/{user['id']}/roles/INTEGRATION_MANAGER", headers=paco_admin
+    )
     assert resp.status_code == 204
     assert (await login(identity, email, "paco"))["space"] == "PROVIDER"
-    resp = await identity.delete(f"/users/{user['id']}/roles/PARTNER_ENGINEER", headers=paco_admin)
+    resp = await identity.delete(
+        f"/users/{user['id']}/roles/INTEGRATION_MANAGER", headers=paco_admin
+    )
     assert resp.status_code == 404
 
     # an OPS_MANAGER cannot grant ADMIN (no escalation), nor create users (no users:manage)

@@ -24,6 +24,8 @@ class SeedContext:
     gateway_url: str
     operator_admin_password: str
     data: dict[str, Any] = field(default_factory=dict)
+    # identity's local mail folder (magic links are read from it), when the stack has one
+    mail_dir: str | None = None
     logins: list[tuple[str, str, str, str]] = field(
         default_factory=list
     )  # who, email, tenant, space

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
@@ -17,6 +17,12 @@ class InviteCreate(BaseModel):
     tenant_id: uuid.UUID | None = Field(default=None, description="A client tenant of the caller")
     roles: Annotated[list[RoleName], Field(min_length=1, max_length=20)]
     space: Space
+    login: Literal["password", "magic_link"] = Field(
+        default="password",
+        description="password: the invitee sets a password on acceptance. magic_link: no "
+        "password, the invitee signs in by one-time links mailed to this email (DEVELOPER "
+        "space only: integration partners)",
+    )
 
 
 class Invite(BaseModel):
@@ -27,15 +33,20 @@ class Invite(BaseModel):
     email: str
     roles: list[str]
     space: str
+    login: str = Field(description="password or magic_link")
     expires_at: datetime
     accepted_at: datetime | None
     created_at: datetime
 
 
 class InviteCreated(Invite):
-    token: str = Field(description="The one-time token, shown once (also sent by mail)")
-    accept_url: str = Field(
-        description="The public acceptance route (POST a password and a name), also mailed"
+    token: str | None = Field(
+        description="The one-time token, shown once (also sent by mail); null for a "
+        "magic_link invite, whose sign-in link only the invitee receives"
+    )
+    accept_url: str | None = Field(
+        description="The public acceptance route (POST a password and a name), also mailed; "
+        "null for a magic_link invite"
     )
 
 
@@ -49,3 +60,20 @@ class InviteAccept(BaseModel):
 class InviteAccepted(BaseModel):
     user: User
     tenant_slug: str
+
+
+class MagicLinkRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: EmailStr
+    tenant: Annotated[str, Field(min_length=2, max_length=63, description="The tenant's slug")]
+
+
+class MagicLinkRequested(BaseModel):
+    detail: str = "If this email was invited to sign in by magic link, a link is on its way"
+
+
+class MagicLinkSignIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: EmailStr = Field(description="The invited email: the link works for it alone")

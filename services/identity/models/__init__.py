@@ -9,6 +9,7 @@ from services.identity.models.catalog_org_link import CatalogOrgLink
 from services.identity.models.elevation import Elevation
 from services.identity.models.invite import Invite
 from services.identity.models.login_throttle import LoginThrottle
+from services.identity.models.magic_link import MagicLink
 from services.identity.models.membership import Membership
 from services.identity.models.password_reset import PasswordReset
 from services.identity.models.refresh_token import RefreshToken
@@ -28,6 +29,7 @@ __all__ = [
     "Elevation",
     "Invite",
     "LoginThrottle",
+    "MagicLink",
     "Membership",
     "PasswordReset",
     "RefreshToken",

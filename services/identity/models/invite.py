@@ -25,3 +25,8 @@ class Invite(IdMixin, TenantMixin, TimestampMixin, Base):
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     user_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
     created_by: Mapped[str] = mapped_column(String(255), nullable=False)
+    # password: accepting sets a password; magic_link: no password, sign-in by one-time
+    # links mailed to the invite's email (integration partners)
+    login: Mapped[str] = mapped_column(
+        String(16), nullable=False, default="password", server_default="password"
+    )

@@ -10,18 +10,31 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 from typing import Any
 
+import jsonschema_rs
+import openapi_spec_validator
 import orjson
 import yaml
-from jsonschema_path import SchemaPath
-from openapi_spec_validator import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
-from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 
 JSON_TYPES = ("application/json", "application/vnd.oai.openapi+json")
 YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "application/vnd.oai.openapi")
 MAX_ERRORS = 20
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+# The OpenAPI Initiative's JSON Schemas of 3.0 and 3.1 documents (as openapi-spec-validator
+# ships them), checked by jsonschema-rs: a 1.7 MB spec in a fraction of a second, where the
+# pure-Python validator takes tens of seconds.
+_SCHEMAS = Path(openapi_spec_validator.__file__).parent / "resources" / "schemas"
+
+
+@cache
+def _validator(major_minor: str) -> Any:
+    schema = orjson.loads((_SCHEMAS / f"v{major_minor}" / "schema.json").read_bytes())
+    return jsonschema_rs.validator_for(schema)
 
 
 class SpecProblem(ValueError):
@@ -116,17 +129,14 @@ def parse(raw: bytes, fmt: str) -> ParsedSpec:
     _external_refs(document, "", refs)
     if refs:
         raise SpecProblem("external_ref", "References must point inside the document (#/...)", refs)
-    cls = OpenAPIV31SpecValidator if version.startswith("3.1.") else OpenAPIV30SpecValidator
     errors: list[tuple[str, str]] = []
-    try:
-        for err in cls(SchemaPath.from_dict(document)).iter_errors():
-            parts = getattr(err, "absolute_path", None) or []
-            where = "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
-            errors.append((where or "(document)", str(err).split("\n", 1)[0][:500]))
-            if len(errors) >= MAX_ERRORS:
-                break
-    except (OpenAPIValidationError, RecursionError, KeyError, TypeError, ValueError) as exc:
-        errors.append(("(document)", str(exc)[:500]))
+    for err in _validator(version[:3]).iter_errors(document):
+        where = "".join(
+            "/" + str(p).replace("~", "~0").replace("/", "~1") for p in err.instance_path
+        )
+        errors.append((where or "(document)", err.message[:500]))
+        if len(errors) >= MAX_ERRORS:
+            break
     if errors:
         raise SpecProblem("invalid_openapi", f"Not a valid OpenAPI {version} document", errors)
     info = document.get("info") or {}

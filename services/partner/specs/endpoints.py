@@ -56,7 +56,11 @@ async def _read_capped(request: Request, limit: int) -> bytes:
     summary="Upload a spec version (the owner's are accepted; a partner's variant waits "
     "for the owner's review)",
     responses=errors(
-        ProjectNotFound, service.SpecTooLarge, service.UnsupportedSpecMedia, *service.SPEC_ERRORS
+        414,
+        ProjectNotFound,
+        service.SpecTooLarge,
+        service.UnsupportedSpecMedia,
+        *service.SPEC_ERRORS,
     ),
     openapi_extra=_UPLOAD_BODY,
 )
