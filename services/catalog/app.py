@@ -6,13 +6,13 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from libs.common.app import create_service_app
+from libs.common.identity import identity_lifespan
 from libs.common.relay import RelayOptions
 from services.catalog.channels.endpoints import router as channels_router
 from services.catalog.config import Settings
 from services.catalog.coverage import escalation  # declares catalog.escalate_overdue
 from services.catalog.coverage.endpoints import public_router as qr_router
 from services.catalog.coverage.endpoints import router as coverage_router
-from services.catalog.identity import identity_lifespan
 from services.catalog.jobs import jobs
 from services.catalog.orgs.endpoints import router as orgs_router
 from services.catalog.pricing.endpoints import router as pricing_router

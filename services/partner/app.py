@@ -13,18 +13,18 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from libs.common.app import create_service_app
+from libs.common.identity import identity_lifespan
 from libs.common.relay import RelayOptions
 from services.partner.activity.endpoints import router as activity_router
 from services.partner.assistant.endpoints import router as assistant_router
 from services.partner.config import Settings
-from services.partner.identity import identity_lifespan
 from services.partner.jobs import jobs
 from services.partner.mocks.endpoints import router as mocks_router
 from services.partner.partners.endpoints import router as partners_router
 from services.partner.plan.endpoints import router as plan_router
 from services.partner.projects.endpoints import router as projects_router
-from services.partner.runs.endpoints import router as runs_router
 from services.partner.reviews.endpoints import router as reviews_router
+from services.partner.runs.endpoints import router as runs_router
 from services.partner.specs.endpoints import router as specs_router
 from services.partner.traces.endpoints import router as traces_router
 

@@ -70,7 +70,7 @@ def problem(resp: httpx.Response, status: int, code: str) -> dict[str, Any]:
     body = resp.json()
     assert body["code"] == code, body
     assert resp.headers["content-type"].startswith("application/problem+json")
-    return body  # type: ignore[no-any-return]
+    return body
 
 
 LINK = re.compile(r"/v1/identity/auth/magic-link/([A-Za-z0-9_\-]+)")
@@ -138,7 +138,7 @@ class Factory:
     async def sign_in(self, to: str) -> dict[str, Any]:
         token = link_token(await mail_to(self.stack, to))
         resp = await self.gw.post(f"{ID}/auth/magic-link/{token}", json={"email": to})
-        return ok(resp)  # type: ignore[no-any-return]
+        return ok(resp)
 
     async def partner_headers(
         self, partner: dict[str, Any], role: str = "PARTNER_ENGINEER"
@@ -157,13 +157,13 @@ class Factory:
     async def partner(self, name: str = "ERP vendor") -> dict[str, Any]:
         tenant_id = await self.client_tenant(name)
         body = {"name": name, "category": "erp_vendor", "tenant_id": tenant_id}
-        return ok(  # type: ignore[no-any-return]
+        return ok(
             await self.gw.post(f"{PT}/partners", headers=self.tokens.h("admin"), json=body), 201
         )
 
     async def blueprint(self, name: str = "Weft API") -> dict[str, Any]:
         body = {"name": name}
-        return ok(  # type: ignore[no-any-return]
+        return ok(
             await self.gw.post(f"{PT}/projects", headers=self.tokens.h("admin"), json=body), 201
         )
 
@@ -172,9 +172,7 @@ class Factory:
     ) -> dict[str, Any]:
         body = {"name": name, "blueprint_id": blueprint["id"]}
         path = f"{PT}/partners/{partner['id']}/projects"
-        return ok(  # type: ignore[no-any-return]
-            await self.gw.post(path, headers=self.tokens.h("admin"), json=body), 201
-        )
+        return ok(await self.gw.post(path, headers=self.tokens.h("admin"), json=body), 201)
 
 
 @pytest.fixture

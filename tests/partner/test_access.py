@@ -13,13 +13,13 @@ from tests.partner.specs import base_spec, without_path
 from tools.seed import DEMO_PASSWORD
 
 
-async def _spec(gw: httpx.AsyncClient, h: dict[str, str], project_id: str, spec: object) -> dict:  # type: ignore[type-arg]
+async def _spec(gw: httpx.AsyncClient, h: dict[str, str], project_id: str, spec: object) -> dict:
     resp = await gw.post(
         f"{PT}/projects/{project_id}/specs",
         headers={**h, "content-type": "application/json"},
         content=json.dumps(spec),
     )
-    return ok(resp, 201)  # type: ignore[no-any-return]
+    return ok(resp, 201)
 
 
 async def test_a_partner_sees_its_own_projects_only_through_every_route(

@@ -220,7 +220,7 @@ async def _start(w: World) -> dict[str, Any]:
         headers=w.partner_h(),
     )
     assert resp.status_code == 201, resp.text
-    return resp.json()  # type: ignore[no-any-return]
+    return resp.json()
 
 
 async def test_a_partner_starts_calls_and_stops_its_mock(world: World) -> None:

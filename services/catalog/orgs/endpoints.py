@@ -8,8 +8,8 @@ from fastapi import APIRouter, Query, Request, Response
 from libs.common.auth import Principal
 from libs.common.deps import TenantSession
 from libs.common.etag import check_if_match, set_etag
+from libs.common.identity import ClientTenantsDep, IdentityUnavailable, UnknownClientTenant
 from libs.common.pagination import Page, PageQuery
-from services.catalog.identity import ClientTenantsDep, IdentityUnavailable, UnknownClientTenant
 from services.catalog.orgs import service
 from services.catalog.orgs.schemas import (
     Organisation,

@@ -10,9 +10,9 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.errors import Conflict, NotFound, Unprocessable
+from libs.common.identity import ClientTenants
 from libs.common.pagination import PageParams, paginate
 from services.catalog.events import OrganisationLinked, emit
-from services.catalog.identity import ClientTenants
 from services.catalog.models import Organisation, OrgRelationship
 from services.catalog.orgs import repository as repo
 from services.catalog.orgs.schemas import (

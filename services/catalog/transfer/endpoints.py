@@ -9,9 +9,9 @@ from fastapi.responses import StreamingResponse
 from libs.common.auth import Principal
 from libs.common.deps import TenantSession
 from libs.common.errors import PayloadTooLarge
+from libs.common.identity import ClientTenantsDep, IdentityUnavailable, UnknownClientTenant
 from libs.common.jobs import get_job
 from libs.common.pagination import Page, PageQuery
-from services.catalog.identity import ClientTenantsDep, IdentityUnavailable, UnknownClientTenant
 from services.catalog.transfer import service
 from services.catalog.transfer.schemas import Format, ImportStatus, Kind
 from services.catalog.web import errors, provider

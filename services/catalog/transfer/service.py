@@ -27,8 +27,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.db import Database
 from libs.common.errors import AppError, NotFound, PayloadTooLarge
+from libs.common.identity import ClientTenants
 from libs.common.pagination import PageParams, paginate
-from services.catalog.identity import ClientTenants
 from services.catalog.models import (
     Agreement,
     Channel,

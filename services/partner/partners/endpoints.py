@@ -8,9 +8,9 @@ from fastapi import APIRouter, Response
 
 from libs.common.deps import TenantSession
 from libs.common.etag import set_etag
+from libs.common.identity import ClientTenantsDep, IdentityUnavailable, UnknownClientTenant
 from libs.common.pagination import Page, PageQuery
 from services.partner.access import Owner, Reader, errors
-from services.partner.identity import ClientTenantsDep, IdentityUnavailable, UnknownClientTenant
 from services.partner.partners import service
 from services.partner.partners.schemas import Partner, PartnerCreate
 

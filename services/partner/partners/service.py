@@ -9,9 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.db import flush_or_conflict
 from libs.common.errors import NotFound, ResourceConflict
+from libs.common.identity import ClientTenants
 from libs.common.pagination import PageParams, paginate
 from services.partner.access import Caller
-from services.partner.identity import ClientTenants
 from services.partner.models import Partner
 from services.partner.partners import repository as repo
 from services.partner.partners.schemas import PartnerCreate

@@ -9,11 +9,11 @@ from datetime import UTC, datetime
 
 import aiohttp
 
+from libs.common.ssrf import UnsafeUrl, literal_ip_blocked
 from libs.common.webhooks import signed_headers
 from services.sync.config import Settings
 from services.sync.delivery.jobs import Job, Outcome
 from services.sync.delivery.schedule import parse_retry_after
-from libs.common.ssrf import UnsafeUrl, literal_ip_blocked
 
 USER_AGENT = "Weft-Webhooks/1.0"
 

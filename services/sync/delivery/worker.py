@@ -24,6 +24,7 @@ from collections import Counter
 import aiohttp
 
 from libs.common.db import Database
+from libs.common.ssrf import PublicOnlyResolver
 from services.sync.config import Settings
 from services.sync.delivery.breaker import CircuitBreaker
 from services.sync.delivery.claim import claim
@@ -31,7 +32,6 @@ from services.sync.delivery.jobs import Job, Outcome
 from services.sync.delivery.record import record
 from services.sync.delivery.send import send
 from services.sync.delivery.shared_breaker import SharedBreakers
-from libs.common.ssrf import PublicOnlyResolver
 
 log = logging.getLogger("weft.sync.delivery")
 

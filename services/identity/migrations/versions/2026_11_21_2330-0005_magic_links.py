@@ -15,8 +15,8 @@ from alembic import op
 
 from libs.common.db import CURRENT_TENANT_SQL, SYSTEM_SQL
 
-revision: str = "0004_magic_links"
-down_revision: str | None = "0003"
+revision: str = "0005_magic_links"
+down_revision: str | None = "0004_catalog_org_links"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
