@@ -38,7 +38,7 @@ def _target(settings: Settings, row: RunTarget) -> tuple[Target, bool]:
         headers[row.credential_header] = secrets.decrypt(settings, row.credential_encrypted)
     timeout = settings.run_timeout_seconds
     if row.kind == "mock":
-        base = f"{settings.mock_base_url.rstrip('/')}/{row.mock_id}"
+        base = f"{settings.mock_base_url.rstrip('/')}/{row.mock_id}/serve"
         return Target(base_url=base, headers=headers, timeout=timeout), True
     if row.kind == "owner":
         return Target(base_url=settings.owner_api_url, headers=headers, timeout=timeout), True
