@@ -176,7 +176,11 @@ async def test_quality_registered_its_declared_subscription(
 ) -> None:
     rows = await _internal(db, "quality")
     row = rows["/internal/events/production"]
-    assert row["enabled"] and row["event_types"] == ["production.lot.gate_reached"]
+    assert row["enabled"]
+    assert sorted(row["event_types"]) == [
+        "production.lot.gate_reached",
+        "production.order.allocated",  # a passport's materials
+    ]
     assert row["url"] == stack.service_url("quality") + "/internal/events/production"
 
 
