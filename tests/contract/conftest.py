@@ -20,6 +20,7 @@ import httpx
 import pytest
 
 from tools.seed import DEMO_PASSWORD, SeedContext
+from tools.seed.catalog import E123_QR
 from tools.stack import Stack
 
 
@@ -312,6 +313,45 @@ def _records(provider: Login, brand: Login, tag: str, mail_dir: Path) -> dict[st
         for pid in (blueprint["id"], project["id"]):
             got = ok(c.post(f"/v1/partner/projects/{pid}/specs", json=spec), 201)
             keep("spec_id", got["id"])
+            keep("spec_version_id", got["id"])
+        # a mock of the project's spec, a run target on it, a finished run, a conversation
+        mock = ok(
+            c.post(
+                f"/v1/partner/projects/{project['id']}/mocks", json={"spec_version_id": got["id"]}
+            ),
+            201,
+        )
+        keep("mock_id", mock["id"])
+        target = ok(
+            c.post(
+                f"/v1/partner/projects/{project['id']}/targets",
+                json={"kind": "mock", "name": f"Guard mock {tag}", "mock_id": mock["id"]},
+            ),
+            201,
+        )
+        keep("target_id", target["id"])
+        run = ok(
+            c.post(
+                f"/v1/partner/projects/{project['id']}/runs",
+                json={"target_id": target["id"], "property_examples": 0},
+            ),
+            202,
+        )
+        keep("run_id", run["id"])
+        deadline = time.monotonic() + 120
+        # finished before the sweep, so that its record does not change under the sweep
+        while ok(c.get(f"/v1/partner/runs/{run['id']}"), 200)["status"] not in (
+            "passed",
+            "failed",
+            "errored",
+        ):
+            assert time.monotonic() < deadline, "the guard's run did not finish"
+            time.sleep(0.5)
+        talk = ok(
+            c.post(f"/v1/partner/projects/{project['id']}/conversations", json={"title": "Guard"}),
+            201,
+        )
+        keep("conversation_id", talk["id"])
         phase = ok(
             c.post(
                 f"/v1/partner/projects/{project['id']}/phases",
@@ -398,4 +438,15 @@ def network(stack: Stack, seed: SeedContext) -> Network:
     mail_dir = Path(stack.config.state_dir) / "mail"
     net.created["provider_b"] = _records(provider_b, brand_b, f"b{tag}", mail_dir)
     net.created["provider_a"] = _records(paco, lbx, f"a{tag}", mail_dir)
+    # a service ticket of Paco's (the demo's equipment E-123, by its public QR route), so the
+    # ticket routes have a foreign id whatever ran before
+    receipt = ok(
+        httpx.post(
+            f"{paco.gateway_url}/v1/catalog/qr/{E123_QR}/tickets",
+            json={"subject": f"Guard ticket {tag}"},
+            timeout=60,
+        ),
+        201,
+    )
+    net.created["provider_a"].setdefault("ticket_id", []).append(str(receipt["ticket_id"]))
     return net

@@ -41,6 +41,7 @@ NOT_IDS: dict[str, tuple[str | None, str]] = {
         None,
         "agreements are read-only and no API creates one yet (issue 10): no record to cross",
     ),
+    "path": ("a", "a path inside a mock's spec; the mock_id beside it is the foreign id swept"),
     "token": (
         None,
         "an invite token is itself the credential (a bearer secret); there is no owner to "
@@ -55,6 +56,7 @@ ALIASES = {
     "client_id": "tenant_id",
     "product_version_id": "version_id",
     "blueprint_id": "project_id",
+    "spec_version_id": "spec_id",
 }
 # Lists whose items must name something that exists (a made-up role is refused first).
 KNOWN_LISTS: dict[str, list[str]] = {"roles": ["VIEWER"], "permissions": ["orders:read"]}
