@@ -9,6 +9,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.pagination import PageParams, paginate
+from libs.contracts import EventModel
+from services.partner import events
 from services.partner.access import Caller
 from services.partner.activity import repository as repo
 from services.partner.models import Activity, Project
@@ -61,6 +63,25 @@ async def record_by(
         subject=subject,
         summary=summary,
         data=data,
+    )
+
+
+async def announce(
+    session: AsyncSession,
+    caller: Caller,
+    project: Project,
+    event: EventModel,
+    *,
+    type: str,
+    subject: str,
+    summary: str,
+    data: dict[str, Any] | None = None,
+) -> Activity:
+    """A step that is both an event (to subscribers) and a line of the activity feed, about
+    the same subject, in the step's transaction."""
+    await events.emit(session, event, project=project, subject=subject)
+    return await record_by(
+        session, caller, project, type=type, subject=subject, summary=summary, data=data
     )
 
 

@@ -154,8 +154,10 @@ async def submit_evidence(
     session.add(item)
     await session.flush()
     subject = f"projects/{project.id}/evidence/{item.id}"
-    await events.emit(
+    await activity.announce(
         session,
+        caller,
+        project,
         events.EvidenceSubmitted(
             project_id=project.id,
             phase_id=criterion.phase_id,
@@ -166,13 +168,6 @@ async def submit_evidence(
             run_id=item.run_id,
             submitted_by=caller.subject,
         ),
-        project=project,
-        subject=subject,
-    )
-    await activity.record_by(
-        session,
-        caller,
-        project,
         type="evidence.submitted",
         subject=subject,
         summary=f"Evidence '{item.title}' ({item.kind}) submitted for '{criterion.title}'",

@@ -54,8 +54,10 @@ async def request_review(
     session.add(review)
     await session.flush()
     subject = f"projects/{project.id}/reviews/{review.id}"
-    await events.emit(
+    await activity.announce(
         session,
+        caller,
+        project,
         events.ReviewRequested(
             project_id=project.id,
             review_id=review.id,
@@ -63,13 +65,6 @@ async def request_review(
             note=data.note,
             open_criteria=open_criteria,
         ),
-        project=project,
-        subject=subject,
-    )
-    await activity.record_by(
-        session,
-        caller,
-        project,
         type="review.requested",
         subject=subject,
         summary=f"Readiness review requested ({open_criteria} exit criteria still open)",
@@ -95,8 +90,10 @@ async def decide_review(
     review.decided_at = datetime.now(UTC)
     await session.flush()
     subject = f"projects/{project.id}/reviews/{review.id}"
-    await events.emit(
+    await activity.announce(
         session,
+        caller,
+        project,
         events.ReviewDecided(
             project_id=project.id,
             review_id=review.id,
@@ -104,13 +101,6 @@ async def decide_review(
             decided_by=caller.subject,
             comment=data.comment,
         ),
-        project=project,
-        subject=subject,
-    )
-    await activity.record_by(
-        session,
-        caller,
-        project,
         type="review.decided",
         subject=subject,
         summary=f"Readiness review {data.status.replace('_', ' ')}"

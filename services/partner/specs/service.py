@@ -147,8 +147,10 @@ async def upload_spec(
     session.add(spec)
     await session.flush()
     subject = f"projects/{project.id}/specs/{spec.id}"
-    await events.emit(
+    await activity.announce(
         session,
+        caller,
+        project,
         events.SpecUploaded(
             project_id=project.id,
             spec_version_id=spec.id,
@@ -163,13 +165,6 @@ async def upload_spec(
             size_bytes=spec.size_bytes,
             sha256=spec.sha256,
         ),
-        project=project,
-        subject=subject,
-    )
-    await activity.record_by(
-        session,
-        caller,
-        project,
         type="spec.uploaded",
         subject=subject,
         summary=f"Spec version {number} uploaded ({spec.title} {spec.api_version}, "
@@ -247,8 +242,10 @@ async def diff_versions(
     head = await get_spec(session, caller, project_id, head_id, document=True)
     report = await to_thread.run_sync(diff_specs, base.document, head.document)
     subject = f"projects/{project.id}/diffs/{base.number}..{head.number}"
-    await events.emit(
+    await activity.announce(
         session,
+        caller,
+        project,
         events.SpecDiffed(
             project_id=project.id,
             from_spec_version_id=base.id,
@@ -261,13 +258,6 @@ async def diff_versions(
             diffed_by=caller.subject,
             diffed_side=caller.side.value,
         ),
-        project=project,
-        subject=subject,
-    )
-    await activity.record_by(
-        session,
-        caller,
-        project,
         type="spec.diffed",
         subject=subject,
         summary=f"Versions {base.number} and {head.number} compared: {report.breaking} "
