@@ -32,9 +32,17 @@ class Quality:
         self.tenant = uuid.uuid4()
         self.lead = key.headers(self.tenant)
 
-    async def lot(self, quantity: int = 1000) -> Lot:
-        """A lot of the product at qa_pending and its inspection, opened as intake does."""
+    async def lot(self, quantity: int = 1000, *, again: Lot | None = None) -> Lot:
+        """A lot of the product at qa_pending and its inspection, opened as intake does
+        (`again`: that lot back from a rework, its next round)."""
         async with self.app.state.db.transaction(self.tenant) as session:
+            if again is not None:
+                lot = await session.get(Lot, again.id)
+                assert lot is not None
+                lot.qa_round += 1
+                await session.flush()
+                await open_for_lot(session, lot)
+                return lot
             lot = Lot(
                 id=uuid.uuid4(),
                 tenant_id=self.tenant,
@@ -50,11 +58,27 @@ class Quality:
             await open_for_lot(session, lot)
         return lot
 
-    async def plan_of(self, lot: Lot) -> dict[str, Any]:
+    async def inspection_of(self, lot: Lot) -> dict[str, Any]:
+        """The lot's newest inspection (its current round)."""
         page = (
             await self.http.get("/inspections", headers=self.lead, params={"lot_id": str(lot.id)})
         ).json()
-        return page["items"][0]["plan"]
+        return max(page["items"], key=lambda i: i["round"])
+
+    async def plan_of(self, lot: Lot) -> dict[str, Any]:
+        return (await self.inspection_of(lot))["plan"]
+
+    async def inspect(self, lot: Lot, *, critical: bool) -> dict[str, Any]:
+        """Start, record (a critical defect fails the lot), complete: as an inspector would."""
+        url = f"/inspections/{(await self.inspection_of(lot))['id']}"
+        assert (await self.http.post(f"{url}/start", headers=self.lead)).status_code == 200
+        if critical:
+            defect = {"unit": 1, "severity": "critical", "description": "Lid cracked"}
+            made = await self.http.post(f"{url}/defects", headers=self.lead, json=defect)
+            assert made.status_code == 201, made.text
+        done = await self.http.post(f"{url}/complete", headers=self.lead)
+        assert done.status_code == 200, done.text
+        return done.json()
 
     async def judged(self, *verdicts: str, round_: int = 1, accept: int = 1) -> None:
         """Inspections of lots of the product (round 1: original ones) completed with
@@ -132,6 +156,29 @@ async def test_two_rejections_tighten_and_the_next_plan_comes_from_table_2b(
     # five accepted in a row: normal again
     await q.judged(*["passed"] * 5)
     assert (await q.state())["state"] == "normal"
+
+
+async def test_completed_inspections_move_the_record_and_a_rework_round_does_not(
+    quality: Quality,
+) -> None:
+    q = quality
+    first = await q.lot()
+    assert (await q.inspect(first, critical=True))["verdict"] == "failed"
+    after_one = await q.state()
+    assert (after_one["lots"], after_one["recent_accepted"]) == (1, [False])
+    # the rejected lot, reworked, fails again on its second round: not an original inspection
+    second_round = await q.lot(again=first)
+    assert (await q.inspection_of(second_round))["round"] == 2
+    assert (await q.inspect(second_round, critical=True))["verdict"] == "failed"
+    assert (await q.state())["lots"] == 1
+    passed = await q.lot()
+    assert (await q.inspect(passed, critical=False))["verdict"] == "passed"
+    failed = await q.lot()
+    done = await q.inspect(failed, critical=True)
+    record = await q.state()
+    assert (record["state"], record["lots"]) == ("tightened", 3)
+    assert record["history"][-1]["inspection_id"] == done["id"]
+    assert (await q.plan_of(await q.lot()))["severity"] == "tightened"
 
 
 async def test_five_rejections_on_tightened_discontinue_until_the_lead_resumes(
