@@ -3,7 +3,9 @@
 Starts its own Weft (temporary state, demo seed), then measures:
 1. the live feed: 50 brand clients on the SSE stream; from a defect saved (the POST's
    answer) to the event at each client: p50/p95/max over 20 defects; floor: the p95 of a
-   bare round trip through the gateway to quality (healthz), in the same run;
+   bare round trip through the gateway to quality (healthz), in the same run; and the feed
+   hub's reads per defect (quality's /metrics: one shared read per wake-up, not one per
+   stream);
 2. a 40-photo photo book (960x720 JPEGs, annotated) rendered in process: time, pages and
    peak Python memory (tracemalloc); floor: decoding and re-encoding the 40 JPEGs alone;
 3. the public passport page at its GS1 Digital Link (the gateway's root, HTML, no token)
@@ -147,7 +149,19 @@ async def _listener(
                 data = None
 
 
-async def feed(gw_url: str, seed: SeedContext) -> None:
+async def _feed_counters(quality_url: str) -> dict[str, float]:
+    """The feed hub's counters from quality's /metrics (Prometheus text)."""
+    async with httpx.AsyncClient(base_url=quality_url, timeout=30) as c:
+        text = (await c.get("/metrics")).text
+    out = {}
+    for line in text.splitlines():
+        if line.startswith("weft_quality_feed_"):
+            name, _, value = line.partition(" ")
+            out[name.removeprefix("weft_quality_feed_")] = float(value)
+    return out
+
+
+async def feed(gw_url: str, seed: SeedContext, quality_url: str) -> None:
     ops = {"Authorization": f"Bearer {login(seed, 'ops@paco.example', 'paco')}"}
     admin = {"Authorization": f"Bearer {login(seed, 'admin@paco.example', 'paco')}"}
     inspector = {"Authorization": f"Bearer {login(seed, 'inspector@paco.example', 'paco')}"}
@@ -165,6 +179,7 @@ async def feed(gw_url: str, seed: SeedContext) -> None:
         ]
         await asyncio.wait_for(ready.wait(), 60)
         await asyncio.sleep(1)
+        before = await _feed_counters(quality_url)
         latencies: list[float] = []
         for n in range(DEFECTS):
             text = f"bench defect {n}"
@@ -181,6 +196,7 @@ async def feed(gw_url: str, seed: SeedContext) -> None:
             got = seen.get(text, [])
             latencies.extend(max(0.0, t - saved) for t in got)
             latencies.extend([10.0] * (CLIENTS - len(got)))  # a miss counts as 10 s
+        after = await _feed_counters(quality_url)
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -195,6 +211,13 @@ async def feed(gw_url: str, seed: SeedContext) -> None:
         f"feed: {CLIENTS} SSE clients x {DEFECTS} defects: p50 {_pct(ms, 0.5):.0f} ms, "
         f"p95 {p95:.0f} ms, max {max(ms):.0f} ms (target p95 < 1000 ms); floor (gateway "
         f"round trip p95) {floor95:.1f} ms; ratio {p95 / floor95:.1f}"
+    )
+    reads = after.get("reads_total", 0) - before.get("reads_total", 0)
+    wakeups = after.get("wakeups_total", 0) - before.get("wakeups_total", 0)
+    print(
+        f"feed hub: {after.get('streams', 0):.0f} open streams; {reads:.0f} feed reads for "
+        f"{DEFECTS} defects over {wakeups:.0f} wake-ups ({reads / DEFECTS:.1f} per defect; "
+        f"one per stream would be {CLIENTS})"
     )
 
 
@@ -271,7 +294,7 @@ def main() -> None:
     try:
         seed = bring_up(stack, seed=True)
         assert seed is not None
-        asyncio.run(feed(stack.gateway_url, seed))
+        asyncio.run(feed(stack.gateway_url, seed, stack.service_url("quality")))
         asyncio.run(passport(stack.gateway_url, seed))
     finally:
         stack.stop()

@@ -42,3 +42,15 @@ def test_no_setting_keeps_a_local_service_address() -> None:
                 if not env[spec.name].get(key, "").startswith("http://"):
                     missing.append(key)
     assert not missing, missing
+
+
+def test_public_links_use_the_public_address() -> None:
+    """Digital Link URIs, QR codes and invite links carry the public base URL: a pod's own
+    address (or the local default) would print unreachable links."""
+    env = _env()
+    for spec in implemented():
+        settings = importlib.import_module(f"services.{spec.name}.config").Settings
+        if "public_base_url" in settings.model_fields:
+            value = env[spec.name].get(f"{spec.env_prefix}PUBLIC_BASE_URL", "")
+            assert value.startswith("https://"), spec.name
+    assert env["quality"]["WEFT_QUALITY_PUBLIC_BASE_URL"].startswith("https://")

@@ -137,7 +137,8 @@ class ReplayMetrics:
 
 
 def metrics_text(app: Any) -> str:
-    """The counters in the Prometheus text format (served at `/metrics`)."""
+    """The counters in the Prometheus text format (served at `/metrics`), then those of the
+    service's own sources (`app.state.metric_sources`: callables returning Prometheus text)."""
     m = replay_metrics(app)
     lines = [
         "# HELP weft_replay_batches_total Offline replay batches received.",
@@ -147,7 +148,8 @@ def metrics_text(app: Any) -> str:
         "# TYPE weft_replay_ops_total counter",
     ]
     lines += [f'weft_replay_ops_total{{outcome="{k}"}} {v}' for k, v in m.outcomes.items()]
-    return "\n".join(lines) + "\n"
+    extra = "".join(source() for source in getattr(app.state, "metric_sources", ()))
+    return "\n".join(lines) + "\n" + extra
 
 
 def replay_metrics(app: Any) -> ReplayMetrics:

@@ -37,6 +37,29 @@ def visible(model: Any, principal: Principal, perm: str) -> ColumnElement[bool]:
     return and_(own, model.plant_id.in_(plants))
 
 
+def can_read(
+    principal: Principal,
+    perm: str,
+    *,
+    tenant_id: uuid.UUID,
+    customer_tenant_id: uuid.UUID | None,
+    plant_id: uuid.UUID | None,
+) -> bool:
+    """`visible` for a row already read (the live feed reads a tenant's rows once and hands
+    each stream what its principal may see): the same rule, in Python."""
+    if principal.space == Space.CLIENT:
+        return (
+            principal.parent_tenant_id is not None
+            and principal.has_permission(perm)
+            and customer_tenant_id == principal.tenant_id
+            and tenant_id == principal.parent_tenant_id
+        )
+    if principal.space != Space.PROVIDER or tenant_id != principal.tenant_id:
+        return False
+    plants = principal.plant_scope(perm)
+    return plants is None or plant_id in plants
+
+
 def require_route(principal: Principal, perm: str) -> None:
     """Route-level check: the permission held tenant-wide or for at least one plant."""
     if not principal.has_any_permission(perm):

@@ -27,6 +27,7 @@ from services.quality.products.endpoints import router as products_router
 from services.quality.reports.endpoints import router as reports_router
 from services.quality.sampling.endpoints import router as sampling_router
 from services.quality.storage import EvidenceStore
+from services.quality.switching.endpoints import router as switching_router
 
 DESCRIPTION = """Quality control of lots. A lot that production moves to QA (`qa_pending`)
 opens an inspection sampled by ISO 2859-1 (AQL); inspectors record results, defects and
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             passports_router,
             products_router,
             sampling_router,
+            switching_router,
             objects_router,
             intake_router,
             # a device's offline ops, each held to its own route's rules

@@ -39,8 +39,8 @@ async def emit(
         customer_tenant_id=customer_tenant_id,
         occurred_at=now,
     )
-    await session.execute(_LOCK, {"tenant": str(tenant_id)})
-    session.add(
+    await append_to_feed(
+        session,
         FeedEntry(
             tenant_id=tenant_id,
             customer_tenant_id=customer_tenant_id,
@@ -51,8 +51,15 @@ async def emit(
             subject=subject,
             data=event.payload(),
             occurred_at=now,
-        )
+        ),
     )
-    await session.flush()
-    await session.execute(_NOTIFY, {"tenant": str(tenant_id)})
     return event_id
+
+
+async def append_to_feed(session: AsyncSession, entry: FeedEntry) -> None:
+    """Adds a feed row under its tenant's feed lock and wakes that tenant's streams when the
+    transaction commits."""
+    await session.execute(_LOCK, {"tenant": str(entry.tenant_id)})
+    session.add(entry)
+    await session.flush()
+    await session.execute(_NOTIFY, {"tenant": str(entry.tenant_id)})

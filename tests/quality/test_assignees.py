@@ -119,3 +119,62 @@ async def test_a_plant_inspector_is_an_inspector_at_that_plant_only(
     recorder = await _new_user(gateway, tokens, [role], None)
     assert ok(await _assign(gateway, tokens, other, recorder))["inspector_id"] == recorder
     assert other_plant != plant
+
+
+async def _login(gateway: httpx.AsyncClient, email: str) -> dict[str, str]:
+    resp = ok(
+        await gateway.post(
+            f"{ID}/auth/login",
+            json={"email": email, "password": "correct-horse-battery", "tenant": "paco"},
+        )
+    )
+    return {"Authorization": f"Bearer {resp['access_token']}"}
+
+
+async def _email(gateway: httpx.AsyncClient, tokens: Tokens, user_id: str) -> str:
+    return str(ok(await gateway.get(f"{ID}/users/{user_id}", headers=tokens.h("admin")))["email"])
+
+
+async def test_an_inspector_and_a_qa_lead_assign_to_another_inspector(
+    gateway: httpx.AsyncClient, tokens: Tokens, factory: Factory
+) -> None:
+    """The INSPECTOR and QA_LEAD roles read the tenant's users (users:read), which checking
+    the assignee takes: no 403 assignee_not_visible."""
+    _plant, inspection = await _open_inspection(factory)
+    colleague = await _new_user(gateway, tokens, ["INSPECTOR"], None)
+    done = await gateway.post(
+        f"{Q}/inspections/{inspection['id']}/assign",
+        headers=tokens.h("inspector"),
+        json={"inspector_id": colleague},
+    )
+    assert done.status_code == 200, done.text
+    assert (done.json()["inspector_id"], done.json()["status"]) == (colleague, "assigned")
+    # the inspector still cannot hand it to someone who is no inspector
+    operator = await _user_id(gateway, tokens, "operator@paco.example")
+    _refused(
+        await gateway.post(
+            f"{Q}/inspections/{inspection['id']}/assign",
+            headers=tokens.h("inspector"),
+            json={"inspector_id": operator},
+        )
+    )
+    # a QA lead (luxury packaging template) reassigns it to a custom role's recorder
+    lead = await _new_user(gateway, tokens, ["QA_LEAD"], None)
+    lead_h = await _login(gateway, await _email(gateway, tokens, lead))
+    role = f"QA_{uuid.uuid4().hex[:6].upper()}"
+    ok(
+        await gateway.post(
+            f"{ID}/roles",
+            headers=tokens.h("admin"),
+            json={"name": role, "space": "PROVIDER", "permissions": ["inspections:write"]},
+        ),
+        201,
+    )
+    recorder = await _new_user(gateway, tokens, [role], None)
+    again = await gateway.post(
+        f"{Q}/inspections/{inspection['id']}/assign",
+        headers=lead_h,
+        json={"inspector_id": recorder},
+    )
+    assert again.status_code == 200, again.text
+    assert again.json()["inspector_id"] == recorder

@@ -1,5 +1,6 @@
 """Quality's part of the demo, through the gateway as Paco's users: the tenant's sampling
-plan from its industry template, GTINs and checklists for the demo products, an inspection
+plan from its industry template, GTINs, checklists and the QA lead's approval of reduced
+inspection (ISO 2859-1 switching) for the demo products, an inspection
 of lot LBX-1001-L02 with defects and generated photos, a report and a published passport.
 
 Every step finds what a previous run made.
@@ -105,6 +106,9 @@ def _setup(c: httpx.Client, ctx: SeedContext, token: str) -> None:
     _ok(c.put(f"{Q}/settings", json=body), 200)
     for sku, (name, gtin) in PRODUCTS.items():
         _ok(c.put(f"{Q}/products/{sku}", json={"name": name, "gtin": gtin}), 200)
+        # ISO 2859-1: the QA lead approves reduced inspection (it starts once the switching
+        # score reaches 30 with production steady)
+        _ok(c.put(f"{Q}/products/{sku}/switching", json={"reduced_approved": True}), 200)
         active = _ok(
             c.get(f"{Q}/checklists", params={"product_sku": sku, "status": "active"}), 200
         )["items"]

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import Principal
@@ -28,3 +28,21 @@ async def after(
 async def lot_visible(session: AsyncSession, principal: Principal, lot_id: uuid.UUID) -> bool:
     stmt = select(Lot.id).where(Lot.id == lot_id, visible(Lot, principal, "inspections:read"))
     return (await session.scalars(stmt.limit(1))).first() is not None
+
+
+async def tenant_after(
+    session: AsyncSession, tenant_id: uuid.UUID, seq: int, limit: int
+) -> list[FeedEntry]:
+    """Every feed row of the tenant after `seq` (the hub's one read for all its streams)."""
+    stmt = (
+        select(FeedEntry)
+        .where(FeedEntry.tenant_id == tenant_id, FeedEntry.seq > seq)
+        .order_by(FeedEntry.seq)
+        .limit(limit)
+    )
+    return list((await session.scalars(stmt)).all())
+
+
+async def tenant_last_seq(session: AsyncSession, tenant_id: uuid.UUID) -> int:
+    stmt = select(func.coalesce(func.max(FeedEntry.seq), 0)).where(FeedEntry.tenant_id == tenant_id)
+    return int((await session.scalar(stmt)) or 0)

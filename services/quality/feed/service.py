@@ -7,20 +7,16 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 
-import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import Principal, Space
 from libs.common.db import Database
 from libs.common.errors import BadRequest, NotFound
 from services.quality.feed import repository as repo
-from services.quality.feed.hub import FeedHub
-from services.quality.feed.schemas import FeedItem
+from services.quality.feed.hub import BATCH, POLL_SECONDS, FeedHub, frame
 from services.quality.models import FeedEntry
-
-POLL_SECONDS = 5.0
 
 
 class InvalidFeedCursor(BadRequest):
@@ -29,9 +25,6 @@ class InvalidFeedCursor(BadRequest):
 
 class LotNotFound(NotFound):
     code, title = "lot_not_found", "Lot not found"
-
-
-BATCH = 200
 
 
 async def ensure_lot(db: Database, principal: Principal, lot_id: uuid.UUID | None) -> None:
@@ -77,16 +70,6 @@ def _owner(principal: Principal) -> uuid.UUID:
     return principal.tenant_id
 
 
-def _frame(entry: FeedEntry) -> bytes:
-    body = FeedItem.model_validate(entry).model_dump(mode="json")
-    return (
-        f"id: {entry.seq}\nevent: {entry.type}\n".encode()
-        + b"data: "
-        + orjson.dumps(body)
-        + b"\n\n"
-    )
-
-
 async def stream(
     db: Database,
     hub: FeedHub,
@@ -94,26 +77,42 @@ async def stream(
     last_event_id: str | None,
     lot_id: uuid.UUID | None,
     keepalive: float,
-) -> AsyncIterator[bytes]:
+) -> AsyncGenerator[bytes]:
+    """Catches up with its own query (what it missed), then takes the rows its tenant's
+    reader hands it (feed.hub), keeping those its principal may see."""
     position = parse_position(last_event_id)
     yield b"retry: 2000\n\n"
-    async with hub.subscribe(_owner(principal)) as woken:
+    async with hub.subscribe(_owner(principal)) as sub:
+        catch_up = True
         last_sent = time.monotonic()
         while principal.expires_at > time.time():
-            woken.clear()
-            async with db.transaction(
-                principal.tenant_id, parent_tenant_id=principal.parent_tenant_id
-            ) as session:
-                rows = await repo.after(session, principal, position, BATCH, lot_id)
-            for entry in rows:
-                position = entry.seq
-                yield _frame(entry)
-            if rows:
+            sub.woken.clear()
+            if catch_up or sub.lagged:
+                sub.lagged = False
+                async with db.transaction(
+                    principal.tenant_id, parent_tenant_id=principal.parent_tenant_id
+                ) as session:
+                    entries = await repo.after(session, principal, position, BATCH, lot_id)
+                    frames = [(e.seq, frame(e)) for e in entries]
+                catch_up = len(entries) == BATCH
+                drain = True  # then what arrived meanwhile, without waiting
+            else:
+                drain = False
+                frames = [
+                    (row.seq, row.frame)
+                    for row in sub.take()
+                    if row.seq > position and row.for_(principal, lot_id)
+                ]
+            for seq, body in frames:
+                if seq > position:
+                    position = seq
+                    yield body
+            if frames:
                 last_sent = time.monotonic()
-                if len(rows) == BATCH:
-                    continue
+            if catch_up or drain or sub.woken.is_set():
+                continue
             try:
-                await asyncio.wait_for(woken.wait(), min(POLL_SECONDS, keepalive))
+                await asyncio.wait_for(sub.woken.wait(), min(POLL_SECONDS, keepalive))
             except TimeoutError:
                 if time.monotonic() - last_sent >= keepalive:
                     last_sent = time.monotonic()

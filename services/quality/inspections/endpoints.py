@@ -182,6 +182,7 @@ async def assign_inspection(
     responses=errors(
         service.InspectionNotFound,
         service.InvalidInspectionState,
+        service.SamplingDiscontinued,
         service.NotAssignee,
         WrongSpace,
         412,

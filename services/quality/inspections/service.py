@@ -35,8 +35,10 @@ from services.quality.products import repository as products_repo
 from services.quality.products.service import get_settings
 from services.quality.sampling.schemas import SamplingPlan
 from services.quality.sampling.service import first_spec, plan
+from services.quality.switching import service as switching
 
 WRITE = "inspections:write"
+SamplingDiscontinued = switching.SamplingDiscontinued
 MANAGE = "inspections:manage"
 
 
@@ -116,6 +118,10 @@ async def open_for_lot(session: AsyncSession, lot: Lot) -> Inspection:
         ("product", product.sampling if product else None),
         ("tenant", settings.sampling),
     )
+    severity, state = await switching.severity_for(
+        session, lot.tenant_id, lot.product_sku, spec.severity
+    )
+    sampled = plan(lot.quantity, spec.model_copy(update={"severity": severity}), source)
     inspection = Inspection(
         id=new_id(),
         tenant_id=lot.tenant_id,
@@ -127,7 +133,7 @@ async def open_for_lot(session: AsyncSession, lot: Lot) -> Inspection:
         product_sku=lot.product_sku,
         checklist_id=checklist.id if checklist else None,
         status="open",
-        plan=plan(lot.quantity, spec, source).model_dump(),
+        plan=sampled.model_copy(update={"switching": state}).model_dump(),
     )
     session.add(inspection)
     await session.flush()
@@ -217,6 +223,7 @@ async def start(session: AsyncSession, principal: Principal, inspection: Inspect
     _may_record(principal, inspection)
     if inspection.status not in ("open", "assigned"):
         raise InvalidInspectionState(f"A {inspection.status} inspection cannot start")
+    await switching.ensure_may_inspect(session, inspection)
     inspection.inspector_id = inspection.inspector_id or principal.subject
     inspection.status = "in_progress"
     inspection.started_at = datetime.now(UTC)
@@ -371,6 +378,7 @@ async def complete(
     inspection.status = "completed"
     inspection.completed_at = datetime.now(UTC)
     await session.flush()
+    await switching.record_outcome(session, inspection)
     await _emit(
         session,
         inspection,

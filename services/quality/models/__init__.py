@@ -11,6 +11,7 @@ from services.quality.models.lot import (
     ReceivedEvent,
     TenantSettings,
 )
+from services.quality.models.switching import SwitchingState
 
 idempotency_keys = idempotency_table(Base.metadata)
 outbox = outbox_table(Base.metadata)
@@ -30,6 +31,7 @@ __all__ = [
     "Product",
     "ReceivedEvent",
     "Report",
+    "SwitchingState",
     "TenantSettings",
     "idempotency_keys",
     "outbox",

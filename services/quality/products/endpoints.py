@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Query
 
 from libs.common.auth import Principal, Space
 from libs.common.deps import TenantSession, require
@@ -16,10 +16,10 @@ from services.quality.products.schemas import (
     ProductUpdate,
     QualitySettings,
     QualitySettingsUpdate,
+    Sku,
 )
 
 router = APIRouter(tags=["settings"], responses=AUTH_ERRORS)
-Sku = Annotated[str, Path(max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]
 
 
 @router.get("/settings", response_model=QualitySettings, summary="The tenant's quality settings")

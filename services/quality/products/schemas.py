@@ -2,10 +2,15 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Annotated
 
+from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
 from services.quality.sampling.schemas import SamplingSpec
+
+# a product's SKU, or the id quality gave the product
+Sku = Annotated[str, Path(max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]
 
 
 class QualitySettings(BaseModel):

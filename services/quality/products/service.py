@@ -87,6 +87,19 @@ async def update_product(
     return product
 
 
+async def find_product(session: AsyncSession, principal: Principal, key: str) -> Product:
+    """One of the tenant's products in quality, by its id or its SKU (404 otherwise)."""
+    product_id = _as_id(key)
+    product = (
+        await repo.get_product_by_id(session, principal.tenant_id, product_id)
+        if product_id is not None
+        else await repo.get_product(session, principal.tenant_id, key)
+    )
+    if product is None:
+        raise ProductNotFound("No such product in quality")
+    return product
+
+
 async def require_product(session: AsyncSession, principal: Principal, sku: str) -> Product:
     product = await repo.get_product(session, principal.tenant_id, sku)
     if product is None:

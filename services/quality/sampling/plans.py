@@ -116,3 +116,14 @@ def plan_for(lot_size: int, level: Level, aql: str, severity: Severity = "normal
         reject=reject,
         full_inspection=full,
     )
+
+
+def tighter_accept(severity: Severity, letter: str, aql: str) -> int | None:
+    """The acceptance number of the same code letter (the same sample) at the AQL one step
+    tighter, for the switching score (ISO 2859-1 9.3.3.2); None where that cell is an arrow
+    or no AQL is tighter."""
+    index = AQLS.index(normalise_aql(aql))
+    if index == 0:
+        return None
+    entry = cell(severity, letter, AQLS[index - 1])
+    return entry[0] if isinstance(entry, tuple) else None

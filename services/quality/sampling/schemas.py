@@ -62,6 +62,11 @@ class SamplingPlan(BaseModel):
     accept_minor: int | None = None
     reject_minor: int | None = None
     source: str = Field(description="where the spec came from: checklist, product or tenant")
+    switching: str | None = Field(
+        None,
+        description="the product's ISO 2859-1 switching state when the plan was made "
+        "(normal, tightened, reduced, discontinued); it chose `severity`",
+    )
 
     @classmethod
     def from_json(cls, raw: dict[str, Any]) -> SamplingPlan:
