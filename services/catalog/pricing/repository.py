@@ -1,10 +1,25 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import Select, and_, delete, func, or_, select
+from sqlalchemy import (
+    DateTime,
+    Select,
+    String,
+    Uuid,
+    and_,
+    any_,
+    bindparam,
+    delete,
+    func,
+    or_,
+    select,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.catalog.models import Agreement, PriceBook, PriceRule, Sku
@@ -77,99 +92,133 @@ async def get_rule(
     return await session.scalar(rules_stmt(tenant_id, book_id).where(PriceRule.id == rule_id))
 
 
-def to_book(b: PriceBook) -> Book:
-    return Book(
-        id=b.id,
-        name=b.name,
-        scope_type=b.scope_type,
-        org_id=b.org_id,
-        channel_id=b.channel_id,
-        currency=b.currency,
-        rounding_mode=b.rounding_mode,
-        effective_from=b.effective_from,
-        effective_to=b.effective_to,
-        version=b.version,
+_books: Any = PriceBook.__table__
+_rules: Any = PriceRule.__table__
+_skus: Any = Sku.__table__
+_TENANT = bindparam("tenant", type_=Uuid)
+_SKU_IDS = bindparam("sku_ids", type_=ARRAY(Uuid))
+
+# The SKUs of a resolve, by id.
+SKUS = select(
+    _skus.c.id, _skus.c.sku_code, _skus.c.category, _skus.c.cost, _skus.c.cost_currency
+).where(_skus.c.tenant_id == _TENANT, _skus.c.id == any_(_SKU_IDS))
+
+# Every candidate price row of a resolve in one statement: the books in the currency whose
+# window holds the moment, of the scopes that match the org and channel (a NULL org or
+# channel matches no scope that names one), each with its rules that can select one of the
+# SKUs (the SKU itself, one of their categories, or all); a book without such a rule comes
+# once, with NULL rule columns.
+CANDIDATES = (
+    select(
+        _books.c.id,
+        _books.c.name,
+        _books.c.scope_type,
+        _books.c.org_id,
+        _books.c.channel_id,
+        _books.c.currency,
+        _books.c.rounding_mode,
+        _books.c.effective_from,
+        _books.c.effective_to,
+        _books.c.version,
+        _rules.c.id.label("rule_id"),
+        _rules.c.selector,
+        _rules.c.sku_id,
+        _rules.c.category,
+        _rules.c.rule_type,
+        _rules.c.value,
+        _rules.c.tiers,
+        _rules.c.priority,
     )
-
-
-def to_rule(r: PriceRule) -> Rule:
-    return Rule(
-        id=r.id,
-        book_id=r.price_book_id,
-        selector=r.selector,
-        sku_id=r.sku_id,
-        category=r.category,
-        rule_type=r.rule_type,
-        value=r.value,
-        tiers=tuple((Decimal(str(t["min_quantity"])), Decimal(str(t["value"]))) for t in r.tiers),
-        priority=r.priority,
-    )
-
-
-async def candidate_books(
-    session: AsyncSession,
-    tenant_id: uuid.UUID,
-    org_id: uuid.UUID | None,
-    channel_id: uuid.UUID | None,
-    currency: str,
-    at: datetime,
-) -> list[Book]:
-    scopes = [PriceBook.scope_type == "global"]
-    if org_id is not None:
-        scopes.append(and_(PriceBook.scope_type == "org", PriceBook.org_id == org_id))
-    if channel_id is not None:
-        scopes.append(and_(PriceBook.scope_type == "channel", PriceBook.channel_id == channel_id))
-    if org_id is not None and channel_id is not None:
-        scopes.append(
+    .select_from(
+        _books.outerjoin(
+            _rules,
             and_(
-                PriceBook.scope_type == "org_channel",
-                PriceBook.org_id == org_id,
-                PriceBook.channel_id == channel_id,
-            )
-        )
-    rows = await session.scalars(
-        select(PriceBook).where(
-            PriceBook.tenant_id == tenant_id,
-            PriceBook.currency == currency,
-            PriceBook.effective_from <= at,
-            or_(PriceBook.effective_to.is_(None), PriceBook.effective_to > at),
-            or_(*scopes),
+                _rules.c.price_book_id == _books.c.id,
+                _rules.c.tenant_id == _TENANT,
+                or_(
+                    _rules.c.selector == "all",
+                    _rules.c.sku_id == any_(_SKU_IDS),
+                    _rules.c.category == any_(bindparam("categories", type_=ARRAY(String))),
+                ),
+            ),
         )
     )
-    return [to_book(b) for b in rows]
-
-
-async def rules_for(
-    session: AsyncSession,
-    tenant_id: uuid.UUID,
-    book_ids: list[uuid.UUID],
-    skus: list[SkuInfo],
-) -> list[Rule]:
-    if not book_ids:
-        return []
-    categories = {s.category for s in skus if s.category is not None}
-    selects = [PriceRule.selector == "all", PriceRule.sku_id.in_([s.id for s in skus])]
-    if categories:
-        selects.append(PriceRule.category.in_(categories))
-    rows = await session.scalars(
-        select(PriceRule).where(
-            PriceRule.tenant_id == tenant_id,
-            PriceRule.price_book_id.in_(book_ids),
-            or_(*selects),
-        )
+    .where(
+        _books.c.tenant_id == _TENANT,
+        _books.c.currency == bindparam("currency", type_=String),
+        _books.c.effective_from <= bindparam("at", type_=DateTime(timezone=True)),
+        or_(_books.c.effective_to.is_(None), _books.c.effective_to > bindparam("at")),
+        or_(
+            _books.c.scope_type == "global",
+            and_(_books.c.scope_type == "org", _books.c.org_id == bindparam("org", type_=Uuid)),
+            and_(
+                _books.c.scope_type == "channel",
+                _books.c.channel_id == bindparam("channel", type_=Uuid),
+            ),
+            and_(
+                _books.c.scope_type == "org_channel",
+                _books.c.org_id == bindparam("org"),
+                _books.c.channel_id == bindparam("channel"),
+            ),
+        ),
     )
-    return [to_rule(r) for r in rows]
+    # a book's rules in creation order (ids are time-ordered), as the explanation lists them
+    .order_by(_rules.c.id)
+)
 
 
 async def sku_infos(
     session: AsyncSession, tenant_id: uuid.UUID, ids: list[uuid.UUID]
 ) -> dict[uuid.UUID, SkuInfo]:
+    rows = await session.execute(SKUS, {"tenant": tenant_id, "sku_ids": ids})
+    return {r[0]: SkuInfo(*r) for r in rows}
+
+
+async def candidates(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    skus: Collection[SkuInfo],
+    org_id: uuid.UUID | None,
+    channel_id: uuid.UUID | None,
+    currency: str,
+    at: datetime,
+) -> tuple[list[Book], list[Rule]]:
+    """The candidate books of a resolve and their rules for `skus`, in one round trip."""
     rows = await session.execute(
-        select(Sku.id, Sku.sku_code, Sku.category, Sku.cost, Sku.cost_currency).where(
-            Sku.tenant_id == tenant_id, Sku.id.in_(ids)
-        )
+        CANDIDATES,
+        {
+            "tenant": tenant_id,
+            "sku_ids": [s.id for s in skus],
+            "categories": list({s.category for s in skus if s.category is not None}),
+            "currency": currency,
+            "at": at,
+            "org": org_id,
+            "channel": channel_id,
+        },
     )
-    return {r.id: SkuInfo(r.id, r.sku_code, r.category, r.cost, r.cost_currency) for r in rows}
+    books: dict[uuid.UUID, Book] = {}
+    rules: list[Rule] = []
+    for r in rows:
+        book_id = r[0]
+        if book_id not in books:
+            books[book_id] = Book(*r[:10])
+        if r[10] is not None:
+            rules.append(
+                Rule(
+                    r[10],
+                    book_id,
+                    r[11],
+                    r[12],
+                    r[13],
+                    r[14],
+                    r[15],
+                    tuple(
+                        (Decimal(str(t["min_quantity"])), Decimal(str(t["value"]))) for t in r[16]
+                    ),
+                    r[17],
+                )
+            )
+    return list(books.values()), rules
 
 
 def agreements_stmt(
