@@ -9,6 +9,8 @@ import io
 import json
 from typing import Any
 
+import asyncpg
+
 from tests.catalog.conftest import Factory, ok, problem
 
 
@@ -153,3 +155,77 @@ async def test_a_bad_file_applies_nothing_and_reports_every_bad_row(factory: Fac
         422,
         "validation_failed",
     )
+
+
+async def test_a_sku_file_is_read_once_reports_every_bad_row_and_stages_nothing(
+    factory: Factory, db: asyncpg.Connection
+) -> None:
+    t = factory.tag
+    await upload(factory, "organisations", "csv", f"name,type\nSku Maker {t},manufacturer\n")
+    head = "manufacturer,product_code,product_name,category,sku_code,sku_name,status,cost,cost_currency\n"
+    good = f"Sku Maker {t},Q-{t},Probe,probes,Q1-{t},,active,10.00,EUR\n"
+    bad = (
+        head
+        + good
+        + f"Nobody {t},Q-{t},Probe,probes,Q2-{t},,active,10.00,EUR\n"
+        + f",Q-{t},Probe,probes,Q3-{t},,wizard,10.00,EUR\n"
+        + f",Q-{t},Probe,probes,Q4-{t},,active,10.00,EUX\n"
+    )
+    got = await upload(factory, "skus", "csv", bad)
+    assert (got["status"], got["total_rows"], got["created"]) == ("failed", 4, 0)
+    assert [(e["row"], e["field"], e["message"]) for e in got["errors"]] == [
+        (2, "manufacturer", f"No organisation named Nobody {t}"),
+        (3, "status", "Input should be 'active', 'inactive' or 'discontinued'"),
+        (4, "cost_currency", "EUX is not an ISO 4217 currency"),
+    ]
+    # nothing half-applied, nothing left staged
+    assert (
+        await db.fetchval("SELECT count(*) FROM catalog.skus WHERE sku_code LIKE $1", f"%{t}") == 0
+    )
+    assert (
+        await db.fetchval(
+            "SELECT count(*) FROM catalog.import_staged_skus WHERE import_id = $1", got["id"]
+        )
+        == 0
+    )
+
+    # a key twice in one file: the later row wins (as row by row), counted once as created
+    twice = head + good + good.replace(",Probe,", ",Probe II,").replace("10.00", "12.50")
+    got = await upload(factory, "skus", "csv", twice)
+    assert (got["status"], got["created"], got["updated"], got["unchanged"]) == (
+        "succeeded",
+        1,
+        0,
+        1,
+    )
+    row = await db.fetchrow(
+        "SELECT k.name, k.cost, p.name AS product FROM catalog.skus k JOIN catalog.products p "
+        "ON p.id = k.product_id WHERE k.sku_code = $1",
+        f"Q1-{t}",
+    )
+    assert (row["name"], str(row["cost"]), row["product"]) == (f"Q1-{t}", "12.5000", "Probe II")
+    assert (
+        await db.fetchval(
+            "SELECT count(*) FROM catalog.import_staged_skus WHERE import_id = $1", got["id"]
+        )
+        == 0
+    )
+    again = await upload(
+        factory,
+        "skus",
+        "json",
+        json.dumps(
+            [
+                {
+                    "manufacturer": f"Sku Maker {t}",
+                    "product_code": f"Q-{t}",
+                    "product_name": "Probe II",
+                    "category": "probes",
+                    "sku_code": f"Q1-{t}",
+                    "cost": "12.50",
+                    "cost_currency": "EUR",
+                }
+            ]
+        ),
+    )
+    assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 1)

@@ -2,12 +2,16 @@
 or JSON.
 
 An upload is streamed into the database in 1 MB chunks (`import_chunks`), never held
-whole, then applied by the `catalog.import` job: the job spools the chunks to a temporary
-file and reads it row by row, twice. The first pass validates every row (the error report
-lists each bad row and field); only a file without errors is applied, by the second pass,
-in one transaction (SKUs in batches of BATCH rows, one upsert statement each), so nothing
-is ever half-applied. Rows match on natural keys (see apply.py), so the same file twice
-changes nothing.
+whole, then applied by the `catalog.import` job, which spools the chunks to a temporary
+file and reads it row by row. Every row is validated (the error report lists each bad row
+and field); only a file without errors is applied, in one transaction, so nothing is ever
+half-applied. Rows match on natural keys (see apply.py), so the same file twice changes
+nothing.
+
+SKU files (the large ones) are read once: each row is validated as it is read and COPYed,
+in batches, into a staging table inside the import's transaction; when the whole file is
+valid two set-based upserts apply it (products, then SKUs), else the transaction rolls
+back. Other kinds are read twice: a validating pass, then an applying one.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from libs.common.db import Database
 from libs.common.errors import AppError, NotFound, PayloadTooLarge
 from libs.common.identity import ClientTenants
+from libs.common.ids import new_id
 from libs.common.pagination import PageParams, paginate
 from services.catalog.models import (
     Agreement,
@@ -40,6 +45,7 @@ from services.catalog.models import (
     Product,
     Sku,
 )
+from services.catalog.money import is_currency
 from services.catalog.transfer import apply as apply_
 from services.catalog.transfer import files
 from services.catalog.transfer import repository as repo
@@ -57,7 +63,7 @@ from services.catalog.transfer.schemas import (
 
 Progress = Callable[[int, int, str], Awaitable[None]]
 PROGRESS_EVERY = 1000
-BATCH = 1000
+STAGE_BATCH = 5000
 MAX_ERRORS = 10_000
 # organisations files are read on upload (their client tenants are checked with the caller's
 # token), so they stay small
@@ -172,6 +178,15 @@ def error_report(imp: Import) -> str:
 # --- the job ---------------------------------------------------------------------------
 
 
+def _invalid(errors: list[dict[str, Any]], n: int, exc: ValidationError) -> None:
+    if len(errors) < MAX_ERRORS:
+        for e in exc.errors():
+            field = ".".join(str(p) for p in e["loc"]) or None
+            errors.append({"row": n, "field": field, "message": e["msg"]})
+    else:
+        errors.append({"row": n, "field": None, "message": "invalid"})
+
+
 def _validated(kind: str, fmt: str, path: Any, errors: list[dict[str, Any]]) -> Any:
     """(row number, row) for every row that validates; the others go to `errors`."""
     model = ROWS[kind]
@@ -179,12 +194,120 @@ def _validated(kind: str, fmt: str, path: Any, errors: list[dict[str, Any]]) -> 
         try:
             yield n, model.model_validate(item)
         except ValidationError as exc:
-            if len(errors) < MAX_ERRORS:
-                for e in exc.errors():
-                    field = ".".join(str(p) for p in e["loc"]) or None
-                    errors.append({"row": n, "field": field, "message": e["msg"]})
-            else:
-                errors.append({"row": n, "field": None, "message": "invalid"})
+            _invalid(errors, n, exc)
+
+
+def _ids(n: int) -> list[uuid.UUID]:
+    """`n` ids in ascending order from one time-ordered id, whose random tail counts up
+    (RFC 9562's monotonic random; the cleared top bit leaves 2**61 steps before a carry)."""
+    base = new_id().int & ~(1 << 61)
+    return [uuid.UUID(int=base + i) for i in range(n)]
+
+
+class _Refused(Exception):
+    """A SKU file with errors: its transaction rolls back."""
+
+
+def _staged_sku(
+    import_id: uuid.UUID,
+    tenant_id: uuid.UUID,
+    n: int,
+    item: Any,
+    makers: dict[str, uuid.UUID],
+    errors: list[dict[str, Any]],
+) -> tuple[Any, ...] | None:
+    """Row `n` as a staging record (repo.STAGED_COLUMNS without the two ids `_stage` adds),
+    or None with its errors."""
+    try:
+        row = SkuRow.model_validate(item)
+    except ValidationError as exc:
+        _invalid(errors, n, exc)
+        return None
+    maker = None
+    if row.manufacturer is not None:
+        maker = makers.get(row.manufacturer)
+        if maker is None:
+            errors.append(
+                {
+                    "row": n,
+                    "field": "manufacturer",
+                    "message": f"No organisation named {row.manufacturer}",
+                }
+            )
+            return None
+    if row.cost_currency is not None and not is_currency(row.cost_currency):
+        errors.append(
+            {
+                "row": n,
+                "field": "cost_currency",
+                "message": f"{row.cost_currency} is not an ISO 4217 currency",
+            }
+        )
+        return None
+    return (
+        import_id,
+        n,
+        tenant_id,
+        maker,
+        row.product_code,
+        row.product_name,
+        row.category,
+        row.sku_code,
+        row.sku_name or row.sku_code,
+        row.status,
+        row.cost,
+        row.cost_currency,
+    )
+
+
+async def _stage(session: AsyncSession, records: list[tuple[Any, ...]]) -> None:
+    """Staged rows with ids for the product and the SKU they may create (in row order)."""
+    ids = _ids(2 * len(records))
+    await repo.stage_skus(
+        session,
+        [(*r[:3], ids[2 * i], ids[2 * i + 1], *r[3:]) for i, r in enumerate(records)],
+    )
+
+
+async def _import_skus(
+    db: Database,
+    tenant_id: uuid.UUID,
+    import_id: uuid.UUID,
+    kind: str,
+    fmt: str,
+    path: Any,
+    progress: Progress,
+    errors: list[dict[str, Any]],
+) -> tuple[int, dict[str, int]]:
+    """A SKU file in one pass and one transaction: (rows, counts); what is wrong goes to
+    `errors`, and then nothing is applied."""
+    total = 0
+    counts = {"created": 0, "updated": 0, "unchanged": 0}
+    try:
+        async with db.transaction(tenant_id) as s:
+            makers = {
+                name: org.id for name, org in (await apply_.orgs_by_name(s, tenant_id)).items()
+            }
+            records: list[tuple[Any, ...]] = []
+            for total, item in enumerate(files.rows(fmt, path), start=1):
+                record = _staged_sku(import_id, tenant_id, total, item, makers, errors)
+                if record is not None and not errors:
+                    records.append(record)
+                    if len(records) >= STAGE_BATCH:
+                        await _stage(s, records)
+                        records = []
+                if total % PROGRESS_EVERY == 0:
+                    await progress(total, 0, "validating")
+            if errors:
+                raise _Refused
+            if records:
+                await _stage(s, records)
+            await progress(total, total * 2, "applying")
+            created, updated = await repo.apply_staged_skus(s, tenant_id, import_id)
+    except _Refused:
+        return total, counts
+    counts.update(created=created, updated=updated, unchanged=total - created - updated)
+    return total, counts
 
 
 async def _apply(
@@ -197,7 +320,6 @@ async def _apply(
 ) -> dict[str, int]:
     counts = {"created": 0, "updated": 0, "unchanged": 0}
     by_name = await apply_.orgs_by_name(session, tenant_id)
-    batch: list[tuple[int, SkuRow]] = []
     books = apply_.PriceBooks()
 
     def add(got: dict[str, int]) -> None:
@@ -207,12 +329,7 @@ async def _apply(
     n = 0
     for n, row in rows:
         try:
-            if isinstance(row, SkuRow):
-                batch.append((n, row))
-                if len(batch) >= BATCH:
-                    add(await apply_.sku_batch(session, tenant_id, batch, by_name))
-                    batch = []
-            elif isinstance(row, PriceBookRow):
+            if isinstance(row, PriceBookRow):
                 books.add(n, row)
             elif isinstance(row, AgreementRow):
                 counts[await apply_.agreement(session, tenant_id, row, by_name, n)] += 1
@@ -225,11 +342,40 @@ async def _apply(
             raise RowFailed(n, f"{exc.code}: {exc.detail}") from None
         if n % PROGRESS_EVERY == 0:
             await progress(total + n, total * 2, "applying")
-    if batch:
-        add(await apply_.sku_batch(session, tenant_id, batch, by_name))
     if books.books:
         add(await books.apply(session, tenant_id, by_name))
     return counts
+
+
+async def _import_rows(
+    db: Database,
+    tenant_id: uuid.UUID,
+    import_id: uuid.UUID,
+    kind: str,
+    fmt: str,
+    path: Any,
+    progress: Progress,
+    errors: list[dict[str, Any]],
+) -> tuple[int, dict[str, int]]:
+    """Any other file in two passes: validate every row, then (without errors) apply them in
+    one transaction."""
+    total = 0
+    for total, _ in _validated(kind, fmt, path, errors):
+        if total % PROGRESS_EVERY == 0:
+            await progress(total, 0, "validating")
+    total = max(total, max((e["row"] for e in errors), default=0))
+    counts = {"created": 0, "updated": 0, "unchanged": 0}
+    if errors:
+        return total, counts
+    try:
+        async with db.transaction(tenant_id) as s:
+            counts = await _apply(
+                s, tenant_id, kind, _validated(kind, fmt, path, errors), total, progress
+            )
+    except RowFailed as exc:
+        errors.append(exc.error)
+        return total, {"created": 0, "updated": 0, "unchanged": 0}
+    return total, counts
 
 
 async def run(
@@ -242,24 +388,13 @@ async def run(
         imp.status = "running"
         kind, fmt = imp.kind, imp.format
     errors: list[dict[str, Any]] = []
-    counts = {"created": 0, "updated": 0, "unchanged": 0}
-    total = 0
     async with files.spooled(repo.chunks(db, tenant_id, import_id)) as path:
+        read = _import_skus if kind == "skus" else _import_rows
         try:
-            for total, _ in _validated(kind, fmt, path, errors):
-                if total % PROGRESS_EVERY == 0:
-                    await progress(total, 0, "validating")
-            total = max(total, max((e["row"] for e in errors), default=0))
+            total, counts = await read(db, tenant_id, import_id, kind, fmt, path, progress, errors)
         except files.UnreadableFile as exc:
             errors = [{"row": 0, "field": None, "message": f"the file cannot be read: {exc}"}]
-        if not errors:
-            try:
-                async with db.transaction(tenant_id) as s:
-                    rows = _validated(kind, fmt, path, errors)
-                    counts = await _apply(s, tenant_id, kind, rows, total, progress)
-            except RowFailed as exc:
-                errors = [exc.error]
-                counts = {"created": 0, "updated": 0, "unchanged": 0}
+            total, counts = 0, {"created": 0, "updated": 0, "unchanged": 0}
     status = "failed" if errors else "succeeded"
     async with db.transaction(tenant_id) as s:
         imp = await get_import(s, tenant_id, import_id)
