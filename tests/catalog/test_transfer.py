@@ -7,11 +7,15 @@ import asyncio
 import csv
 import io
 import json
+from collections.abc import AsyncIterator
 from typing import Any
 
 import asyncpg
+import httpx
+import pytest
 
 from tests.catalog.conftest import Factory, ok, problem
+from tools.stack import Stack
 
 
 async def upload(factory: Factory, kind: str, fmt: str, content: str) -> dict[str, Any]:
@@ -229,3 +233,51 @@ async def test_a_sku_file_is_read_once_reports_every_bad_row_and_stages_nothing(
         ),
     )
     assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 1)
+
+
+@pytest.mark.e2e
+async def test_an_import_over_the_gateways_body_limit_goes_through_it(
+    factory: Factory, stack: Stack
+) -> None:
+    """The gateway's 10 MiB holds on every route but catalog's imports, which have their
+    own limit (gateway/routes.yaml `bodies:`) and are streamed through."""
+    t = factory.tag
+    rows = [
+        {
+            "product_code": f"G-{t}",
+            "product_name": "Gateway probe",
+            "sku_code": f"G{i}-{t}",
+            "cost": "5.00",
+            "cost_currency": "EUR",
+        }
+        for i in range(3)
+    ]
+    pad = b" " * (11 * 1024 * 1024)  # JSON allows any whitespace between items
+    content = b"[" + pad + b",".join(json.dumps(r).encode() for r in rows) + b"]"
+    assert len(content) > 11 * 1024 * 1024
+
+    async def chunked() -> AsyncIterator[bytes]:
+        for i in range(0, len(content), 1024 * 1024):
+            yield content[i : i + 1024 * 1024]
+
+    async with httpx.AsyncClient(base_url=stack.gateway_url, headers=factory.h, timeout=120) as gw:
+        for upload_body in (content, chunked()):  # with a Content-Length, then chunked
+            r = await gw.post(
+                "/v1/catalog/imports",
+                params={"kind": "skus", "format": "json"},
+                headers={"Content-Type": "application/json"},
+                content=upload_body,
+            )
+            started = ok(r, 202)
+            assert started["size_bytes"] == len(content)
+            done = await wait(factory, started["id"])
+            assert (done["status"], done["total_rows"]) == ("succeeded", 3)
+        assert (done["created"], done["unchanged"]) == (0, 3)  # the second time: nothing new
+        # another route, even of catalog, keeps the gateway's limit
+        r = await gw.post(
+            "/v1/catalog/orgs",
+            headers={"Content-Type": "application/json"},
+            content=b'{"name": "' + b"x" * (11 * 1024 * 1024) + b'"}',
+        )
+        body = problem(r, 413, "payload_too_large")
+        assert body["detail"] == f"The request body exceeds {10 * 1024 * 1024} bytes"
