@@ -6,23 +6,11 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import (
-    DateTime,
-    Select,
-    String,
-    Uuid,
-    and_,
-    any_,
-    bindparam,
-    delete,
-    func,
-    or_,
-    select,
-)
-from sqlalchemy.dialects.postgresql import ARRAY
+import orjson
+from sqlalchemy import Select, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.catalog.models import Agreement, PriceBook, PriceRule, Sku
+from services.catalog.models import Agreement, PriceBook, PriceRule
 from services.catalog.pricing.resolve import Book, Rule, SkuInfo
 
 
@@ -92,86 +80,55 @@ async def get_rule(
     return await session.scalar(rules_stmt(tenant_id, book_id).where(PriceRule.id == rule_id))
 
 
-_books: Any = PriceBook.__table__
-_rules: Any = PriceRule.__table__
-_skus: Any = Sku.__table__
-_TENANT = bindparam("tenant", type_=Uuid)
-_SKU_IDS = bindparam("sku_ids", type_=ARRAY(Uuid))
+# --- resolve: plain rows, straight from the driver (the hot path) ---------------------
 
 # The SKUs of a resolve, by id.
-SKUS = select(
-    _skus.c.id, _skus.c.sku_code, _skus.c.category, _skus.c.cost, _skus.c.cost_currency
-).where(_skus.c.tenant_id == _TENANT, _skus.c.id == any_(_SKU_IDS))
-
-# Every candidate price row of a resolve in one statement: the books in the currency whose
-# window holds the moment, of the scopes that match the org and channel (a NULL org or
-# channel matches no scope that names one), each with its rules that can select one of the
-# SKUs (the SKU itself, one of their categories, or all); a book without such a rule comes
-# once, with NULL rule columns.
-CANDIDATES = (
-    select(
-        _books.c.id,
-        _books.c.name,
-        _books.c.scope_type,
-        _books.c.org_id,
-        _books.c.channel_id,
-        _books.c.currency,
-        _books.c.rounding_mode,
-        _books.c.effective_from,
-        _books.c.effective_to,
-        _books.c.version,
-        _rules.c.id.label("rule_id"),
-        _rules.c.selector,
-        _rules.c.sku_id,
-        _rules.c.category,
-        _rules.c.rule_type,
-        _rules.c.value,
-        _rules.c.tiers,
-        _rules.c.priority,
-    )
-    .select_from(
-        _books.outerjoin(
-            _rules,
-            and_(
-                _rules.c.price_book_id == _books.c.id,
-                _rules.c.tenant_id == _TENANT,
-                or_(
-                    _rules.c.selector == "all",
-                    _rules.c.sku_id == any_(_SKU_IDS),
-                    _rules.c.category == any_(bindparam("categories", type_=ARRAY(String))),
-                ),
-            ),
-        )
-    )
-    .where(
-        _books.c.tenant_id == _TENANT,
-        _books.c.currency == bindparam("currency", type_=String),
-        _books.c.effective_from <= bindparam("at", type_=DateTime(timezone=True)),
-        or_(_books.c.effective_to.is_(None), _books.c.effective_to > bindparam("at")),
-        or_(
-            _books.c.scope_type == "global",
-            and_(_books.c.scope_type == "org", _books.c.org_id == bindparam("org", type_=Uuid)),
-            and_(
-                _books.c.scope_type == "channel",
-                _books.c.channel_id == bindparam("channel", type_=Uuid),
-            ),
-            and_(
-                _books.c.scope_type == "org_channel",
-                _books.c.org_id == bindparam("org"),
-                _books.c.channel_id == bindparam("channel"),
-            ),
-        ),
-    )
-    # a book's rules in creation order (ids are time-ordered), as the explanation lists them
-    .order_by(_rules.c.id)
+SKUS_SQL = (
+    "SELECT id, sku_code, category, cost, cost_currency FROM catalog.skus "
+    "WHERE tenant_id = $1 AND id = ANY($2::uuid[])"
 )
+# Every candidate price row of a resolve in one statement: the books in the currency whose
+# window holds the moment, of the scopes that match the org ($6) and channel ($7) (NULL
+# matches no scope that names one), each with its rules that can select one of the SKUs
+# ($2: the SKU itself, $3: one of their categories, or all); a book without such a rule
+# comes once, with NULL rule columns. A book's rules in creation order (time-ordered ids),
+# as the explanation lists them.
+CANDIDATES_SQL = """
+SELECT b.id, b.name, b.scope_type, b.org_id, b.channel_id, b.currency, b.rounding_mode,
+    b.effective_from, b.effective_to, b.version,
+    r.id, r.selector, r.sku_id, r.category, r.rule_type, r.value, r.tiers::text, r.priority
+FROM catalog.price_books b
+LEFT JOIN catalog.price_rules r ON r.price_book_id = b.id AND r.tenant_id = $1
+    AND (r.selector = 'all' OR r.sku_id = ANY($2::uuid[]) OR r.category = ANY($3::text[]))
+WHERE b.tenant_id = $1 AND b.currency = $4 AND b.effective_from <= $5
+    AND (b.effective_to IS NULL OR b.effective_to > $5)
+    AND (b.scope_type = 'global'
+        OR (b.scope_type = 'org' AND b.org_id = $6)
+        OR (b.scope_type = 'channel' AND b.channel_id = $7)
+        OR (b.scope_type = 'org_channel' AND b.org_id = $6 AND b.channel_id = $7))
+ORDER BY r.id
+"""
+
+
+async def _driver(session: AsyncSession) -> Any:
+    """The asyncpg connection under the session, in its transaction (tenant set)."""
+    conn = await session.connection()
+    return (await conn.get_raw_connection()).driver_connection
 
 
 async def sku_infos(
     session: AsyncSession, tenant_id: uuid.UUID, ids: list[uuid.UUID]
 ) -> dict[uuid.UUID, SkuInfo]:
-    rows = await session.execute(SKUS, {"tenant": tenant_id, "sku_ids": ids})
+    rows = await (await _driver(session)).fetch(SKUS_SQL, tenant_id, ids)
     return {r[0]: SkuInfo(*r) for r in rows}
+
+
+def _tiers(raw: str | None) -> tuple[tuple[Decimal, Decimal], ...]:
+    if not raw or raw == "[]":
+        return ()
+    return tuple(
+        (Decimal(str(t["min_quantity"])), Decimal(str(t["value"]))) for t in orjson.loads(raw)
+    )
 
 
 async def candidates(
@@ -184,17 +141,15 @@ async def candidates(
     at: datetime,
 ) -> tuple[list[Book], list[Rule]]:
     """The candidate books of a resolve and their rules for `skus`, in one round trip."""
-    rows = await session.execute(
-        CANDIDATES,
-        {
-            "tenant": tenant_id,
-            "sku_ids": [s.id for s in skus],
-            "categories": list({s.category for s in skus if s.category is not None}),
-            "currency": currency,
-            "at": at,
-            "org": org_id,
-            "channel": channel_id,
-        },
+    rows = await (await _driver(session)).fetch(
+        CANDIDATES_SQL,
+        tenant_id,
+        [s.id for s in skus],
+        list({s.category for s in skus if s.category is not None}),
+        currency,
+        at,
+        org_id,
+        channel_id,
     )
     books: dict[uuid.UUID, Book] = {}
     rules: list[Rule] = []
@@ -204,19 +159,7 @@ async def candidates(
             books[book_id] = Book(*r[:10])
         if r[10] is not None:
             rules.append(
-                Rule(
-                    r[10],
-                    book_id,
-                    r[11],
-                    r[12],
-                    r[13],
-                    r[14],
-                    r[15],
-                    tuple(
-                        (Decimal(str(t["min_quantity"])), Decimal(str(t["value"]))) for t in r[16]
-                    ),
-                    r[17],
-                )
+                Rule(r[10], book_id, r[11], r[12], r[13], r[14], r[15], _tiers(r[16]), r[17])
             )
     return list(books.values()), rules
 
