@@ -13,6 +13,7 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import unquote
 
@@ -55,6 +56,26 @@ def _request_id(request: web.Request) -> str:
 
 def _json(request: web.Request) -> dict[str, str]:
     return {"Content-Type": "application/json", "X-Request-Id": _request_id(request)}
+
+
+class BodyStream:
+    """A request body passed to the upstream as it arrives, never held whole, up to `limit`
+    bytes: past it the upload to the upstream is broken off and `over` is set (the caller
+    then answers 413)."""
+
+    def __init__(self, content: aiohttp.StreamReader, limit: int) -> None:
+        self.content, self.limit, self.size, self.over = content, limit, 0, False
+
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        return self._chunks()
+
+    async def _chunks(self) -> AsyncIterator[bytes]:
+        async for chunk in self.content.iter_chunked(256 * 1024):
+            self.size += len(chunk)
+            if self.size > self.limit:
+                self.over = True
+                raise web.HTTPRequestEntityTooLarge(max_size=self.limit, actual_size=self.size)
+            yield chunk
 
 
 class Gateway:
@@ -234,14 +255,17 @@ class Gateway:
                 return self._too_many(outcome, instance, rid)
             limit_headers = outcome.headers()
 
-        if request.content_length is not None and (
-            request.content_length > self.settings.max_body_bytes
-        ):
-            return self._too_large(instance, rid)
-        try:
-            body = await request.read() if request.body_exists else None
-        except web.HTTPRequestEntityTooLarge:
-            return self._too_large(instance, rid)
+        max_body = routes.max_body_bytes(method, path) or self.settings.max_body_bytes
+        if request.content_length is not None and request.content_length > max_body:
+            return self._too_large(instance, rid, max_body)
+        body: Any = None
+        if max_body > self.settings.max_body_bytes and request.body_exists:
+            body = BodyStream(request.content, max_body)  # a route's own, larger limit
+        else:
+            try:
+                body = await request.read() if request.body_exists else None
+            except web.HTTPRequestEntityTooLarge:
+                return self._too_large(instance, rid, max_body)
 
         headers = forward_headers(
             request.headers,
@@ -265,11 +289,36 @@ class Gateway:
             )
         if "text/event-stream" in request.headers.get("Accept", ""):
             return await self._stream(request, upstream, url, headers, body, limit_headers, rid)
+        streamed = isinstance(body, BodyStream)
+        answer = await self._forward(
+            upstream, method, url, headers, body, instance, limit_headers, rid
+        )
+        if streamed and body.over:
+            return self._too_large(instance, rid, max_body)
+        return answer
+
+    async def _forward(
+        self,
+        upstream: Upstream,
+        method: str,
+        url: URL,
+        headers: Any,
+        body: Any,
+        instance: str,
+        limit_headers: dict[str, str] | None,
+        rid: str,
+    ) -> web.Response:
+        """The upstream's answer, or a problem when it fails; an idempotent request that
+        meets a connection closed under it is sent again (a streamed body cannot be)."""
+        service = upstream.name
+        options: dict[str, Any] = {}
         attempts = 2 if method in _IDEMPOTENT else 1
+        if isinstance(body, BodyStream):
+            options["timeout"], attempts = upstream.upload_timeout, 1
         for attempt in range(attempts):
             try:
                 async with upstream.session.request(
-                    method, url, headers=headers, data=body, allow_redirects=False
+                    method, url, headers=headers, data=body, allow_redirects=False, **options
                 ) as resp:
                     payload = await resp.read()
                     out = response_headers(resp.headers)
@@ -392,11 +441,11 @@ class Gateway:
             headers=outcome.headers(),
         )
 
-    def _too_large(self, instance: str, rid: str) -> web.Response:
+    def _too_large(self, instance: str, rid: str, limit: int) -> web.Response:
         return problem(
             413,
             "payload_too_large",
-            f"The request body exceeds {self.settings.max_body_bytes} bytes",
+            f"The request body exceeds {limit} bytes",
             instance=instance,
             request_id=rid,
             title="Payload too large",

@@ -51,12 +51,21 @@ class ServiceRoutes:
     name: str
     default: Access
     rules: tuple[Rule, ...]
+    # routes allowed a larger body than the gateway's max_body_bytes: (rule, their limit)
+    bodies: tuple[tuple[Rule, int], ...] = ()
 
     def access(self, method: str, path: str) -> Access:
         for rule in self.rules:
             if rule.matches(method, path):
                 return rule.access
         return self.default
+
+    def max_body_bytes(self, method: str, path: str) -> int | None:
+        """The route's own body limit (`bodies:` in the table); None: the gateway's."""
+        for rule, limit in self.bodies:
+            if rule.matches(method, path):
+                return limit
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +135,13 @@ def _spaces(raw: Any) -> frozenset[Space]:
     return frozenset(Space(str(s)) for s in raw or ())
 
 
+def _limit(raw: dict[str, Any]) -> int:
+    limit = raw.get("max_body_bytes")
+    if not isinstance(limit, int) or isinstance(limit, bool) or limit <= 0:
+        raise ValueError(f"bodies: {raw.get('path')!r} needs max_body_bytes, a positive integer")
+    return limit
+
+
 def _rule(raw: dict[str, Any], access: Access) -> Rule:
     literal, regex = compile_pattern(str(raw["path"]))
     return Rule(str(raw["path"]), _methods(raw.get("methods")), access, literal, regex)
@@ -141,7 +157,8 @@ def build_table(data: dict[str, Any]) -> RouteTable:
         for raw in spec.get("overrides") or ():
             rules.append(_rule(raw, Access(public=False, spaces=_spaces(raw.get("spaces")))))
         default = Access(public=False, spaces=_spaces(spec.get("spaces")))
-        services[str(name)] = ServiceRoutes(str(name), default, tuple(rules))
+        bodies = tuple((_rule(raw, default), _limit(raw)) for raw in spec.get("bodies") or ())
+        services[str(name)] = ServiceRoutes(str(name), default, tuple(rules), bodies)
     root: list[RootRoute] = []
     for raw in data.get("root") or ():
         service = str(raw.get("service") or "")

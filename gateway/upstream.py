@@ -147,6 +147,11 @@ class Upstream:
         self.stream_timeout = aiohttp.ClientTimeout(
             total=None, sock_connect=connect_timeout, connect=timeout, sock_read=None
         )
+        # a streamed upload (a route's own body limit) may take longer than `timeout` to
+        # send; the service must still answer within `timeout` of going quiet
+        self.upload_timeout = aiohttp.ClientTimeout(
+            total=None, sock_connect=connect_timeout, connect=timeout, sock_read=timeout
+        )
         self.circuit = Circuit(circuit_threshold, circuit_open_seconds)
         self._session: aiohttp.ClientSession | None = None
 

@@ -7,9 +7,15 @@ import asyncio
 import csv
 import io
 import json
+from collections.abc import AsyncIterator
 from typing import Any
 
+import asyncpg
+import httpx
+import pytest
+
 from tests.catalog.conftest import Factory, ok, problem
+from tools.stack import Stack
 
 
 async def upload(factory: Factory, kind: str, fmt: str, content: str) -> dict[str, Any]:
@@ -153,3 +159,125 @@ async def test_a_bad_file_applies_nothing_and_reports_every_bad_row(factory: Fac
         422,
         "validation_failed",
     )
+
+
+async def test_a_sku_file_is_read_once_reports_every_bad_row_and_stages_nothing(
+    factory: Factory, db: asyncpg.Connection
+) -> None:
+    t = factory.tag
+    await upload(factory, "organisations", "csv", f"name,type\nSku Maker {t},manufacturer\n")
+    head = "manufacturer,product_code,product_name,category,sku_code,sku_name,status,cost,cost_currency\n"
+    good = f"Sku Maker {t},Q-{t},Probe,probes,Q1-{t},,active,10.00,EUR\n"
+    bad = (
+        head
+        + good
+        + f"Nobody {t},Q-{t},Probe,probes,Q2-{t},,active,10.00,EUR\n"
+        + f",Q-{t},Probe,probes,Q3-{t},,wizard,10.00,EUR\n"
+        + f",Q-{t},Probe,probes,Q4-{t},,active,10.00,EUX\n"
+    )
+    got = await upload(factory, "skus", "csv", bad)
+    assert (got["status"], got["total_rows"], got["created"]) == ("failed", 4, 0)
+    assert [(e["row"], e["field"], e["message"]) for e in got["errors"]] == [
+        (2, "manufacturer", f"No organisation named Nobody {t}"),
+        (3, "status", "Input should be 'active', 'inactive' or 'discontinued'"),
+        (4, "cost_currency", "EUX is not an ISO 4217 currency"),
+    ]
+    # nothing half-applied, nothing left staged
+    assert (
+        await db.fetchval("SELECT count(*) FROM catalog.skus WHERE sku_code LIKE $1", f"%{t}") == 0
+    )
+    assert (
+        await db.fetchval(
+            "SELECT count(*) FROM catalog.import_staged_skus WHERE import_id = $1", got["id"]
+        )
+        == 0
+    )
+
+    # a key twice in one file: the later row wins (as row by row), counted once as created
+    twice = head + good + good.replace(",Probe,", ",Probe II,").replace("10.00", "12.50")
+    got = await upload(factory, "skus", "csv", twice)
+    assert (got["status"], got["created"], got["updated"], got["unchanged"]) == (
+        "succeeded",
+        1,
+        0,
+        1,
+    )
+    row = await db.fetchrow(
+        "SELECT k.name, k.cost, p.name AS product FROM catalog.skus k JOIN catalog.products p "
+        "ON p.id = k.product_id WHERE k.sku_code = $1",
+        f"Q1-{t}",
+    )
+    assert (row["name"], str(row["cost"]), row["product"]) == (f"Q1-{t}", "12.5000", "Probe II")
+    assert (
+        await db.fetchval(
+            "SELECT count(*) FROM catalog.import_staged_skus WHERE import_id = $1", got["id"]
+        )
+        == 0
+    )
+    again = await upload(
+        factory,
+        "skus",
+        "json",
+        json.dumps(
+            [
+                {
+                    "manufacturer": f"Sku Maker {t}",
+                    "product_code": f"Q-{t}",
+                    "product_name": "Probe II",
+                    "category": "probes",
+                    "sku_code": f"Q1-{t}",
+                    "cost": "12.50",
+                    "cost_currency": "EUR",
+                }
+            ]
+        ),
+    )
+    assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 1)
+
+
+@pytest.mark.e2e
+async def test_an_import_over_the_gateways_body_limit_goes_through_it(
+    factory: Factory, stack: Stack
+) -> None:
+    """The gateway's 10 MiB holds on every route but catalog's imports, which have their
+    own limit (gateway/routes.yaml `bodies:`) and are streamed through."""
+    t = factory.tag
+    rows = [
+        {
+            "product_code": f"G-{t}",
+            "product_name": "Gateway probe",
+            "sku_code": f"G{i}-{t}",
+            "cost": "5.00",
+            "cost_currency": "EUR",
+        }
+        for i in range(3)
+    ]
+    pad = b" " * (11 * 1024 * 1024)  # JSON allows any whitespace between items
+    content = b"[" + pad + b",".join(json.dumps(r).encode() for r in rows) + b"]"
+    assert len(content) > 11 * 1024 * 1024
+
+    async def chunked() -> AsyncIterator[bytes]:
+        for i in range(0, len(content), 1024 * 1024):
+            yield content[i : i + 1024 * 1024]
+
+    async with httpx.AsyncClient(base_url=stack.gateway_url, headers=factory.h, timeout=120) as gw:
+        for upload_body in (content, chunked()):  # with a Content-Length, then chunked
+            r = await gw.post(
+                "/v1/catalog/imports",
+                params={"kind": "skus", "format": "json"},
+                headers={"Content-Type": "application/json"},
+                content=upload_body,
+            )
+            started = ok(r, 202)
+            assert started["size_bytes"] == len(content)
+            done = await wait(factory, started["id"])
+            assert (done["status"], done["total_rows"]) == ("succeeded", 3)
+        assert (done["created"], done["unchanged"]) == (0, 3)  # the second time: nothing new
+        # another route, even of catalog, keeps the gateway's limit
+        r = await gw.post(
+            "/v1/catalog/orgs",
+            headers={"Content-Type": "application/json"},
+            content=b'{"name": "' + b"x" * (11 * 1024 * 1024) + b'"}',
+        )
+        body = problem(r, 413, "payload_too_large")
+        assert body["detail"] == f"The request body exceeds {10 * 1024 * 1024} bytes"

@@ -11,7 +11,7 @@ from services.catalog.models.coverage import Engineer, ServicePolicy, Ticket, Ti
 from services.catalog.models.org import ClientLink, Organisation, OrgRelationship
 from services.catalog.models.pricing import Agreement, PriceBook, PriceRule
 from services.catalog.models.product import Equipment, Offering, Product, Sku
-from services.catalog.models.transfer import Import, ImportChunk
+from services.catalog.models.transfer import Import, ImportChunk, StagedSku
 
 idempotency_keys = idempotency_table(Base.metadata)
 outbox = outbox_table(Base.metadata)
@@ -36,6 +36,7 @@ __all__ = [
     "Product",
     "ServicePolicy",
     "Sku",
+    "StagedSku",
     "Ticket",
     "TicketEscalation",
     "idempotency_keys",

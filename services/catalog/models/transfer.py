@@ -4,9 +4,20 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Uuid
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    Numeric,
+    String,
+    Uuid,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -46,3 +57,33 @@ class ImportChunk(Base):
     seq: Mapped[int] = mapped_column(Integer, primary_key=True)
     tenant_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class StagedSku(Base):
+    """A validated row of a SKU import, COPYed here inside the import's one transaction and
+    applied from here by two set-based upserts (products, then SKUs), then deleted in that
+    same transaction: no row of it is ever committed.
+
+    UNLOGGED (nothing to recover after a crash), and its row-level security is enabled but
+    not forced: COPY FROM refuses a table whose policies hold for the writer, and the writer
+    is the owner. No other transaction ever sees its rows (they never commit), and the
+    statements that read it name the import and the tenant."""
+
+    __tablename__ = "import_staged_skus"
+    __table_args__ = {"prefixes": ["UNLOGGED"]}
+
+    import_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    row_no: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    # ids for the product and the SKU, used when the row creates them (time-ordered)
+    product_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    sku_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    manufacturer_org_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    product_code: Mapped[str] = mapped_column(String(120))
+    product_name: Mapped[str] = mapped_column(String(255))
+    category: Mapped[str | None] = mapped_column(String(120))
+    sku_code: Mapped[str] = mapped_column(String(120))
+    sku_name: Mapped[str] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(20))
+    cost: Mapped[Decimal | None] = mapped_column(Numeric(18, 4))
+    cost_currency: Mapped[str | None] = mapped_column(String(3))

@@ -1,13 +1,16 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import Select, and_, delete, func, or_, select
+import orjson
+from sqlalchemy import Select, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.catalog.models import Agreement, PriceBook, PriceRule, Sku
+from services.catalog.models import Agreement, PriceBook, PriceRule
 from services.catalog.pricing.resolve import Book, Rule, SkuInfo
 
 
@@ -77,99 +80,88 @@ async def get_rule(
     return await session.scalar(rules_stmt(tenant_id, book_id).where(PriceRule.id == rule_id))
 
 
-def to_book(b: PriceBook) -> Book:
-    return Book(
-        id=b.id,
-        name=b.name,
-        scope_type=b.scope_type,
-        org_id=b.org_id,
-        channel_id=b.channel_id,
-        currency=b.currency,
-        rounding_mode=b.rounding_mode,
-        effective_from=b.effective_from,
-        effective_to=b.effective_to,
-        version=b.version,
-    )
+# --- resolve: plain rows, straight from the driver (the hot path) ---------------------
+
+# The SKUs of a resolve, by id.
+SKUS_SQL = (
+    "SELECT id, sku_code, category, cost, cost_currency FROM catalog.skus "
+    "WHERE tenant_id = $1 AND id = ANY($2::uuid[])"
+)
+# Every candidate price row of a resolve in one statement: the books in the currency whose
+# window holds the moment, of the scopes that match the org ($6) and channel ($7) (NULL
+# matches no scope that names one), each with its rules that can select one of the SKUs
+# ($2: the SKU itself, $3: one of their categories, or all); a book without such a rule
+# comes once, with NULL rule columns. A book's rules in creation order (time-ordered ids),
+# as the explanation lists them.
+CANDIDATES_SQL = """
+SELECT b.id, b.name, b.scope_type, b.org_id, b.channel_id, b.currency, b.rounding_mode,
+    b.effective_from, b.effective_to, b.version,
+    r.id, r.selector, r.sku_id, r.category, r.rule_type, r.value, r.tiers::text, r.priority
+FROM catalog.price_books b
+LEFT JOIN catalog.price_rules r ON r.price_book_id = b.id AND r.tenant_id = $1
+    AND (r.selector = 'all' OR r.sku_id = ANY($2::uuid[]) OR r.category = ANY($3::text[]))
+WHERE b.tenant_id = $1 AND b.currency = $4 AND b.effective_from <= $5
+    AND (b.effective_to IS NULL OR b.effective_to > $5)
+    AND (b.scope_type = 'global'
+        OR (b.scope_type = 'org' AND b.org_id = $6)
+        OR (b.scope_type = 'channel' AND b.channel_id = $7)
+        OR (b.scope_type = 'org_channel' AND b.org_id = $6 AND b.channel_id = $7))
+ORDER BY r.id
+"""
 
 
-def to_rule(r: PriceRule) -> Rule:
-    return Rule(
-        id=r.id,
-        book_id=r.price_book_id,
-        selector=r.selector,
-        sku_id=r.sku_id,
-        category=r.category,
-        rule_type=r.rule_type,
-        value=r.value,
-        tiers=tuple((Decimal(str(t["min_quantity"])), Decimal(str(t["value"]))) for t in r.tiers),
-        priority=r.priority,
-    )
-
-
-async def candidate_books(
-    session: AsyncSession,
-    tenant_id: uuid.UUID,
-    org_id: uuid.UUID | None,
-    channel_id: uuid.UUID | None,
-    currency: str,
-    at: datetime,
-) -> list[Book]:
-    scopes = [PriceBook.scope_type == "global"]
-    if org_id is not None:
-        scopes.append(and_(PriceBook.scope_type == "org", PriceBook.org_id == org_id))
-    if channel_id is not None:
-        scopes.append(and_(PriceBook.scope_type == "channel", PriceBook.channel_id == channel_id))
-    if org_id is not None and channel_id is not None:
-        scopes.append(
-            and_(
-                PriceBook.scope_type == "org_channel",
-                PriceBook.org_id == org_id,
-                PriceBook.channel_id == channel_id,
-            )
-        )
-    rows = await session.scalars(
-        select(PriceBook).where(
-            PriceBook.tenant_id == tenant_id,
-            PriceBook.currency == currency,
-            PriceBook.effective_from <= at,
-            or_(PriceBook.effective_to.is_(None), PriceBook.effective_to > at),
-            or_(*scopes),
-        )
-    )
-    return [to_book(b) for b in rows]
-
-
-async def rules_for(
-    session: AsyncSession,
-    tenant_id: uuid.UUID,
-    book_ids: list[uuid.UUID],
-    skus: list[SkuInfo],
-) -> list[Rule]:
-    if not book_ids:
-        return []
-    categories = {s.category for s in skus if s.category is not None}
-    selects = [PriceRule.selector == "all", PriceRule.sku_id.in_([s.id for s in skus])]
-    if categories:
-        selects.append(PriceRule.category.in_(categories))
-    rows = await session.scalars(
-        select(PriceRule).where(
-            PriceRule.tenant_id == tenant_id,
-            PriceRule.price_book_id.in_(book_ids),
-            or_(*selects),
-        )
-    )
-    return [to_rule(r) for r in rows]
+async def _driver(session: AsyncSession) -> Any:
+    """The asyncpg connection under the session, in its transaction (tenant set)."""
+    conn = await session.connection()
+    return (await conn.get_raw_connection()).driver_connection
 
 
 async def sku_infos(
     session: AsyncSession, tenant_id: uuid.UUID, ids: list[uuid.UUID]
 ) -> dict[uuid.UUID, SkuInfo]:
-    rows = await session.execute(
-        select(Sku.id, Sku.sku_code, Sku.category, Sku.cost, Sku.cost_currency).where(
-            Sku.tenant_id == tenant_id, Sku.id.in_(ids)
-        )
+    rows = await (await _driver(session)).fetch(SKUS_SQL, tenant_id, ids)
+    return {r[0]: SkuInfo(*r) for r in rows}
+
+
+def _tiers(raw: str | None) -> tuple[tuple[Decimal, Decimal], ...]:
+    if not raw or raw == "[]":
+        return ()
+    return tuple(
+        (Decimal(str(t["min_quantity"])), Decimal(str(t["value"]))) for t in orjson.loads(raw)
     )
-    return {r.id: SkuInfo(r.id, r.sku_code, r.category, r.cost, r.cost_currency) for r in rows}
+
+
+async def candidates(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    skus: Collection[SkuInfo],
+    org_id: uuid.UUID | None,
+    channel_id: uuid.UUID | None,
+    currency: str,
+    at: datetime,
+) -> tuple[list[Book], list[Rule]]:
+    """The candidate books of a resolve and their rules for `skus`, in one round trip."""
+    rows = await (await _driver(session)).fetch(
+        CANDIDATES_SQL,
+        tenant_id,
+        [s.id for s in skus],
+        list({s.category for s in skus if s.category is not None}),
+        currency,
+        at,
+        org_id,
+        channel_id,
+    )
+    books: dict[uuid.UUID, Book] = {}
+    rules: list[Rule] = []
+    for r in rows:
+        book_id = r[0]
+        if book_id not in books:
+            books[book_id] = Book(*r[:10])
+        if r[10] is not None:
+            rules.append(
+                Rule(r[10], book_id, r[11], r[12], r[13], r[14], r[15], _tiers(r[16]), r[17])
+            )
+    return list(books.values()), rules
 
 
 def agreements_stmt(

@@ -26,7 +26,6 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
 from services.catalog.money import round_money
 
@@ -71,6 +70,19 @@ class SkuInfo:
     cost_currency: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A rule the resolution looked at, with its value at the quantity and what became of
+    it. One object per (rule, outcome, reason) in a call: SKUs that share it share it."""
+
+    book: Book
+    rule: Rule
+    value: Decimal
+    tier: Decimal | None
+    outcome: str  # won | applied | beaten | skipped
+    reason: str
+
+
 @dataclass(slots=True)
 class Outcome:
     sku: SkuInfo
@@ -79,12 +91,10 @@ class Outcome:
     unit_price: Decimal | None = None
     total: Decimal | None = None
     book: Book | None = None
-    rule: Rule | None = None
-    rule_value: Decimal | None = None
-    tier: Decimal | None = None
-    discount: tuple[Book, Rule, Decimal, Decimal | None] | None = None
+    won: Candidate | None = None
+    discount: Candidate | None = None
     books: list[Book] = field(default_factory=list)
-    candidates: list[dict[str, Any]] = field(default_factory=list)
+    candidates: list[Candidate] = field(default_factory=list)
     explanation: list[str] = field(default_factory=list)
 
 
@@ -110,14 +120,6 @@ def book_matches(
             channel_id,
         )
     )
-
-
-def rule_selects(rule: Rule, sku: SkuInfo) -> bool:
-    if rule.selector == "sku":
-        return rule.sku_id == sku.id
-    if rule.selector == "category":
-        return sku.category is not None and rule.category == sku.category
-    return True
 
 
 def tier_value(rule: Rule, quantity: Decimal) -> tuple[Decimal, Decimal | None]:
@@ -150,132 +152,164 @@ def _label(book: Book, rule: Rule) -> str:
     )
 
 
-def resolve_one(
-    sku: SkuInfo,
-    books: list[Book],
-    rules_by_book: dict[uuid.UUID, list[Rule]],
-    *,
-    org_id: uuid.UUID | None,
-    channel_id: uuid.UUID | None,
-    quantity: Decimal,
-    currency: str,
-    at: datetime,
-) -> Outcome:
-    out = Outcome(sku=sku, quantity=quantity, currency=currency)
-    matching = sorted(
-        (b for b in books if book_matches(b, org_id, channel_id, currency, at)),
-        key=lambda b: SCOPE_RANK[b.scope_type],
-    )
-    out.books = matching
-    bases: list[tuple[Book, Rule]] = []
-    discounts: list[tuple[Book, Rule]] = []
-    for book in matching:
-        for rule in rules_by_book.get(book.id, ()):
-            if not rule_selects(rule, sku):
-                continue
-            if rule.rule_type == "margin" and (sku.cost is None or sku.cost_currency != currency):
+@dataclass(slots=True)
+class _Entry:
+    """A rule of a matching book, with what every SKU of the call shares: its place in the
+    book's order, its precedence key and its value at the quantity."""
+
+    pos: int
+    book: Book
+    rule: Rule
+    key: tuple[int, int, int, uuid.UUID]
+    value: Decimal
+    tier: Decimal | None
+
+
+class Resolver:
+    """Resolves any number of SKUs against one set of candidate books and rules (one org,
+    channel, quantity, currency and moment): what the SKUs share (matching books, rules by
+    selector, tier values, candidates, labels) is worked out once per call."""
+
+    def __init__(
+        self,
+        books: list[Book],
+        rules: list[Rule],
+        *,
+        org_id: uuid.UUID | None,
+        channel_id: uuid.UUID | None,
+        quantity: Decimal,
+        currency: str,
+        at: datetime,
+    ) -> None:
+        self.quantity, self.currency, self.at = quantity, currency, at
+        self.books = sorted(
+            (b for b in books if book_matches(b, org_id, channel_id, currency, at)),
+            key=lambda b: SCOPE_RANK[b.scope_type],
+        )
+        by_id = {b.id: b for b in self.books}
+        self._all: list[_Entry] = []
+        self._by_sku: dict[uuid.UUID, list[_Entry]] = {}
+        self._by_category: dict[str, list[_Entry]] = {}
+        rank = {b.id: i for i, b in enumerate(self.books)}
+        # the books' order, then each book's rules in the order given
+        ordered = sorted((r for r in rules if r.book_id in by_id), key=lambda r: rank[r.book_id])
+        for pos, rule in enumerate(ordered):
+            book = by_id[rule.book_id]
+            value, tier = tier_value(rule, quantity)
+            entry = _Entry(pos, book, rule, _order(book, rule), value, tier)
+            if rule.selector == "sku":
+                if rule.sku_id is not None:
+                    self._by_sku.setdefault(rule.sku_id, []).append(entry)
+            elif rule.selector == "category":
+                if rule.category is not None:
+                    self._by_category.setdefault(rule.category, []).append(entry)
+            else:
+                self._all.append(entry)
+        self._candidates: dict[tuple[uuid.UUID, str, str], Candidate] = {}
+        self._labels: dict[uuid.UUID, str] = {}
+
+    def _selected(self, sku: SkuInfo) -> list[_Entry]:
+        mine = self._by_sku.get(sku.id, [])
+        of_category = self._by_category.get(sku.category, []) if sku.category is not None else []
+        if not mine and not of_category:
+            return self._all
+        return sorted([*self._all, *mine, *of_category], key=lambda e: e.pos)
+
+    def _candidate(self, e: _Entry, outcome: str, reason: str) -> Candidate:
+        key = (e.rule.id, outcome, reason)
+        got = self._candidates.get(key)
+        if got is None:
+            got = self._candidates[key] = Candidate(
+                e.book, e.rule, e.value, e.tier, outcome, reason
+            )
+        return got
+
+    def _label(self, e: _Entry) -> str:
+        got = self._labels.get(e.rule.id)
+        if got is None:
+            got = self._labels[e.rule.id] = _label(e.book, e.rule)
+        return got
+
+    def resolve(self, sku: SkuInfo) -> Outcome:
+        quantity, currency = self.quantity, self.currency
+        out = Outcome(sku=sku, quantity=quantity, currency=currency, books=self.books)
+        bases: list[_Entry] = []
+        discounts: list[_Entry] = []
+        has_cost = sku.cost is not None and sku.cost_currency == currency
+        for e in self._selected(sku):
+            kind = e.rule.rule_type
+            if kind == "margin" and not has_cost:
                 out.candidates.append(
-                    _candidate(
-                        book,
-                        rule,
-                        quantity,
+                    self._candidate(
+                        e,
                         "skipped",
                         f"the SKU has no cost in {currency}, so a margin cannot apply",
                     )
                 )
                 continue
-            (discounts if rule.rule_type == "discount" else bases).append((book, rule))
-    if not bases:
+            (discounts if kind == "discount" else bases).append(e)
+        if not bases:
+            out.explanation.append(
+                f"No fixed or margin rule for {sku.sku_code} in {len(self.books)} matching "
+                f"{currency} book(s) at {self.at.isoformat()}"
+            )
+            for d in discounts:
+                out.candidates.append(self._candidate(d, "skipped", "no base price"))
+            return out
+        bases.sort(key=lambda e: e.key)
+        win = bases[0]
+        book, rule, value, tier = win.book, win.rule, win.value, win.tier
+        if rule.rule_type == "fixed":
+            base = value
+            out.explanation.append(f"Base {value} {currency} from {self._label(win)}")
+        else:
+            assert sku.cost is not None
+            base = sku.cost * (1 + value / HUNDRED)
+            out.explanation.append(
+                f"Base {sku.cost} cost + {value}% margin = {base} from {self._label(win)}"
+            )
+        if tier is not None:
+            out.explanation.append(f"Quantity tier from {tier} applies (quantity {quantity})")
+        out.book = book
+        out.won = self._candidate(win, "won", "best base rule")
+        out.candidates.append(out.won)
+        for other in bases[1:]:
+            out.candidates.append(
+                self._candidate(
+                    other, "beaten", _why_beaten((other.book, other.rule), (book, rule))
+                )
+            )
+        rank = win.key[0]
+        eligible = sorted((d for d in discounts if d.key[0] <= rank), key=lambda e: e.key)
+        price = base
+        if eligible:
+            best = eligible[0]
+            price = base * (1 - best.value / HUNDRED)
+            out.discount = self._candidate(best, "applied", "best discount")
+            out.candidates.append(out.discount)
+            out.explanation.append(f"Discount {best.value}% from {self._label(best)} gives {price}")
+            for other in eligible[1:]:
+                out.candidates.append(
+                    self._candidate(
+                        other,
+                        "beaten",
+                        "one discount applies (no stacking): "
+                        + _why_beaten((other.book, other.rule), (best.book, best.rule)),
+                    )
+                )
+        for d in discounts:
+            if d.key[0] > rank:
+                out.candidates.append(
+                    self._candidate(
+                        d,
+                        "beaten",
+                        f"a {d.book.scope_type} discount cannot change a {book.scope_type} price",
+                    )
+                )
+        out.unit_price = round_money(price, currency, book.rounding_mode)
+        out.total = round_money(out.unit_price * quantity, currency, book.rounding_mode)
         out.explanation.append(
-            f"No fixed or margin rule for {sku.sku_code} in {len(matching)} matching "
-            f"{currency} book(s) at {at.isoformat()}"
+            f"Unit price {out.unit_price} {currency} (rounded {book.rounding_mode}); "
+            f"total {out.total} for {quantity}"
         )
-        for book, rule in discounts:
-            out.candidates.append(_candidate(book, rule, quantity, "skipped", "no base price"))
         return out
-    bases.sort(key=lambda br: _order(*br))
-    book, rule = bases[0]
-    value, tier = tier_value(rule, quantity)
-    if rule.rule_type == "fixed":
-        base = value
-        out.explanation.append(f"Base {value} {currency} from {_label(book, rule)}")
-    else:
-        assert sku.cost is not None
-        base = sku.cost * (1 + value / HUNDRED)
-        out.explanation.append(
-            f"Base {sku.cost} cost + {value}% margin = {base} from {_label(book, rule)}"
-        )
-    if tier is not None:
-        out.explanation.append(f"Quantity tier from {tier} applies (quantity {quantity})")
-    out.book, out.rule, out.rule_value, out.tier = book, rule, value, tier
-    out.candidates.append(_candidate(book, rule, quantity, "won", "best base rule"))
-    for other in bases[1:]:
-        out.candidates.append(
-            _candidate(*other, quantity, "beaten", _why_beaten(other, (book, rule)))
-        )
-    eligible = sorted(
-        (d for d in discounts if SCOPE_RANK[d[0].scope_type] <= SCOPE_RANK[book.scope_type]),
-        key=lambda br: _order(*br),
-    )
-    price = base
-    if eligible:
-        dbook, drule = eligible[0]
-        pct, dtier = tier_value(drule, quantity)
-        price = base * (1 - pct / HUNDRED)
-        out.discount = (dbook, drule, pct, dtier)
-        out.candidates.append(_candidate(dbook, drule, quantity, "applied", "best discount"))
-        out.explanation.append(f"Discount {pct}% from {_label(dbook, drule)} gives {price}")
-        for other in eligible[1:]:
-            out.candidates.append(
-                _candidate(
-                    *other,
-                    quantity,
-                    "beaten",
-                    "one discount applies (no stacking): " + _why_beaten(other, (dbook, drule)),
-                )
-            )
-    for d in discounts:
-        if SCOPE_RANK[d[0].scope_type] > SCOPE_RANK[book.scope_type]:
-            out.candidates.append(
-                _candidate(
-                    *d,
-                    quantity,
-                    "beaten",
-                    f"a {d[0].scope_type} discount cannot change a {book.scope_type} price",
-                )
-            )
-    out.unit_price = round_money(price, currency, book.rounding_mode)
-    out.total = round_money(out.unit_price * quantity, currency, book.rounding_mode)
-    out.explanation.append(
-        f"Unit price {out.unit_price} {currency} (rounded {book.rounding_mode}); "
-        f"total {out.total} for {quantity}"
-    )
-    return out
-
-
-def _candidate(
-    book: Book, rule: Rule, quantity: Decimal, outcome: str, reason: str
-) -> dict[str, Any]:
-    value, tier = tier_value(rule, quantity)
-    return {
-        "book": book_ref(book),
-        "rule": {
-            "id": rule.id,
-            "selector": rule.selector,
-            "rule_type": rule.rule_type,
-            "value": value,
-            "tier_min_quantity": tier,
-        },
-        "outcome": outcome,
-        "reason": reason,
-    }
-
-
-def book_ref(book: Book) -> dict[str, Any]:
-    return {
-        "id": book.id,
-        "name": book.name,
-        "scope_type": book.scope_type,
-        "version": book.version,
-        "rounding_mode": book.rounding_mode,
-    }

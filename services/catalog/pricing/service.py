@@ -16,14 +16,18 @@ from services.catalog.models import Agreement, PriceBook, PriceRule
 from services.catalog.money import is_currency
 from services.catalog.orgs.service import get_org
 from services.catalog.pricing import repository as repo
-from services.catalog.pricing.resolve import book_ref, resolve_one
+from services.catalog.pricing import resolve as resolve_
+from services.catalog.pricing.resolve import Book, Outcome, Resolver
 from services.catalog.pricing.schemas import (
+    BookRef,
+    Candidate,
     PriceBookCreate,
     PriceBookUpdate,
     PriceRuleCreate,
     Resolution,
     ResolveRequest,
     ResolveResponse,
+    RuleRef,
 )
 from services.catalog.products.service import SkuNotFound, UnknownCurrency, get_sku
 
@@ -228,50 +232,83 @@ async def resolve(
     missing = [str(i) for i in ids if i not in skus]
     if missing:
         raise SkuNotFound(f"No SKU {', '.join(missing)}", extra={"missing_sku_ids": missing})
-    books = await repo.candidate_books(
-        session, tenant_id, body.org_id, body.channel_id, body.currency, at
+    books, rules = await repo.candidates(
+        session, tenant_id, skus.values(), body.org_id, body.channel_id, body.currency, at
     )
-    rules = await repo.rules_for(session, tenant_id, [b.id for b in books], list(skus.values()))
-    by_book: dict[uuid.UUID, list] = {}  # type: ignore[type-arg]
-    for r in rules:
-        by_book.setdefault(r.book_id, []).append(r)
-    items = []
-    for sku_id in ids:
-        o = resolve_one(
-            skus[sku_id],
-            books,
-            by_book,
-            org_id=body.org_id,
-            channel_id=body.channel_id,
-            quantity=body.quantity,
-            currency=body.currency,
-            at=at,
-        )
-        discount = None
-        if o.discount is not None:
-            discount = next(c for c in o.candidates if c["outcome"] == "applied")
-        items.append(
-            Resolution.model_validate(
-                {
-                    "sku_id": o.sku.id,
-                    "sku_code": o.sku.sku_code,
-                    "currency": o.currency,
-                    "quantity": o.quantity,
-                    "found": o.unit_price is not None,
-                    "unit_price": o.unit_price,
-                    "total": o.total,
-                    "book": book_ref(o.book) if o.book else None,
-                    "rule": next((c["rule"] for c in o.candidates if c["outcome"] == "won"), None),
-                    "discount": discount,
-                    "books_considered": [book_ref(b) for b in o.books],
-                    "candidates": o.candidates,
-                    "explanation": o.explanation,
-                }
-            )
-        )
+    resolver = Resolver(
+        books,
+        rules,
+        org_id=body.org_id,
+        channel_id=body.channel_id,
+        quantity=body.quantity,
+        currency=body.currency,
+        at=at,
+    )
+    out = _Explained(resolver.books)
     return ResolveResponse(
-        org_id=body.org_id, channel_id=body.channel_id, currency=body.currency, at=at, items=items
+        org_id=body.org_id,
+        channel_id=body.channel_id,
+        currency=body.currency,
+        at=at,
+        items=[out.resolution(resolver.resolve(skus[sku_id])) for sku_id in ids],
     )
+
+
+class _Explained:
+    """Outcomes as the API's models; the refs and candidates the SKUs of one call share are
+    made once."""
+
+    def __init__(self, books: list[Book]) -> None:
+        self._books: dict[uuid.UUID, BookRef] = {}
+        self._candidates: dict[int, Candidate] = {}
+        self.considered = [self.book(b) for b in books]
+
+    def book(self, book: Book) -> BookRef:
+        ref = self._books.get(book.id)
+        if ref is None:
+            ref = self._books[book.id] = BookRef(
+                id=book.id,
+                name=book.name,
+                scope_type=book.scope_type,  # type: ignore[arg-type]
+                version=book.version,
+                rounding_mode=book.rounding_mode,
+            )
+        return ref
+
+    def candidate(self, c: resolve_.Candidate) -> Candidate:
+        # the resolver makes one object per candidate and call, alive while this is
+        model = self._candidates.get(id(c))
+        if model is None:
+            model = self._candidates[id(c)] = Candidate(
+                book=self.book(c.book),
+                rule=RuleRef(
+                    id=c.rule.id,
+                    selector=c.rule.selector,  # type: ignore[arg-type]
+                    rule_type=c.rule.rule_type,  # type: ignore[arg-type]
+                    value=c.value,
+                    tier_min_quantity=c.tier,
+                ),
+                outcome=c.outcome,  # type: ignore[arg-type]
+                reason=c.reason,
+            )
+        return model
+
+    def resolution(self, o: Outcome) -> Resolution:
+        return Resolution(
+            sku_id=o.sku.id,
+            sku_code=o.sku.sku_code,
+            currency=o.currency,
+            quantity=o.quantity,
+            found=o.unit_price is not None,
+            unit_price=o.unit_price,
+            total=o.total,
+            book=self.book(o.book) if o.book is not None else None,
+            rule=self.candidate(o.won).rule if o.won is not None else None,
+            discount=self.candidate(o.discount) if o.discount is not None else None,
+            books_considered=self.considered,
+            candidates=[self.candidate(c) for c in o.candidates],
+            explanation=o.explanation,
+        )
 
 
 async def list_agreements(

@@ -1,8 +1,9 @@
 """Applying validated rows, inside the one transaction of an import. Rows match on natural
 keys, so the same file twice changes nothing:
 - organisations: name; relationships: org, type, target and start;
-- products and SKUs: product code and SKU code under their manufacturer, upserted in
-  batches (one INSERT ... ON CONFLICT per batch, updating only what differs);
+- products and SKUs: product code and SKU code under their manufacturer, staged and
+  upserted set-based (service._import_skus, repository.apply_staged_skus), updating only
+  what differs;
 - price books: scope, currency and effective_from; the file states each book's whole rule
   set (a changed set replaces the book's rules: a new version and an event).
 """
@@ -21,18 +22,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.errors import AppError
 from services.catalog.models import Agreement, Channel, Organisation, OrgRelationship, Sku
-from services.catalog.money import is_currency
 from services.catalog.orgs import service as orgs
 from services.catalog.orgs.schemas import OrganisationCreate, RelationshipCreate
 from services.catalog.pricing import service as pricing
 from services.catalog.pricing.schemas import PriceBookCreate, PriceBookUpdate, PriceRuleCreate
-from services.catalog.transfer import repository as repo
 from services.catalog.transfer.schemas import (
     AgreementRow,
     OrganisationRow,
     PriceBookRow,
     RelationshipRow,
-    SkuRow,
 )
 
 Counts = dict[str, int]
@@ -124,45 +122,6 @@ async def relationship(
         ),
     )
     return "created"
-
-
-async def sku_batch(
-    session: AsyncSession,
-    tenant_id: uuid.UUID,
-    batch: list[tuple[int, SkuRow]],
-    by_name: dict[str, Organisation],
-) -> Counts:
-    """Products then SKUs of a batch, one upsert statement each. Within a batch a later row
-    for the same key wins (as it would row by row)."""
-    products: dict[tuple[uuid.UUID | None, str], dict[str, Any]] = {}
-    skus: dict[tuple[uuid.UUID | None, str], tuple[int, SkuRow]] = {}
-    for n, row in batch:
-        maker = _org_id(by_name, row.manufacturer, n, "manufacturer")
-        if row.cost_currency is not None and not is_currency(row.cost_currency):
-            raise RowFailed(n, f"{row.cost_currency} is not an ISO 4217 currency", "cost_currency")
-        products[(maker, row.product_code)] = {
-            "manufacturer_org_id": maker,
-            "code": row.product_code,
-            "name": row.product_name,
-            "category": row.category,
-        }
-        skus[(maker, row.sku_code)] = (n, row)
-    ids = await repo.upsert_products(session, tenant_id, list(products.values()))
-    values = [
-        {
-            "product_id": ids[(maker, row.product_code)],
-            "manufacturer_org_id": maker,
-            "category": row.category,
-            "sku_code": row.sku_code,
-            "name": row.sku_name or row.sku_code,
-            "status": row.status,
-            "cost": row.cost,
-            "cost_currency": row.cost_currency,
-        }
-        for (maker, _), (_, row) in skus.items()
-    ]
-    created, updated = await repo.upsert_skus(session, tenant_id, values)
-    return {"created": created, "updated": updated, "unchanged": len(batch) - created - updated}
 
 
 @dataclass

@@ -7,7 +7,7 @@ from typing import Any
 
 from libs.common.jobs import JobContext
 from services.catalog.jobs import jobs
-from services.catalog.transfer import service
+from services.catalog.transfer import importer
 
 
 @jobs.job("catalog.import", retries=2)
@@ -17,4 +17,4 @@ async def run_import(ctx: JobContext, *, import_id: str) -> dict[str, Any]:
     async def progress(done: int, total: int, message: str) -> None:
         await ctx.progress(done, total, message)
 
-    return await service.run(ctx.db, ctx.tenant_id, uuid.UUID(import_id), progress)
+    return await importer.run(ctx.db, ctx.tenant_id, uuid.UUID(import_id), progress)

@@ -2,12 +2,8 @@
 or JSON.
 
 An upload is streamed into the database in 1 MB chunks (`import_chunks`), never held
-whole, then applied by the `catalog.import` job: the job spools the chunks to a temporary
-file and reads it row by row, twice. The first pass validates every row (the error report
-lists each bad row and field); only a file without errors is applied, by the second pass,
-in one transaction (SKUs in batches of BATCH rows, one upsert statement each), so nothing
-is ever half-applied. Rows match on natural keys (see apply.py), so the same file twice
-changes nothing.
+whole, and queued for the `catalog.import` job (importer.py reads, validates and applies
+it); an export streams rows from one transaction (a consistent snapshot).
 """
 
 from __future__ import annotations
@@ -16,12 +12,11 @@ import csv
 import hashlib
 import io
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import UTC, datetime
+from collections.abc import AsyncIterator
+from datetime import datetime
 from typing import Any
 
 import orjson
-from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -46,19 +41,9 @@ from services.catalog.transfer import repository as repo
 from services.catalog.transfer.apply import RowFailed
 from services.catalog.transfer.schemas import (
     COLUMNS,
-    ROWS,
-    AgreementRow,
-    OrganisationRow,
-    PriceBookRow,
-    RelationshipRow,
     Row,
-    SkuRow,
 )
 
-Progress = Callable[[int, int, str], Awaitable[None]]
-PROGRESS_EVERY = 1000
-BATCH = 1000
-MAX_ERRORS = 10_000
 # organisations files are read on upload (their client tenants are checked with the caller's
 # token), so they stay small
 MAX_ORGANISATIONS_BYTES = 10 * 1024 * 1024
@@ -167,111 +152,6 @@ def error_report(imp: Import) -> str:
     for e in imp.errors:
         writer.writerow([e["row"], e.get("field") or "", e["message"]])
     return out.getvalue()
-
-
-# --- the job ---------------------------------------------------------------------------
-
-
-def _validated(kind: str, fmt: str, path: Any, errors: list[dict[str, Any]]) -> Any:
-    """(row number, row) for every row that validates; the others go to `errors`."""
-    model = ROWS[kind]
-    for n, item in enumerate(files.rows(fmt, path), start=1):
-        try:
-            yield n, model.model_validate(item)
-        except ValidationError as exc:
-            if len(errors) < MAX_ERRORS:
-                for e in exc.errors():
-                    field = ".".join(str(p) for p in e["loc"]) or None
-                    errors.append({"row": n, "field": field, "message": e["msg"]})
-            else:
-                errors.append({"row": n, "field": None, "message": "invalid"})
-
-
-async def _apply(
-    session: AsyncSession,
-    tenant_id: uuid.UUID,
-    kind: str,
-    rows: Any,
-    total: int,
-    progress: Progress,
-) -> dict[str, int]:
-    counts = {"created": 0, "updated": 0, "unchanged": 0}
-    by_name = await apply_.orgs_by_name(session, tenant_id)
-    batch: list[tuple[int, SkuRow]] = []
-    books = apply_.PriceBooks()
-
-    def add(got: dict[str, int]) -> None:
-        for k, v in got.items():
-            counts[k] += v
-
-    n = 0
-    for n, row in rows:
-        try:
-            if isinstance(row, SkuRow):
-                batch.append((n, row))
-                if len(batch) >= BATCH:
-                    add(await apply_.sku_batch(session, tenant_id, batch, by_name))
-                    batch = []
-            elif isinstance(row, PriceBookRow):
-                books.add(n, row)
-            elif isinstance(row, AgreementRow):
-                counts[await apply_.agreement(session, tenant_id, row, by_name, n)] += 1
-            elif isinstance(row, OrganisationRow):
-                counts[await apply_.organisation(session, tenant_id, row, by_name)] += 1
-            else:
-                assert isinstance(row, RelationshipRow)
-                counts[await apply_.relationship(session, tenant_id, row, by_name, n)] += 1
-        except AppError as exc:
-            raise RowFailed(n, f"{exc.code}: {exc.detail}") from None
-        if n % PROGRESS_EVERY == 0:
-            await progress(total + n, total * 2, "applying")
-    if batch:
-        add(await apply_.sku_batch(session, tenant_id, batch, by_name))
-    if books.books:
-        add(await books.apply(session, tenant_id, by_name))
-    return counts
-
-
-async def run(
-    db: Database, tenant_id: uuid.UUID, import_id: uuid.UUID, progress: Progress
-) -> dict[str, Any]:
-    async with db.transaction(tenant_id) as s:
-        imp = await get_import(s, tenant_id, import_id)
-        if imp.status in ("succeeded", "failed"):
-            return {"status": imp.status}  # a retried job finds the work done
-        imp.status = "running"
-        kind, fmt = imp.kind, imp.format
-    errors: list[dict[str, Any]] = []
-    counts = {"created": 0, "updated": 0, "unchanged": 0}
-    total = 0
-    async with files.spooled(repo.chunks(db, tenant_id, import_id)) as path:
-        try:
-            for total, _ in _validated(kind, fmt, path, errors):
-                if total % PROGRESS_EVERY == 0:
-                    await progress(total, 0, "validating")
-            total = max(total, max((e["row"] for e in errors), default=0))
-        except files.UnreadableFile as exc:
-            errors = [{"row": 0, "field": None, "message": f"the file cannot be read: {exc}"}]
-        if not errors:
-            try:
-                async with db.transaction(tenant_id) as s:
-                    rows = _validated(kind, fmt, path, errors)
-                    counts = await _apply(s, tenant_id, kind, rows, total, progress)
-            except RowFailed as exc:
-                errors = [exc.error]
-                counts = {"created": 0, "updated": 0, "unchanged": 0}
-    status = "failed" if errors else "succeeded"
-    async with db.transaction(tenant_id) as s:
-        imp = await get_import(s, tenant_id, import_id)
-        imp.status, imp.total_rows, imp.errors = status, total, errors[:MAX_ERRORS]
-        imp.created, imp.updated, imp.unchanged = (
-            counts["created"],
-            counts["updated"],
-            counts["unchanged"],
-        )
-        imp.finished_at = datetime.now(UTC)
-    await progress(total * 2, total * 2, status)
-    return {"status": status, **counts, "errors": len(errors)}
 
 
 # --- export ----------------------------------------------------------------------------
