@@ -11,6 +11,7 @@ from fastapi.routing import APIRoute
 
 from libs.common.auth import JWKSCache, TokenVerifier
 from libs.common.db import Database
+from libs.common.elevation import HttpElevationStatus, identity_base_url
 from libs.common.errors import install_error_handlers
 from libs.common.health import router as health_router
 from libs.common.housekeeping import kit_jobs
@@ -100,6 +101,13 @@ def create_service_app(
         for hook in on_startup:
             await hook(app)
         async with AsyncExitStack() as stack:
+            if getattr(app.state, "elevations", None) is None:
+                # identity installs its own source (it is the authority) in a start-up hook
+                elevations = HttpElevationStatus(
+                    identity_base_url(settings), ttl=settings.elevation_status_ttl_seconds
+                )
+                app.state.elevations = elevations
+                stack.push_async_callback(elevations.close)
             if settings.jobs_enabled:
                 runner = JobRunner(
                     JobRegistry.combine(kit_jobs, jobs or JobRegistry()),

@@ -65,6 +65,23 @@ class Principal:
     # `permissions` holds only what is granted tenant-wide.
     plant_permissions: dict[uuid.UUID, frozenset[str]] = field(default_factory=dict, compare=False)
     claims: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    # Per request, for an elevated token whose elevation identity confirmed active
+    # (libs.common.elevation): the permissions the elevation's scopes decided. None on the
+    # token-cached principal, so a use is never counted across requests.
+    elevation_uses: set[str] | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def actor_subject(self) -> str | None:
+        """The real actor when someone impersonates (`act.sub`, RFC 8693); None otherwise.
+        Audit records name it beside `subject`."""
+        act = self.actor
+        return str(act["sub"]) if isinstance(act, dict) and act.get("sub") else None
+
+    @property
+    def elevation_id(self) -> str | None:
+        """The break-glass elevation the token runs under (`elev.id`)."""
+        elev = self.elevation
+        return str(elev["id"]) if isinstance(elev, dict) and elev.get("id") else None
 
     @property
     def password_change_required(self) -> bool:
@@ -88,8 +105,14 @@ class Principal:
         ):
             return True
         elev = self.elevation
-        if elev and float(elev.get("exp", 0)) > time.time():
-            return any(permission_matches(g, wanted) for g in elev.get("scopes", ()))
+        if (
+            elev
+            and float(elev.get("exp", 0)) > time.time()
+            and any(permission_matches(g, wanted) for g in elev.get("scopes", ()))
+        ):
+            if self.elevation_uses is not None:
+                self.elevation_uses.add(wanted)
+            return True
         return False
 
     def require_permission(self, wanted: str, plant_id: uuid.UUID | None = None) -> None:

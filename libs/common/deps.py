@@ -11,7 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import Principal, Space, TokenVerifier, bearer_token
 from libs.common.db import Database, RequestTransaction
-from libs.common.errors import MissingPermission, PasswordChangeRequired, Unauthorized
+from libs.common.elevation import record_elevation_use, settle_elevation
+from libs.common.errors import (
+    ImpersonationForbidden,
+    MissingPermission,
+    PasswordChangeRequired,
+    Unauthorized,
+)
 from libs.common.testing import crash_point
 
 _bearer = HTTPBearer(auto_error=False, description="Access token from identity (ES256 JWT)")
@@ -28,6 +34,9 @@ async def verified_principal(
     verifier: TokenVerifier = request.app.state.verifier
     token = bearer_token(request.headers.get("authorization"))
     principal = await verifier.verify(token)
+    if principal.elevation is not None or principal.actor is not None:
+        # break-glass or impersonation: honoured only while identity says it is active
+        principal = await settle_elevation(request.app.state, principal, token)
     request.state.principal = principal
     return principal
 
@@ -58,17 +67,33 @@ def declare_access(
     dependency.weft_permission = perm  # type: ignore[attr-defined]
 
 
+def refuse_impersonation(principal: Principal) -> None:
+    """403 `impersonation_forbidden` for a token whose `act` names another actor."""
+    if principal.actor is not None:
+        raise ImpersonationForbidden(
+            "An impersonation token cannot do this (passwords, API clients, signing keys, "
+            "elevations)"
+        )
+
+
 def require(
-    *spaces: Space, perm: str | None = None, any_plant: bool = False
+    *spaces: Space,
+    perm: str | None = None,
+    any_plant: bool = False,
+    impersonation: bool = True,
 ) -> Callable[..., Coroutine[Any, Any, Principal]]:
     """A dependency that admits only the given spaces (all if none) and permission.
 
     `any_plant`: `perm` may be held tenant-wide or for at least one plant; the route then
     checks each row's plant (`Principal.has_permission(perm, plant_id)`) and filters lists
     to `Principal.plant_scope(perm)`.
+    `impersonation=False`: what an impersonator must never do (change passwords, create API
+    clients, rotate keys); list `ImpersonationForbidden` in the route's responses.
     """
 
     async def dependency(principal: CurrentPrincipal) -> Principal:
+        if not impersonation:
+            refuse_impersonation(principal)
         if spaces:
             principal.require_space(*spaces)
         if perm and any_plant:
@@ -94,15 +119,21 @@ async def _tenant_session(
         # error here undoes only what the endpoint did (the savepoint).
         if not outer.savepoint:
             yield outer.session
+            if principal.elevation_uses:
+                await record_elevation_use(outer.session, principal, request)
             return
         async with outer.session.begin_nested():
             yield outer.session
+            if principal.elevation_uses:
+                await record_elevation_use(outer.session, principal, request)
         return
     db: Database = request.app.state.db
     async with db.transaction(
         principal.tenant_id, parent_tenant_id=principal.parent_tenant_id
     ) as session:
         yield session
+        if principal.elevation_uses:
+            await record_elevation_use(session, principal, request)
     crash_point(request.app.state.settings, "after_commit", request.url.path)
 
 

@@ -263,6 +263,12 @@ class PasswordChangeRequired(Forbidden):
     code, title = "password_change_required", "Password change required"
 
 
+class ImpersonationForbidden(Forbidden):
+    """What an impersonator never does (`require(..., impersonation=False)`)."""
+
+    code, title = "impersonation_forbidden", "Not allowed while impersonating"
+
+
 class ResourceConflict(Conflict):
     """A database constraint refused the write (IntegrityError, mapped in one place)."""
 

@@ -41,6 +41,9 @@ class ServiceSettings(BaseSettings):
     jwt_audience: str = "weft"
     jwks_url: str = "http://127.0.0.1:8101/.well-known/jwks.json"
     jwt_leeway_seconds: int = 30
+    # How long a service trusts identity's answer that a break-glass elevation is active
+    # (libs.common.elevation): a revocation holds everywhere within this time
+    elevation_status_ttl_seconds: float = 5.0
 
     # Idempotency keys are kept this long (published in the API docs)
     idempotency_ttl_hours: int = 72

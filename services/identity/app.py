@@ -16,6 +16,8 @@ from services.identity.audit.endpoints import router as audit_router
 from services.identity.auth.endpoints import router as auth_router
 from services.identity.config import Settings
 from services.identity.elevations.endpoints import router as elevations_router
+from services.identity.elevations.service import LocalElevationStatus, record_use
+from services.identity.impersonation.endpoints import router as impersonation_router
 from services.identity.invites.endpoints import router as invites_router
 from services.identity.jobs import jobs
 from services.identity.keys import KeyStore
@@ -35,6 +37,12 @@ async def _load_keys(app: FastAPI) -> None:
     app.state.keystore = KeyStore(app.state.db, app.state.settings)
     await app.state.keystore.load()
     refresh_verifier(app)
+
+
+async def _elevations(app: FastAPI) -> None:
+    """Identity answers for elevations from its own rows, and audits their uses."""
+    app.state.elevations = LocalElevationStatus(app.state.db)
+    app.state.elevation_use_recorder = record_use
 
 
 @asynccontextmanager
@@ -96,9 +104,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             api_clients_router,
             audit_router,
             elevations_router,
+            impersonation_router,
             orglinks_router,
         ],
-        on_startup=[_load_keys],
+        on_startup=[_load_keys, _elevations],
         extra_lifespans=[_plant_directory, subscriptions_lifespan(SUBSCRIPTIONS)],
         relay=RelayOptions(mail=mail_channel(settings.mail_dir)),
         jobs=jobs,

@@ -87,3 +87,51 @@ async def make_plant(stack: Stack, headers: dict[str, str]) -> str:
         resp = await prod.post("/plants", headers=headers, json={"code": code, "name": code})
         assert resp.status_code == 201, resp.text
         return str(resp.json()["id"])
+
+
+async def new_user(
+    identity: httpx.AsyncClient, admin: dict[str, str], roles: list[str], tenant: str = "paco"
+) -> tuple[str, dict[str, str]]:
+    """A fresh user of Paco with `roles` and the demo password: (its id, its headers)."""
+    email = f"{unique('u')}@paco.example"
+    resp = await identity.post(
+        "/users",
+        headers=admin,
+        json={"email": email, "name": email, "roles": roles, "password": DEMO_PASSWORD},
+    )
+    assert resp.status_code == 201, resp.text
+    return str(resp.json()["id"]), bearer(await token_for(identity, email, tenant))
+
+
+async def elevate(
+    identity: httpx.AsyncClient,
+    requester: dict[str, str],
+    approver: dict[str, str],
+    scopes: list[str],
+    minutes: int = 10,
+) -> tuple[str, str]:
+    """Break-glass end to end: ask, another admin approves, start with the password.
+    Returns (elevation id, the elevated access token)."""
+    resp = await identity.post(
+        "/elevations",
+        headers=requester,
+        json={"scopes": scopes, "reason": "incident: tests need it", "duration_minutes": minutes},
+    )
+    assert resp.status_code == 201, resp.text
+    eid = str(resp.json()["id"])
+    resp = await identity.post(f"/elevations/{eid}/approve", headers=approver)
+    assert resp.status_code == 200, resp.text
+    resp = await identity.post(
+        f"/elevations/{eid}/start", headers=requester, json={"password": DEMO_PASSWORD}
+    )
+    assert resp.status_code == 200, resp.text
+    return eid, str(resp.json()["access_token"])
+
+
+async def audit_of(
+    identity: httpx.AsyncClient, admin: dict[str, str], **params: str
+) -> list[dict[str, Any]]:
+    """The newest 200 audit rows the admin reads (its tenant, or `tenant_id=` a client)."""
+    resp = await identity.get("/audit-events", headers=admin, params={"limit": "200", **params})
+    assert resp.status_code == 200, resp.text
+    return list(resp.json()["items"])

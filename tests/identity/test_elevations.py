@@ -92,8 +92,14 @@ async def test_break_glass_is_approved_by_another_admin_and_needs_the_password(
         "elevation.approved",
         "elevation.start_failed",
         "elevation.started",
+        "elevation.used",
         "elevation.revoked",
     }
+    used = [a for a in audit if a["action"] == "elevation.used"]
+    used = [a for a in used if a["details"]["elevation_id"] == eid]
+    assert [(u["details"]["permissions"], u["details"]["path"]) for u in used] == [
+        (["audit:read"], "/audit-events")
+    ]
 
 
 async def test_a_denied_elevation_never_starts(

@@ -14,6 +14,8 @@ from tools.seed import DEMO_PASSWORD, SeedContext
 OPERATOR = ("admin@packpolish.example", "pack-polish")
 PACO_USERS = [
     ("Paco admin", "admin@paco.example", "ADMIN"),
+    # a second admin: approves break-glass elevations (never the requester's own)
+    ("Paco support lead", "support@paco.example", "ADMIN"),
     ("Paco ops manager", "ops@paco.example", "OPS_MANAGER"),
     ("Paco operator", "operator@paco.example", "OPERATOR"),
     ("Paco inspector", "inspector@paco.example", "INSPECTOR"),
@@ -162,3 +164,25 @@ def seed(ctx: SeedContext) -> None:
                     tid,
                 )
                 ctx.logins.append((who, email, slug, "CLIENT"))
+    _seed_elevation(ctx)
+
+
+def _seed_elevation(ctx: SeedContext) -> None:
+    """A break-glass request waiting for an approver (the README walk-through)."""
+    token = login(ctx, "ops@paco.example", "paco")
+    with httpx.Client(
+        base_url=_url(ctx), timeout=30, headers={"Authorization": f"Bearer {token}"}
+    ) as ops:
+        if _check(ops.get("/elevations", params={"status": "pending"}), 200)["items"]:
+            return
+        _check(
+            ops.post(
+                "/elevations",
+                json={
+                    "scopes": ["audit:read"],
+                    "reason": "audit: who changed the QA_LEAD role last week?",
+                    "duration_minutes": 60,
+                },
+            ),
+            201,
+        )

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Response, status
 
 from libs.common.auth import Principal
 from libs.common.deps import TenantSession, require
+from libs.common.errors import ImpersonationForbidden
 from libs.common.pagination import Page, PageQuery
 from services.identity.api_clients import service
 from services.identity.api_clients.errors import ApiClientNotFound, PermissionEscalation
@@ -17,6 +18,7 @@ from services.identity.errors import responses
 router = APIRouter(tags=["api-clients"])
 
 Manager = Annotated[Principal, Depends(require(perm="api_clients:manage"))]
+Creator = Annotated[Principal, Depends(require(perm="api_clients:manage", impersonation=False))]
 Reader = Annotated[Principal, Depends(require(perm="api_clients:read"))]
 
 
@@ -24,10 +26,10 @@ Reader = Annotated[Principal, Depends(require(perm="api_clients:read"))]
     "/api-clients",
     status_code=status.HTTP_201_CREATED,
     response_model=ApiClientCreated,
-    responses=responses(PermissionEscalation),
+    responses=responses(PermissionEscalation, ImpersonationForbidden),
 )
 async def create_api_client(
-    data: ApiClientCreate, principal: Manager, session: TenantSession
+    data: ApiClientCreate, principal: Creator, session: TenantSession
 ) -> ApiClientCreated:
     """A machine client for the client-credentials grant. The secret is shown once."""
     return await service.create_client(session, principal, data)

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from libs.common.elevation import Sensitive
 from services.identity.roles.schemas import Permission
 
 
@@ -14,7 +15,7 @@ class ApiClient(BaseModel):
 
     id: uuid.UUID
     tenant_id: uuid.UUID
-    client_id: str
+    client_id: Sensitive
     name: str
     scopes: list[str]
     created_at: datetime

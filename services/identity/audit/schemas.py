@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class AuditEvent(BaseModel):
@@ -13,6 +13,9 @@ class AuditEvent(BaseModel):
     id: uuid.UUID
     tenant_id: uuid.UUID
     actor: str
+    act: str | None = Field(
+        default=None, description="The real actor when `actor` was impersonated (RFC 8693)"
+    )
     action: str
     target: str | None
     details: dict[str, Any]

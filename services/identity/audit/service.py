@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import Principal
+from libs.common.elevation import impersonator_var
 from libs.common.logs import request_id_var
 from libs.common.pagination import Page, PageParams
 from services.identity.audit import repository as repo
@@ -24,12 +25,17 @@ async def record(
     action: str,
     target: str | None = None,
     details: dict[str, Any] | None = None,
+    act: str | None = None,
 ) -> None:
+    """`act`: the real actor when `actor` is impersonated; by default the request's
+    impersonator (libs.common.elevation), so every row written under an impersonation
+    token names both."""
     repo.add(
         session,
         AuditEvent(
             tenant_id=tenant_id,
             actor=actor,
+            act=act or impersonator_var.get(),
             action=action,
             target=target,
             details=details or {},

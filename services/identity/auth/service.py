@@ -109,6 +109,64 @@ async def issue_elevated(
     )
 
 
+async def grants_in_space(
+    session: AsyncSession, user: User, space: str | None
+) -> tuple[str, list[str], list[str], dict[uuid.UUID, list[str]]]:
+    """(space, roles, permissions, plant permissions) of a user in `space`, or in its only
+    space when `space` is None."""
+    if space is None:
+        spaces = sorted({m.space for m in await repo.memberships_in(session, user.id)})
+        if not spaces:
+            raise NoMembership("This user has no role yet")
+        if len(spaces) > 1:
+            raise SpaceRequired(
+                f"This user has several spaces ({', '.join(spaces)}); choose one",
+                extra={"spaces": spaces},
+            )
+        space = spaces[0]
+    grants = await _grants(session, user, space)
+    if grants is None:
+        raise SpaceNotAllowed(f"No role in the {space} space")
+    return space, *grants
+
+
+async def issue_impersonation(
+    session: AsyncSession,
+    keystore: KeyStore,
+    settings: Settings,
+    *,
+    tenant: Tenant,
+    user: User,
+    grants: tuple[str, list[str], list[str], dict[uuid.UUID, list[str]]],
+    actor: dict[str, Any],
+    elevation: dict[str, Any],
+) -> TokenResponse:
+    """A token for `user` whose `act` names the real actor (RFC 8693), under the actor's
+    elevation (`elev` with no scopes of its own: it ends with the elevation); no refresh."""
+    space, roles, perms, plant_perms = grants
+    issued = await issue_access_token(
+        keystore,
+        settings,
+        subject=str(user.id),
+        tenant_id=tenant.id,
+        parent_tenant_id=tenant.parent_id if tenant.kind == "client" else None,
+        org=await _org(session, tenant),
+        space=space,
+        roles=roles,
+        permissions=perms,
+        plant_permissions=plant_perms,
+        actor=actor,
+        elevation=elevation,
+        ttl=max(1, int(elevation["exp"] - time.time())),
+    )
+    return TokenResponse(
+        access_token=issued.access_token,
+        expires_in=issued.expires_in,
+        tenant_id=tenant.id,
+        space=Space(space),
+    )
+
+
 async def _org(session: AsyncSession, tenant: Tenant) -> tuple[uuid.UUID, str] | None:
     """The `org_id` / `org_type` claims: a client tenant's catalog organisation, if linked."""
     return await org_claims(session, tenant.id) if tenant.kind == "client" else None

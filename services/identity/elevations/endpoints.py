@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Query, Response, status
 
 from libs.common.auth import Principal
 from libs.common.deps import CurrentPrincipal, TenantSession, require
+from libs.common.errors import ImpersonationForbidden
 from libs.common.etag import set_etag
 from libs.common.pagination import Page, PageQuery
 from services.identity.auth.schemas import TokenResponse
@@ -24,13 +25,17 @@ from services.identity.elevations.errors import (
     WrongPassword,
 )
 from services.identity.elevations.schemas import Elevation as ElevationOut
-from services.identity.elevations.schemas import ElevationCreate, ElevationStart
+from services.identity.elevations.schemas import (
+    ElevationCreate,
+    ElevationStart,
+    ElevationStatus,
+)
 from services.identity.errors import responses
 from services.identity.models import Elevation
 
 router = APIRouter(prefix="/elevations", tags=["elevations"])
 
-Approver = Annotated[Principal, Depends(require(perm=service.APPROVE))]
+Approver = Annotated[Principal, Depends(require(perm=service.APPROVE, impersonation=False))]
 
 
 @router.post(
@@ -67,10 +72,31 @@ async def get_elevation(
     return await service.get(session, principal, elevation_id)
 
 
+@router.get(
+    "/{elevation_id}/status",
+    response_model=ElevationStatus,
+    responses=responses(ElevationNotFound),
+)
+async def get_elevation_status(
+    elevation_id: uuid.UUID, principal: CurrentPrincipal, db: Db
+) -> ElevationStatus:
+    """Whether the elevation the caller's token carries is still active: every service asks
+    (with the elevated token itself, cached a few seconds) before it honours the token's
+    `elev` scopes, so a revocation holds before the token expires. 404 for any elevation
+    the token does not carry."""
+    return await service.token_status(db, principal, elevation_id)
+
+
 @router.post(
     "/{elevation_id}/approve",
     response_model=ElevationOut,
-    responses=responses(ElevationNotFound, SelfApproval, ElevationNotPending, PermissionEscalation),
+    responses=responses(
+        ElevationNotFound,
+        SelfApproval,
+        ElevationNotPending,
+        PermissionEscalation,
+        ImpersonationForbidden,
+    ),
 )
 async def approve_elevation(
     elevation_id: uuid.UUID, principal: Approver, session: TenantSession
@@ -82,7 +108,9 @@ async def approve_elevation(
 @router.post(
     "/{elevation_id}/deny",
     response_model=ElevationOut,
-    responses=responses(ElevationNotFound, SelfApproval, ElevationNotPending),
+    responses=responses(
+        ElevationNotFound, SelfApproval, ElevationNotPending, ImpersonationForbidden
+    ),
 )
 async def deny_elevation(
     elevation_id: uuid.UUID, principal: Approver, session: TenantSession

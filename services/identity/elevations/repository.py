@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -39,3 +40,15 @@ async def add(session: AsyncSession, elevation: Elevation) -> Elevation:
     session.add(elevation)
     await session.flush()
     return elevation
+
+
+async def expired_active(session: AsyncSession, now: datetime) -> list[Elevation]:
+    """Active elevations past their end (a system transaction: every tenant), locked."""
+    stmt = (
+        select(Elevation)
+        .where(Elevation.status == "active", Elevation.expires_at <= now)
+        .order_by(Elevation.expires_at)
+        .limit(500)
+        .with_for_update(skip_locked=True)
+    )
+    return list((await session.scalars(stmt)).all())

@@ -41,3 +41,11 @@ class Elevation(BaseModel):
     ended_at: datetime | None
     version: int
     created_at: datetime
+
+
+class ElevationStatus(BaseModel):
+    """What a service asks before it honours an elevated token (libs.common.elevation)."""
+
+    id: uuid.UUID
+    status: str = Field(description="pending, approved, denied, active, ended or revoked")
+    expires_at: datetime | None

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from libs.common.auth import Space
+from libs.common.elevation import Sensitive
 from services.identity.users.schemas import Password, RoleName, User
 
 
@@ -30,7 +31,7 @@ class Invite(BaseModel):
 
     id: uuid.UUID
     tenant_id: uuid.UUID
-    email: str
+    email: Sensitive
     roles: list[str]
     space: str
     login: str = Field(description="password or magic_link")

@@ -20,6 +20,8 @@ class AuditEvent(Base):
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     tenant_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True, nullable=False)
     actor: Mapped[str] = mapped_column(String(255), nullable=False)
+    # the real actor when `actor` was impersonated (RFC 8693 `act`)
+    act: Mapped[str | None] = mapped_column(String(255), nullable=True)
     action: Mapped[str] = mapped_column(String(100), index=True, nullable=False)
     target: Mapped[str | None] = mapped_column(String(255), nullable=True)
     details: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False, default=dict)

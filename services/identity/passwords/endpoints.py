@@ -4,7 +4,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Response, status
 
-from libs.common.deps import PasswordChangePrincipal, SystemSession
+from libs.common.deps import PasswordChangePrincipal, SystemSession, refuse_impersonation
+from libs.common.errors import ImpersonationForbidden
 from services.identity.deps import PendingPasswordSession
 from services.identity.errors import responses
 from services.identity.passwords import service
@@ -28,14 +29,15 @@ router = APIRouter(tags=["passwords"])
 @router.post(
     "/me/password",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=responses(NotAUser, WrongPassword),
+    responses=responses(NotAUser, WrongPassword, ImpersonationForbidden),
 )
 async def change_my_password(
     data: PasswordChange, principal: PasswordChangePrincipal, session: PendingPasswordSession
 ) -> Response:
     """Change one's own password (the current one is required). The one operation a token
     issued on a temporary password may call. Every refresh token of the user is revoked:
-    sign in again with the new password."""
+    sign in again with the new password. Never while impersonating."""
+    refuse_impersonation(principal)
     await service.change_password(session, principal, data)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 

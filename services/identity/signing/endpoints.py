@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, Request, Response
 
 from libs.common.auth import Principal, Space
 from libs.common.deps import TenantSession, require
+from libs.common.errors import ImpersonationForbidden
 from services.identity.deps import Db, IdentitySettings, Keys
 from services.identity.errors import responses
 from services.identity.signing import service
@@ -22,9 +23,12 @@ async def get_jwks(keys: Keys, response: Response) -> dict[str, Any]:
     return await keys.jwks()
 
 
-@router.post("/admin/keys/rotate", responses=responses(NotOperator))
+@router.post("/admin/keys/rotate", responses=responses(NotOperator, ImpersonationForbidden))
 async def rotate_signing_key(
-    principal: Annotated[Principal, Depends(require(Space.PROVIDER, perm="keys:rotate"))],
+    principal: Annotated[
+        Principal,
+        Depends(require(Space.PROVIDER, perm="keys:rotate", impersonation=False)),
+    ],
     session: TenantSession,
     db: Db,
     keys: Keys,

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from libs.common.auth import Principal, Space
 from libs.common.deps import TenantSession, require
+from libs.common.errors import ImpersonationForbidden
 from libs.common.etag import check_if_match, set_etag
 from libs.common.pagination import Page, PageQuery
 from services.identity.deps import Db, Plants
@@ -38,6 +39,10 @@ from services.identity.users.schemas import User as UserOut
 router = APIRouter(tags=["users"])
 
 Manager = Annotated[Principal, Depends(require(Space.PROVIDER, perm="users:manage"))]
+# an impersonator never sets a password
+PasswordSetter = Annotated[
+    Principal, Depends(require(Space.PROVIDER, perm="users:manage", impersonation=False))
+]
 Reader = Annotated[Principal, Depends(require(Space.PROVIDER, Space.CLIENT, perm="users:read"))]
 
 
@@ -184,10 +189,10 @@ async def revoke_user_role(
 @router.put(
     "/users/{user_id}/password",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=responses(UserNotFound),
+    responses=responses(UserNotFound, ImpersonationForbidden),
 )
 async def set_user_password(
-    user_id: uuid.UUID, data: PasswordSet, principal: Manager, session: TenantSession, db: Db
+    user_id: uuid.UUID, data: PasswordSet, principal: PasswordSetter, session: TenantSession, db: Db
 ) -> Response:
     """An admin sets the password of a user of its tenant or a client tenant (activates it;
     ends its sessions and lifts a login hold of the account)."""

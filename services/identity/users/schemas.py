@@ -6,6 +6,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
 
+from libs.common.elevation import Sensitive
+
 RoleName = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Z][A-Z0-9_]*$")]
 Password = Annotated[str, Field(min_length=10, max_length=256)]
 
@@ -21,7 +23,7 @@ class RoleGrant(BaseModel):
 class User(BaseModel):
     id: uuid.UUID
     tenant_id: uuid.UUID
-    email: str
+    email: Sensitive
     name: str
     status: str
     roles: list[RoleGrant]
