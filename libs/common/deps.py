@@ -9,6 +9,9 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from libs.common.audit.context import STATE_KEY as AUDIT_KEY
+from libs.common.audit.context import AuditContext
+from libs.common.audit.service import record_in_transaction
 from libs.common.auth import Principal, Space, TokenVerifier, bearer_token
 from libs.common.db import Database, RequestTransaction
 from libs.common.errors import MissingPermission, PasswordChangeRequired, Unauthorized
@@ -86,9 +89,13 @@ def require(
 async def _tenant_session(
     request: Request, principal: CurrentPrincipal
 ) -> AsyncIterator[AsyncSession]:
-    outer: RequestTransaction | None = request.scope.get("state", {}).get(
-        RequestTransaction.STATE_KEY
-    )
+    state = request.scope.get("state", {})
+    outer: RequestTransaction | None = state.get(RequestTransaction.STATE_KEY)
+    # A write's audit record commits with the write (libs.common.audit): a write that
+    # rolls back leaves the middleware's `error` record instead, never a success.
+    audit: AuditContext | None = state.get(AUDIT_KEY)
+    if audit is not None and (audit.written or not audit.is_write):
+        audit = None
     if outer is not None and outer.tenant_id == principal.tenant_id:
         # The middleware owns the transaction and commits it with the key's outcome; an
         # error here undoes only what the endpoint did (the savepoint).
@@ -97,12 +104,20 @@ async def _tenant_session(
             return
         async with outer.session.begin_nested():
             yield outer.session
+            if audit is not None:
+                await record_in_transaction(outer.session, principal, request.scope, audit)
+        if audit is not None:
+            audit.written = True
         return
     db: Database = request.app.state.db
     async with db.transaction(
         principal.tenant_id, parent_tenant_id=principal.parent_tenant_id
     ) as session:
         yield session
+        if audit is not None:
+            await record_in_transaction(session, principal, request.scope, audit)
+    if audit is not None:
+        audit.written = True
     crash_point(request.app.state.settings, "after_commit", request.url.path)
 
 
