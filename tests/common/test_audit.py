@@ -20,6 +20,7 @@ from libs.common.audit import service as audit_service
 from libs.common.housekeeping import kit_jobs
 from libs.common.webhooks import generate_secret, signed_headers
 from tests.fixtures.auth import TestKey
+from tools.stack import Stack
 
 
 @dataclass
@@ -27,6 +28,7 @@ class Prod:
     app: FastAPI
     client: httpx.AsyncClient
     key: TestKey
+    secret: str  # the gateway's audit secret, as the stack gives it to every service
 
     def h(self, tenant: uuid.UUID, **kw: Any) -> dict[str, str]:
         return self.key.headers(tenant, **kw)
@@ -44,16 +46,14 @@ class Prod:
 async def prod_app(
     service_app: Callable[[str], Awaitable[FastAPI]],
     test_key: TestKey,
-    monkeypatch: pytest.MonkeyPatch,
+    database: Stack,
 ) -> AsyncIterator[Prod]:
-    monkeypatch.setenv("WEFT_PRODUCTION_AUDIT_INGEST_SECRET", SECRET)
     app = await service_app("production")
+    secret = database.secrets["gateway_audit_secret"]
+    assert app.state.settings.audit_ingest_secret == secret
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://production.test") as c:
-        yield Prod(app, c, test_key)
-
-
-SECRET = generate_secret()
+        yield Prod(app, c, test_key, secret)
 
 
 async def _plant(p: Prod, tenant: uuid.UUID, **kw: Any) -> httpx.Response:
@@ -258,9 +258,11 @@ def _gateway_record(tenant: uuid.UUID, **kw: Any) -> dict[str, Any]:
     }
 
 
-async def _ingest(p: Prod, records: list[dict[str, Any]], secret: str = SECRET) -> httpx.Response:
+async def _ingest(
+    p: Prod, records: list[dict[str, Any]], secret: str | None = None
+) -> httpx.Response:
     body = orjson.dumps({"records": records})
-    headers = signed_headers([secret], uuid.uuid4().hex, body)
+    headers = signed_headers([secret or p.secret], uuid.uuid4().hex, body)
     return await p.client.post("/internal/audit-records", content=body, headers=headers)
 
 
@@ -302,3 +304,35 @@ async def test_records_past_the_retention_period_are_pruned(prod_app: Prod) -> N
     assert removed >= 1
     (kept,) = await prod_app.records(tenant)
     assert kept["at"].startswith(recent[:10])
+
+
+async def test_an_offline_replay_batch_is_one_record_naming_what_its_ops_touched(
+    prod_app: Prod,
+) -> None:
+    tenant = uuid.uuid4()
+    ops = [
+        {
+            "seq": i,
+            "idempotency_key": f"op-{i}",
+            "method": "POST",
+            "path": "/plants",
+            "body": {"code": f"OFF-{i}", "name": "Offline"},
+        }
+        for i in range(3)
+    ]
+    ops.append({**ops[0], "seq": 3, "idempotency_key": "op-dup"})  # a conflict: the same code
+    r = await prod_app.client.post(
+        "/replay",
+        json={"ops": ops},
+        headers={**prod_app.h(tenant), "X-Request-Id": "req-batch"},
+    )
+    assert r.status_code == 200, r.text
+    assert [x["outcome"] for x in r.json()["results"]] == ["applied"] * 3 + ["conflict"]
+    (record,) = await prod_app.records(tenant)
+    assert (record["request_id"], record["route"], record["outcome"]) == (
+        "req-batch",
+        "/replay",
+        "success",
+    )
+    plants = [x for x in record["touched"] if x.startswith("plants/")]
+    assert len(plants) == 3

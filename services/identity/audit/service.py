@@ -1,4 +1,7 @@
-"""The audit trail: one row per grant, revocation, invite, login failure, step."""
+"""Identity's named security events: one row per grant, revocation, invite, login failure,
+elevation step (`GET /audit-events`), also for requests no token authenticates (a failed
+login). Each one is named in its request's audit record as well (libs.common.audit,
+`details.actions`, `GET /audit-records`); the two join on `request_id`."""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from libs.common.audit.context import note
 from libs.common.auth import Principal
 from libs.common.logs import request_id_var
 from libs.common.pagination import Page, PageParams
@@ -25,6 +29,7 @@ async def record(
     target: str | None = None,
     details: dict[str, Any] | None = None,
 ) -> None:
+    note(action)
     repo.add(
         session,
         AuditEvent(
