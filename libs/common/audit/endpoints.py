@@ -15,12 +15,13 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ValidationError
 
 from libs.common.audit import service
+from libs.common.audit.errors import AuditSignatureRejected, InvalidAuditBatch
 from libs.common.audit.repository import RecordFilter
 from libs.common.audit.schemas import AuditBatch, AuditRecord
 from libs.common.audit.table import Outcome
 from libs.common.auth import Principal
 from libs.common.deps import SystemSession, TenantSession, require
-from libs.common.errors import InvalidCursor, Unauthorized, Unprocessable, errors
+from libs.common.errors import InvalidCursor, ValidationFailed, errors
 from libs.common.pagination import Page, PageQuery
 from libs.common.webhooks import WebhookVerificationError, verify
 
@@ -73,23 +74,22 @@ async def list_audit_records(
     "/internal/audit-records",
     response_model=AuditIngestResult,
     summary="Store audit records the gateway made (gateway to service only)",
-    responses=errors(401, 422),
+    responses=errors(AuditSignatureRejected, InvalidAuditBatch, ValidationFailed),
 )
 async def ingest_audit_records(request: Request, session: SystemSession) -> AuditIngestResult:
     secret = request.app.state.settings.audit_ingest_secret
     body = await request.body()
     if not secret:
-        raise Unauthorized("No audit ingest secret is configured", code="invalid_signature")
+        raise AuditSignatureRejected("No audit ingest secret is configured")
     try:
         verify([secret], request.headers, body)
     except WebhookVerificationError as exc:
-        raise Unauthorized(f"Signature rejected: {exc}", code="invalid_signature") from None
+        raise AuditSignatureRejected(f"Signature rejected: {exc}") from None
     try:
         batch = AuditBatch.model_validate_json(body)
     except ValidationError as exc:
-        raise Unprocessable(
+        raise InvalidAuditBatch(
             "The batch is not valid",
-            code="invalid_batch",
             extra={
                 "errors": exc.errors(include_url=False, include_input=False, include_context=False)
             },
