@@ -20,7 +20,7 @@ import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from libs.common.audit import service
-from libs.common.audit.context import STATE_KEY, AuditContext, audit_var
+from libs.common.audit.context import STATE_KEY, WRITE_METHODS, AuditContext, audit_var
 from libs.common.auth import Principal, TokenVerifier, bearer_token
 from libs.common.errors import AppError
 
@@ -38,6 +38,9 @@ class AuditMiddleware:
             # an op of an offline replay batch, run inside the batch's request: what it
             # touches goes to the batch's one record
             await self.app(scope, receive, send)
+            return
+        if scope["method"] not in WRITE_METHODS:
+            await self._read(scope, receive, send)
             return
         ctx = AuditContext(method=scope["method"])
         scope.setdefault("state", {})[STATE_KEY] = ctx
@@ -67,6 +70,24 @@ class AuditMiddleware:
             raise
         finally:
             audit_var.reset(token)
+
+    async def _read(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A read: nothing to collect; only a refusal (403, 429) is recorded."""
+        held: Message | None = None
+
+        async def refusals_send(message: Message) -> None:
+            nonlocal held
+            if message["type"] == "http.response.start" and message["status"] in _REFUSALS:
+                held = message
+                return
+            if held is not None and message["type"] == "http.response.body":
+                start, held = held, None
+                ctx = AuditContext(method=scope["method"])
+                await self._record(scope, ctx, start, message.get("body", b""))
+                await send(start)
+            await send(message)
+
+        await self.app(scope, receive, refusals_send)
 
     async def _record(self, scope: Scope, ctx: AuditContext, start: Message, body: bytes) -> None:
         ctx.written = True
