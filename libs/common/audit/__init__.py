@@ -1,4 +1,4 @@
-"""One audit record per request (docs/architecture.md section 5b).
+"""One audit record per request (docs/architecture.md section 5c).
 
 - `audit_table(metadata)`: the table, in each service's own schema and Alembic tree;
 - `AuditMiddleware` and the kit's TenantSession write the records;

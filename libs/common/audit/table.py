@@ -1,4 +1,4 @@
-"""The audit table: one row per request (ARCHITECTURE.md, docs/architecture.md section 5b).
+"""The audit table: one row per request (docs/architecture.md section 5c).
 
 Each service defines it in its own schema with `audit_table(Base.metadata)` and creates it
 in its own Alembic tree with `rls_policy_sql`; the kit writes and reads it through
