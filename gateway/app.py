@@ -21,6 +21,7 @@ import aiohttp
 from aiohttp import web
 from yarl import URL
 
+from gateway.audit import AuditShipper
 from gateway.config import Settings
 from gateway.openapi import SWAGGER_UI, OpenAPIAggregator
 from gateway.problems import from_error, problem
@@ -28,7 +29,7 @@ from gateway.ratelimit import Policy, make_limiter
 from gateway.routes import RouteTable, load_table
 from gateway.server import run
 from gateway.upstream import REQUEST_ID, Upstream, forward_headers, response_headers
-from libs.common.auth import JWKSCache, Space, TokenVerifier, bearer_token
+from libs.common.auth import JWKSCache, Principal, Space, TokenVerifier, bearer_token
 from libs.common.errors import (
     BadUpstreamResponse,
     Unauthorized,
@@ -122,16 +123,23 @@ class Gateway:
             timeout=settings.openapi_fetch_timeout_seconds,
         )
         self._tasks: list[asyncio.Task[Any]] = []
+        self.audit = AuditShipper(
+            {n: u.base_url for n, u in self.upstreams.items()},
+            settings.audit_secret,
+            flush_seconds=settings.audit_flush_seconds,
+        )
 
     # --- lifecycle ---------------------------------------------------------------------
     async def on_startup(self, app: web.Application) -> None:
         self._tasks.append(asyncio.create_task(self._warm_jwks()))
         self._tasks.append(asyncio.create_task(self.openapi.warm()))
+        self.audit.start()
 
     async def on_cleanup(self, app: web.Application) -> None:
         for task in self._tasks:
             task.cancel()
         await self.openapi.close()
+        await self.audit.close()
         await self.limiter.close()
         for upstream in self.upstreams.values():
             await upstream.close()
@@ -221,6 +229,7 @@ class Gateway:
             return problem(404, "not_found", "Not found", instance=instance, request_id=rid)
         ip, chain = self._client_ip(request)
 
+        principal: Principal | None = None
         if access.public:
             checks = [(self.ip_policy, "ip:" + ip)]
         else:
@@ -235,6 +244,15 @@ class Gateway:
                         return self._too_many(outcome, instance, rid)
                 return from_error(exc, instance=instance, request_id=rid)
             if principal.space not in access.spaces:
+                self.audit.record(
+                    service,
+                    principal,
+                    method=method,
+                    path=f"/v1/{service}{path}",
+                    status=403,
+                    code="wrong_space",
+                    request_id=rid,
+                )
                 return problem(
                     403,
                     "wrong_space",
@@ -252,6 +270,16 @@ class Gateway:
         if self.limits_on:
             outcome = await self.limiter.take(checks)
             if not outcome.allowed:
+                if principal is not None:
+                    self.audit.record(
+                        service,
+                        principal,
+                        method=method,
+                        path=f"/v1/{service}{path}",
+                        status=429,
+                        code="rate_limited",
+                        request_id=rid,
+                    )
                 return self._too_many(outcome, instance, rid)
             limit_headers = outcome.headers()
 

@@ -54,6 +54,12 @@ class Settings(BaseSettings):
     # Take the client address from X-Forwarded-For (only behind a trusted load balancer)
     trust_forwarded_for: bool = False
 
+    # Audit records of the requests refused here (wrong space, rate limit): logged, and
+    # sent in signed batches to the service's /internal/audit-records (gateway/audit.py).
+    # Empty: logged only. Each service holds the same secret as <PREFIX>AUDIT_INGEST_SECRET.
+    audit_secret: str = Field(default="", repr=False)
+    audit_flush_seconds: float = 0.5
+
     # The public base URL of the gateway, as `servers` in the merged OpenAPI document
     # (e.g. https://api.weft.example); None: the scheme and Host of the request.
     public_url: str | None = None

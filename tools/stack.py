@@ -78,6 +78,8 @@ class Stack:
             f"{p}DB_SCHEMA": spec.name,
             f"{p}JWKS_URL": f"{identity}/.well-known/jwks.json",
             f"{p}SERVICE_SECRET": self.secrets[f"service_secret_{spec.name}"],
+            # the gateway signs the audit records of what it refuses (libs.common.audit)
+            f"{p}AUDIT_INGEST_SECRET": self.secrets["gateway_audit_secret"],
             f"{p}SYNC_INGEST_URL": f"{self.service_url('sync')}/internal/events",
             f"{p}STATE_DIR": str(self.config.state_dir / spec.name),
             f"{p}SERVICE_URLS": json.dumps({s.name: self.service_url(s.name) for s in SERVICES}),
@@ -120,6 +122,7 @@ class Stack:
             "WEFT_GATEWAY_SERVICE_URLS": json.dumps(
                 {s.name: self.service_url(s.name) for s in implemented()}
             ),
+            "WEFT_GATEWAY_AUDIT_SECRET": self.secrets["gateway_audit_secret"],
         }
         if self.config.environment == "test":
             # every test shares 127.0.0.1 and a few tenants; tests of the limits start their
@@ -300,6 +303,9 @@ def load_secrets(state_dir: Path) -> dict[str, str]:
             if key not in data:
                 data[key] = maker()
                 changed = True
+    if "gateway_audit_secret" not in data:
+        data["gateway_audit_secret"] = generate_secret()
+        changed = True
     if "identity_key_encryption_key" not in data:
         from cryptography.fernet import Fernet
 

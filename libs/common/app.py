@@ -9,6 +9,8 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 
+from libs.common.audit.endpoints import router as audit_router
+from libs.common.audit.middleware import AuditMiddleware
 from libs.common.auth import JWKSCache, TokenVerifier
 from libs.common.db import Database
 from libs.common.elevation import HttpElevationStatus, identity_base_url
@@ -140,10 +142,13 @@ def create_service_app(
     )
     install_error_handlers(app)
     app.include_router(health_router)
+    app.include_router(audit_router)
     for router in routers:
         app.include_router(router)
-    # Outermost last: request context wraps idempotency, so replays carry a request id too.
+    # Outermost last: request context wraps audit wraps idempotency, so replays carry a
+    # request id too, and audit sees a write's answer only once it has committed.
     app.add_middleware(IdempotencyMiddleware)
+    app.add_middleware(AuditMiddleware)
     app.add_middleware(
         RequestContextMiddleware,
         streamed_paths=frozenset(streamed_paths),

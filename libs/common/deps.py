@@ -9,6 +9,9 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from libs.common.audit.context import STATE_KEY as AUDIT_KEY
+from libs.common.audit.context import AuditContext
+from libs.common.audit.service import record_in_transaction
 from libs.common.auth import Principal, Space, TokenVerifier, bearer_token
 from libs.common.db import Database, RequestTransaction
 from libs.common.elevation import record_elevation_use, settle_elevation
@@ -111,9 +114,13 @@ def require(
 async def _tenant_session(
     request: Request, principal: CurrentPrincipal
 ) -> AsyncIterator[AsyncSession]:
-    outer: RequestTransaction | None = request.scope.get("state", {}).get(
-        RequestTransaction.STATE_KEY
-    )
+    state = request.scope.get("state", {})
+    outer: RequestTransaction | None = state.get(RequestTransaction.STATE_KEY)
+    # A write's audit record commits with the write (libs.common.audit): a write that
+    # rolls back leaves the middleware's `error` record instead, never a success.
+    audit: AuditContext | None = state.get(AUDIT_KEY)
+    if audit is not None and (audit.written or not audit.is_write):
+        audit = None
     if outer is not None and outer.tenant_id == principal.tenant_id:
         # The middleware owns the transaction and commits it with the key's outcome; an
         # error here undoes only what the endpoint did (the savepoint).
@@ -126,6 +133,10 @@ async def _tenant_session(
             yield outer.session
             if principal.elevation_uses:
                 await record_elevation_use(outer.session, principal, request)
+            if audit is not None:
+                await record_in_transaction(outer.session, principal, request.scope, audit)
+        if audit is not None:
+            audit.written = True
         return
     db: Database = request.app.state.db
     async with db.transaction(
@@ -134,6 +145,10 @@ async def _tenant_session(
         yield session
         if principal.elevation_uses:
             await record_elevation_use(session, principal, request)
+        if audit is not None:
+            await record_in_transaction(session, principal, request.scope, audit)
+    if audit is not None:
+        audit.written = True
     crash_point(request.app.state.settings, "after_commit", request.url.path)
 
 

@@ -2,6 +2,8 @@
 
 - `kit.prune_idempotency_keys`: idempotency keys past their published period go, in
   batches, so the table stays the size of one period of POSTs.
+- `kit.prune_audit_records`: audit records older than `audit_retention_days` (400 by
+  default) go, daily, in batches.
 
 A deployment can move or switch off a schedule with `<PREFIX>JOB_SCHEDULES`, e.g.
 `WEFT_SYNC_JOB_SCHEDULES='{"kit.prune_idempotency_keys": "0 * * * *"}'`.
@@ -13,6 +15,7 @@ import logging
 
 from sqlalchemy import text
 
+from libs.common.audit import service as audit
 from libs.common.jobs import JobContext, JobRegistry
 
 log = logging.getLogger("weft.housekeeping")
@@ -44,3 +47,13 @@ async def prune_idempotency_keys(ctx: JobContext) -> int:
             if total:
                 log.info("expired idempotency keys removed", extra={"count": total})
             return total
+
+
+@kit_jobs.periodic("kit.prune_audit_records", cron="23 3 * * *")
+async def prune_audit_records(ctx: JobContext) -> int:
+    """Delete audit records past the retention period (every tenant); returns how many."""
+    days: int = ctx.state.settings.audit_retention_days
+    total = await audit.prune(ctx.db, days)
+    if total:
+        log.info("audit records past retention removed", extra={"count": total, "days": days})
+    return total

@@ -145,3 +145,34 @@ def create_outbox_table(schema: str) -> None:
     )
     for sql in rls_policy_sql(schema, "outbox"):
         op.execute(sql)
+
+
+def create_audit_table(schema: str) -> None:
+    """`audit_records` for libs.common.audit (one record per request), under the tenant RLS
+    policy; the gateway's records arrive through a system transaction."""
+    op.create_table(
+        "audit_records",
+        sa.Column("id", sa.Uuid, nullable=False),
+        sa.Column("tenant_id", sa.Uuid, nullable=False),
+        sa.Column("request_id", sa.String(128), nullable=False),
+        sa.Column("actor", sa.String(255), nullable=False),
+        sa.Column("act", JSONB),
+        sa.Column("space", sa.String(20)),
+        sa.Column("method", sa.String(10), nullable=False),
+        sa.Column("route", sa.String(500), nullable=False),
+        sa.Column("path", sa.String(2000), nullable=False),
+        sa.Column("status", sa.Integer, nullable=False),
+        sa.Column("outcome", sa.String(16), nullable=False),
+        sa.Column("code", sa.String(100)),
+        sa.Column("touched", JSONB, nullable=False, server_default=sa.text("'[]'::jsonb")),
+        sa.Column("details", JSONB, nullable=False, server_default=sa.text("'{}'::jsonb")),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        sa.PrimaryKeyConstraint("id", name="pk_audit_records"),
+        schema=schema,
+    )
+    op.create_index(
+        "ix_audit_records_tenant_id_id", "audit_records", ["tenant_id", "id"], schema=schema
+    )
+    op.create_index("ix_audit_records_at", "audit_records", ["at"], schema=schema)
+    for sql in rls_policy_sql(schema, "audit_records"):
+        op.execute(sql)

@@ -26,6 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from libs.common.audit.context import touch
 from libs.common.ids import new_id
 
 # The relay LISTENs here; the payload is the schema whose outbox has new rows. NOTIFY is
@@ -78,6 +79,7 @@ async def emit_event(
         )
     )
     await session.execute(_NOTIFY)
+    touch(subject)
     return event_id
 
 

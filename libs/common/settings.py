@@ -63,6 +63,12 @@ class ServiceSettings(BaseSettings):
     relay_poll_seconds: float = 0.2
     relay_batch_size: int = 100
 
+    # Audit records (libs.common.audit): kept this many days, then pruned by the daily
+    # `kit.prune_audit_records` job; the gateway signs the records it makes (refused before
+    # any service ran) with this secret (whsec_..., WEFT_GATEWAY_AUDIT_SECRET there)
+    audit_retention_days: int = Field(default=400, ge=1)
+    audit_ingest_secret: str = Field(default="", repr=False)
+
     # Background jobs (libs.common.jobs): the runner and its worker inside the process
     jobs_enabled: bool = True
     jobs_worker_enabled: bool = True

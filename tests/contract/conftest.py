@@ -56,8 +56,17 @@ class Login:
 
     def client(self, base_url: str | None = None) -> httpx.Client:
         return httpx.Client(
-            base_url=base_url or self.gateway_url, headers=self.headers(), timeout=60
+            base_url=base_url or self.gateway_url,
+            headers=self.headers(),
+            timeout=60,
+            event_hooks={"request": [_request_id]},
         )
+
+
+def _request_id(request: httpx.Request) -> None:
+    """Each request names itself with a UUID, so the tenants' audit records carry ids the
+    IDOR sweep can harvest and try against the other tenants (`?request_id=`)."""
+    request.headers.setdefault("X-Request-Id", str(uuid.uuid4()))
 
 
 @dataclass

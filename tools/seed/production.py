@@ -307,4 +307,8 @@ def seed(ctx: SeedContext) -> None:
         _lot(c, o2, 150, ["in_production"])
         _lot(c, o4, 500, ["in_production", "qa_pending", "approved", "packed", "shipped"], qa)
         _lot(c, o5, 300, [])
+        # a floor operator may not add plants: refused, and the refusal is in the audit
+        # records (GET /v1/production/audit-records?outcome=denied)
+        floor = {"Authorization": f"Bearer {login(ctx, 'operator@paco.example', 'paco')}"}
+        _ok(c.post("/plants", json={"code": "PACO-X", "name": "Nope"}, headers=floor), 403)
         _remember(c, ctx)

@@ -1,3 +1,4 @@
+from libs.common.audit import audit_table
 from libs.common.idempotency import idempotency_table
 from libs.common.outbox import outbox_table
 from services.catalog.models.base import Base
@@ -15,6 +16,7 @@ from services.catalog.models.transfer import Import, ImportChunk, StagedSku
 
 idempotency_keys = idempotency_table(Base.metadata)
 outbox = outbox_table(Base.metadata)
+audit_records = audit_table(Base.metadata)
 
 __all__ = [
     "Agreement",

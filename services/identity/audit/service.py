@@ -1,4 +1,7 @@
-"""The audit trail: one row per grant, revocation, invite, login failure, step."""
+"""Identity's named security events: one row per grant, revocation, invite, login failure,
+elevation step (`GET /audit-events`), also for requests no token authenticates (a failed
+login). Each one is named in its request's audit record as well (libs.common.audit,
+`details.actions`, `GET /audit-records`); the two join on `request_id`."""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from libs.common.audit.context import note
 from libs.common.auth import Principal
 from libs.common.elevation import impersonator_var
 from libs.common.logs import request_id_var
@@ -30,6 +34,7 @@ async def record(
     """`act`: the real actor when `actor` is impersonated; by default the request's
     impersonator (libs.common.elevation), so every row written under an impersonation
     token names both."""
+    note(action)
     repo.add(
         session,
         AuditEvent(

@@ -1,5 +1,6 @@
 """Identity's tables (schema "identity"), one file per table."""
 
+from libs.common.audit import audit_table
 from libs.common.idempotency import idempotency_table
 from libs.common.outbox import outbox_table
 from services.identity.models.api_client import ApiClient
@@ -20,6 +21,7 @@ from services.identity.models.user import User
 
 outbox = outbox_table(Base.metadata)
 idempotency_keys = idempotency_table(Base.metadata)
+audit_records = audit_table(Base.metadata)
 
 __all__ = [
     "ApiClient",

@@ -1,3 +1,4 @@
+from libs.common.audit import audit_table
 from libs.common.idempotency import idempotency_table
 from libs.common.outbox import outbox_table
 from services.partner.models.activity import Activity
@@ -10,6 +11,7 @@ from services.partner.models.spec import SpecVersion
 
 idempotency_keys = idempotency_table(Base.metadata)
 outbox = outbox_table(Base.metadata)
+audit_records = audit_table(Base.metadata)
 
 __all__ = [
     "Activity",

@@ -7,6 +7,7 @@ from decimal import Decimal
 from sqlalchemy import Numeric
 from sqlalchemy.orm import DeclarativeBase
 
+from libs.common.audit import audit_table
 from libs.common.idempotency import idempotency_table
 from libs.common.models import make_metadata
 from libs.common.outbox import outbox_table
@@ -21,6 +22,7 @@ class Base(DeclarativeBase):
 
 outbox = outbox_table(Base.metadata)
 idempotency_keys = idempotency_table(Base.metadata)
+audit_records = audit_table(Base.metadata)
 
 # Stock quantities: three decimals (sheets, kg, metres); money: four, shown as strings.
 Quantity = Numeric(18, 3, asdecimal=True)

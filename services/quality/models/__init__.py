@@ -1,3 +1,4 @@
+from libs.common.audit import audit_table
 from libs.common.idempotency import idempotency_table
 from libs.common.outbox import outbox_table
 from services.quality.models.base import Base
@@ -15,6 +16,7 @@ from services.quality.models.switching import SwitchingState
 
 idempotency_keys = idempotency_table(Base.metadata)
 outbox = outbox_table(Base.metadata)
+audit_records = audit_table(Base.metadata)
 
 __all__ = [
     "Base",

@@ -1,0 +1,28 @@
+"""Identity: `audit_records`, one record per write, denied or throttled request
+(libs.common.audit), under the tenant RLS policy.
+
+Revision ID: 0007_audit_records
+Revises: 0006_audit_act
+Create Date: 2026-11-22 02:00
+"""
+
+from collections.abc import Sequence
+
+from alembic import op
+
+from libs.common.migrations import create_audit_table
+
+revision: str = "0007_audit_records"
+down_revision: str | None = "0006_audit_act"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+S = "identity"
+
+
+def upgrade() -> None:
+    create_audit_table(S)
+
+
+def downgrade() -> None:
+    op.drop_table("audit_records", schema=S)
