@@ -26,11 +26,10 @@ from libs.common.testing import crash_point
 _bearer = HTTPBearer(auto_error=False, description="Access token from identity (ES256 JWT)")
 
 
-async def verified_principal(
-    request: Request,
-    _creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)] = None,
-) -> Principal:
-    """The verified token, whatever it may do; routes use `get_principal`."""
+async def authenticate(request: Request) -> Principal:
+    """The request's verified token, whatever it may do (verified once per request, and
+    once per token while it lives: libs.common.auth.TokenVerifier). Every principal
+    dependency below comes through here: a check that belongs to every token goes here."""
     cached = getattr(request.state, "principal", None)
     if cached is not None:
         return cached  # type: ignore[no-any-return]
@@ -44,14 +43,28 @@ async def verified_principal(
     return principal
 
 
-async def get_principal(
-    principal: Annotated[Principal, Depends(verified_principal)],
-) -> Principal:
+def refuse_password_change(principal: Principal) -> None:
     if principal.password_change_required:
         raise PasswordChangeRequired(
             "This token was issued on a temporary password: change the password first "
             "(POST /v1/identity/me/password), then sign in again"
         )
+
+
+async def verified_principal(
+    request: Request,
+    _creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)] = None,
+) -> Principal:
+    """The verified token, whatever it may do; routes use `get_principal`."""
+    return await authenticate(request)
+
+
+async def get_principal(  # no chain through verified_principal: FastAPI solves each level
+    request: Request,
+    _creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)] = None,
+) -> Principal:
+    principal = await authenticate(request)
+    refuse_password_change(principal)
     return principal
 
 

@@ -90,7 +90,7 @@ def ensure_version(
         raise _refuse(current_version, current)
 
 
-def _if_match(
+async def _if_match(
     if_match: Annotated[
         str | None, Header(alias="If-Match", description=IF_MATCH_DESCRIPTION)
     ] = None,

@@ -93,12 +93,12 @@ async def identity_lifespan(app: FastAPI) -> AsyncIterator[None]:
         await client.close()
 
 
-def identity_client(request: Request) -> IdentityClient:
+async def identity_client(request: Request) -> IdentityClient:
     client: IdentityClient = request.app.state.identity
     return client
 
 
-def caller_token(request: Request) -> str:
+async def caller_token(request: Request) -> str:
     """The caller's bearer token, to ask identity on its behalf."""
     return bearer_token(request.headers.get("authorization"))
 
@@ -140,7 +140,7 @@ class ClientTenants:
         self._known.add(tenant_id)
 
 
-def client_tenants(
+async def client_tenants(
     identity: IdentityDep, token: CallerToken, principal: CurrentPrincipal
 ) -> ClientTenants:
     return ClientTenants(identity, principal.tenant_id, token)

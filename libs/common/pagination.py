@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import uuid
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -17,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from libs.common.errors import InvalidCursor
+from libs.common.reads import Compiled, ReadTransaction
 
 T = TypeVar("T")
 DEFAULT_LIMIT = 50
@@ -34,7 +36,8 @@ class PageParams:
     cursor: str | None = None
 
 
-def _page_params(
+# async: FastAPI runs a plain `def` dependency in a worker thread (a thread hop per list).
+async def _page_params(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size")] = DEFAULT_LIMIT,
     cursor: Annotated[
         str | None, Query(max_length=512, description="Opaque cursor from next_cursor")
@@ -107,3 +110,27 @@ async def paginate(
         last = rows[-1]
         next_cursor = encode_cursor([getattr(last, k.key) for k in keys])
     return rows, next_cursor
+
+
+async def read_page(
+    tx: ReadTransaction,
+    query: Callable[[bool], Compiled],
+    params: PageParams,
+    values: Mapping[str, Any],
+    *,
+    key: str = "id",
+    key_type: type = uuid.UUID,
+) -> tuple[list[dict[str, Any]], str | None]:
+    """`paginate` for the hot reads (libs.common.reads): rows as dicts, one unique key.
+
+    `query(after)` is the page's compiled statement, ordered by `key`, with the parameter
+    `limit` and, when `after` is true, `after` (the key the cursor names; rows past it);
+    `values` are its other parameters. Cursors are the same as `paginate`'s."""
+    bound = {**values, "limit": params.limit + 1}
+    if params.cursor:
+        bound["after"] = decode_cursor(params.cursor, [key_type])[0]
+    rows = await tx.fetch(query(params.cursor is not None), **bound)
+    if len(rows) <= params.limit:
+        return rows, None
+    rows = rows[: params.limit]
+    return rows, encode_cursor([rows[-1][key]])

@@ -9,9 +9,10 @@ when both halves hold (ARCHITECTURE.md section 2): the row is made for their ten
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false
+from sqlalchemy import ColumnElement, and_, bindparam, false
 
 from libs.common.auth import Principal, Space
 
@@ -37,3 +38,21 @@ def owned(principal: Principal, owner: Any) -> ColumnElement[bool]:
     if is_customer(principal):
         return false()
     return owner == principal.tenant_id  # type: ignore[no-any-return]
+
+
+def visible_bound(customer: bool, owner: Any, customer_column: Any) -> ColumnElement[bool]:
+    """`visible` for a statement compiled once per shape (libs.common.reads): the tenants
+    are the parameters `tenant` and `parent`, valued by `visibility_values`."""
+    if customer:
+        return and_(customer_column == bindparam("tenant"), owner == bindparam("parent"))
+    return owner == bindparam("tenant")  # type: ignore[no-any-return]
+
+
+def visibility_values(principal: Principal) -> dict[str, uuid.UUID] | None:
+    """The parameters of `visible_bound(is_customer(principal), ...)`; None when the
+    principal reads none of these rows (a client without a parent)."""
+    if is_customer(principal):
+        if principal.parent_tenant_id is None:
+            return None
+        return {"tenant": principal.tenant_id, "parent": principal.parent_tenant_id}
+    return {"tenant": principal.tenant_id}

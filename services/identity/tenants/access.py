@@ -25,8 +25,11 @@ async def target_tenant(
     """The caller's own tenant (when `tenant_id` is None or its own), or one of its client
     tenants; 404 for anything else."""
     tenant = await repo.get(session, tenant_id or principal.tenant_id)
-    if tenant is None or (
-        tenant.id != principal.tenant_id and tenant.parent_id != principal.tenant_id
-    ):
+    if tenant is None or not acts_on(principal, tenant.id, tenant.parent_id):
         raise TenantNotFound("Tenant not found")
     return tenant
+
+
+def acts_on(principal: Principal, tenant_id: uuid.UUID, parent_id: uuid.UUID | None) -> bool:
+    """The caller may act on this tenant: its own, or one of its client tenants."""
+    return tenant_id == principal.tenant_id or parent_id == principal.tenant_id

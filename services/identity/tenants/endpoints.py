@@ -9,6 +9,7 @@ from libs.common.auth import Principal, Space
 from libs.common.deps import SystemSession, TenantSession, require
 from libs.common.etag import check_if_match, set_etag
 from libs.common.pagination import Page, PageQuery
+from libs.common.reads import TenantReads
 from services.identity.deps import IdentitySettings
 from services.identity.errors import VersionMismatch, responses
 from services.identity.models import Tenant
@@ -68,11 +69,11 @@ async def list_tenants(
 async def get_tenant(
     tenant_id: uuid.UUID,
     principal: Annotated[Principal, Depends(require())],
-    session: TenantSession,
+    reads: TenantReads,
     response: Response,
-) -> Tenant:
+) -> TenantOut:
     """The caller's own tenant or one of its client tenants."""
-    tenant = await service.get_child_or_self(session, principal, tenant_id)
+    tenant = await service.read_child_or_self(reads, principal, tenant_id)
     set_etag(response, tenant.version)
     return tenant
 

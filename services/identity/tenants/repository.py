@@ -1,16 +1,26 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
-from sqlalchemy import Select, select, text
+from sqlalchemy import Select, bindparam, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.pagination import PageParams, paginate
+from libs.common.reads import ReadTransaction, columns_of, compile_query
 from services.identity.models import Tenant
+from services.identity.tenants.schemas import Tenant as TenantOut
+
+_READ = compile_query(select(*columns_of(TenantOut, Tenant)).where(Tenant.id == bindparam("id")))
 
 
 async def get(session: AsyncSession, tenant_id: uuid.UUID) -> Tenant | None:
     return await session.get(Tenant, tenant_id)
+
+
+async def read(tx: ReadTransaction, tenant_id: uuid.UUID) -> dict[str, Any] | None:
+    """The tenant as its response model's fields (the hot read: no ORM)."""
+    return await tx.fetchrow(_READ, id=tenant_id)
 
 
 async def get_by_slug(session: AsyncSession, slug: str) -> Tenant | None:

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from libs.common.auth import Principal
 from libs.common.outbox import emit_event
 from libs.common.pagination import Page, PageParams
+from libs.common.reads import Reads
 from libs.contracts import emit_event as emit_typed_event
 from libs.contracts.events.identity import TenantCreated, TenantUpdated
 from services.identity import security
@@ -19,7 +20,7 @@ from services.identity.invites.service import accept_url
 from services.identity.models import Invite, Role, Tenant, outbox
 from services.identity.templates import IndustryTemplate, industries, system_roles_for
 from services.identity.tenants import repository as repo
-from services.identity.tenants.access import caller_tenant, target_tenant
+from services.identity.tenants.access import acts_on, caller_tenant, target_tenant
 from services.identity.tenants.errors import (
     CannotCreateTenant,
     ExternalIdTaken,
@@ -101,6 +102,15 @@ async def get_child_or_self(
     session: AsyncSession, principal: Principal, tenant_id: uuid.UUID
 ) -> Tenant:
     return await target_tenant(session, principal, tenant_id)
+
+
+async def read_child_or_self(reads: Reads, principal: Principal, tenant_id: uuid.UUID) -> TenantOut:
+    """`get_child_or_self` for a read: one read-only transaction, no ORM."""
+    async with reads.transaction(principal) as tx:
+        row = await repo.read(tx, tenant_id)
+    if row is None or not acts_on(principal, row["id"], row["parent_id"]):
+        raise TenantNotFound("Tenant not found")
+    return TenantOut.model_validate(row)
 
 
 async def list_children(

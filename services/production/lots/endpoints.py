@@ -13,6 +13,7 @@ from libs.common.errors import Unauthorized, VersionMismatch
 from libs.common.errors import errors as kit_errors
 from libs.common.etag import check_if_match, set_etag
 from libs.common.pagination import Page, PageQuery
+from libs.common.reads import TenantReads, page_response
 from libs.common.webhooks import WebhookVerificationError, verify
 from libs.contracts import InvalidEvent, UnknownEventType, parse_event
 from services.production.access import PlantNotPermitted, customer_reader, errors, provider
@@ -47,7 +48,7 @@ Writer = Annotated[Principal, provider("lots:write")]
 
 @router.get("", response_model=Page[Lot], responses=errors(400))
 async def list_lots(
-    session: TenantSession,
+    reads: TenantReads,
     page: PageQuery,
     principal: Reader,
     gate: Annotated[list[LotGate] | None, Query()] = None,
@@ -55,7 +56,7 @@ async def list_lots(
     order_id: uuid.UUID | None = None,
     created_from: datetime | None = None,
     created_to: datetime | None = None,
-) -> Page[Lot]:
+) -> Response:
     """The provider's lots (at the plants the caller may read), or, for a brand (CLIENT
     space), the lots made for it."""
     filters = LotFilters(
@@ -65,8 +66,8 @@ async def list_lots(
         created_from=created_from,
         created_to=created_to,
     )
-    rows, cursor = await service.list_lots(session, principal, page, filters)
-    return Page[Lot](items=[Lot.model_validate(r) for r in rows], next_cursor=cursor)
+    rows, cursor = await service.list_lots(reads, principal, page, filters)
+    return page_response(rows, cursor)
 
 
 @router.post(

@@ -3,14 +3,18 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection
 from datetime import datetime
+from functools import cache
+from typing import Any
 
-from sqlalchemy import Select, exists, func, select
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import Select, String, Uuid, any_, bindparam, exists, func, select
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import Principal
-from libs.common.pagination import PageParams, paginate
-from libs.common.visibility import visible
+from libs.common.pagination import PageParams, paginate, read_page
+from libs.common.reads import Compiled, ReadTransaction, columns_of, compile_query
+from libs.common.visibility import is_customer, visibility_values, visible, visible_bound
+from services.production.lots.schemas import Lot as LotOut
 from services.production.models import Lot, LotGateHistory, LotInspection, Order, ProductVersion
 
 
@@ -18,8 +22,39 @@ def readable(principal: Principal) -> Select[Lot]:
     return select(Lot).where(visible(principal, Lot.tenant_id, Lot.customer_tenant_id))
 
 
+@cache
+def _page_query(
+    customer: bool,
+    after: bool,
+    plants: bool,
+    gate: bool,
+    plant_id: bool,
+    order_id: bool,
+    created_from: bool,
+    created_to: bool,
+) -> Compiled:
+    stmt = select(*columns_of(LotOut, Lot)).where(
+        visible_bound(customer, Lot.tenant_id, Lot.customer_tenant_id)
+    )
+    if after:
+        stmt = stmt.where(Lot.id < bindparam("after"))
+    if plants:
+        stmt = stmt.where(Lot.plant_id == any_(bindparam("plants", type_=ARRAY(Uuid))))
+    if gate:
+        stmt = stmt.where(Lot.gate == any_(bindparam("gate", type_=ARRAY(String))))
+    if plant_id:
+        stmt = stmt.where(Lot.plant_id == bindparam("plant_id"))
+    if order_id:
+        stmt = stmt.where(Lot.order_id == bindparam("order_id"))
+    if created_from:
+        stmt = stmt.where(Lot.created_at >= bindparam("created_from"))
+    if created_to:
+        stmt = stmt.where(Lot.created_at < bindparam("created_to"))
+    return compile_query(stmt.order_by(Lot.id.desc()).limit(bindparam("limit")))
+
+
 async def list_page(
-    session: AsyncSession,
+    tx: ReadTransaction,
     principal: Principal,
     page: PageParams,
     *,
@@ -29,21 +64,24 @@ async def list_page(
     order_id: uuid.UUID | None = None,
     created_from: datetime | None = None,
     created_to: datetime | None = None,
-) -> tuple[list[Lot], str | None]:
-    stmt = readable(principal)
-    if plants is not None:
-        stmt = stmt.where(Lot.plant_id.in_(plants))
-    if gate:
-        stmt = stmt.where(Lot.gate.in_(gate))
-    if plant_id:
-        stmt = stmt.where(Lot.plant_id == plant_id)
-    if order_id:
-        stmt = stmt.where(Lot.order_id == order_id)
-    if created_from:
-        stmt = stmt.where(Lot.created_at >= created_from)
-    if created_to:
-        stmt = stmt.where(Lot.created_at < created_to)
-    return await paginate(session, stmt, page, keys=[Lot.id])
+) -> tuple[list[dict[str, Any]], str | None]:
+    """A page of the lots the principal may read, newest first, as the response's fields."""
+    tenants = visibility_values(principal)
+    if tenants is None:
+        return [], None
+    values: dict[str, Any] = dict(tenants)
+    filters: dict[str, Any] = {
+        "plants": list(plants) if plants is not None else None,
+        "gate": gate or None,
+        "plant_id": plant_id,
+        "order_id": order_id,
+        "created_from": created_from,
+        "created_to": created_to,
+    }
+    values.update((k, v) for k, v in filters.items() if v is not None)
+    customer = is_customer(principal)
+    shape = [v is not None for v in filters.values()]
+    return await read_page(tx, lambda after: _page_query(customer, after, *shape), page, values)
 
 
 async def get(

@@ -2,13 +2,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import Principal
 from libs.common.db import Database, flush_or_conflict
 from libs.common.pagination import PageParams
+from libs.common.reads import Reads
 from libs.contracts import EventEnvelope, EventModel
 from libs.contracts.events.quality import InspectionCompleted
 from services.production import events
@@ -37,19 +38,21 @@ from services.production.plants.service import get_plant
 
 
 async def list_lots(
-    session: AsyncSession, principal: Principal, page: PageParams, filters: LotFilters
-) -> tuple[list[Lot], str | None]:
-    return await repo.list_page(
-        session,
-        principal,
-        page,
-        plants=plant_scope(principal, "lots:read"),
-        gate=list(filters.gate) if filters.gate else None,
-        plant_id=filters.plant_id,
-        order_id=filters.order_id,
-        created_from=filters.created_from,
-        created_to=filters.created_to,
-    )
+    reads: Reads, principal: Principal, page: PageParams, filters: LotFilters
+) -> tuple[list[dict[str, Any]], str | None]:
+    """A page of lots as the response's fields (`schemas.Lot`), in one read transaction."""
+    async with reads.transaction(principal) as tx:
+        return await repo.list_page(
+            tx,
+            principal,
+            page,
+            plants=plant_scope(principal, "lots:read"),
+            gate=list(filters.gate) if filters.gate else None,
+            plant_id=filters.plant_id,
+            order_id=filters.order_id,
+            created_from=filters.created_from,
+            created_to=filters.created_to,
+        )
 
 
 async def get_lot(
