@@ -147,7 +147,9 @@ class UrlSigner:
     def verify(self, method: str, key: str, exp: int, sig: str, extra: str = "") -> bool:
         if exp < time.time():
             return False
-        return hmac.compare_digest(self.signature(method, key, exp, extra), sig)
+        # as bytes: a forged signature may be any text (compare_digest refuses non-ASCII str)
+        expected = self.signature(method, key, exp, extra).encode()
+        return hmac.compare_digest(expected, sig.encode("utf-8", "replace"))
 
     def url(self, base: str, method: str, key: str, seconds: int, **limits: Any) -> Presigned:
         """`base`/objects/`key`?limits&exp&sig; a PUT's limits are `ct` (its content type)

@@ -90,8 +90,9 @@ def is_credential(token: str) -> bool:
 def verify(secret: str, token: str, mock_id: uuid.UUID) -> MockGrant:
     """The grant in `token`, if it is genuine, unexpired and for `mock_id`."""
     body, _, sig = token.removeprefix(PREFIX).partition(".")
-    want = _b64(hmac.new(_key(secret), body.encode(), hashlib.sha256).digest())
-    if not sig or not hmac.compare_digest(want, sig):
+    want = hmac.new(_key(secret), body.encode("utf-8", "replace"), hashlib.sha256).digest()
+    # as bytes: a forged credential may be any text (compare_digest refuses non-ASCII str)
+    if not sig or not hmac.compare_digest(_b64(want).encode(), sig.encode("utf-8", "replace")):
         raise InvalidToken("The mock credential is not valid")
     try:
         raw = orjson.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))

@@ -6,10 +6,12 @@ or other mock's credential is refused, and the gateway admits none of them."""
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
 import httpx
 import orjson
 
+from libs.common.errors import InvalidToken
 from services.partner.mocks import credentials
 from tests.partner.conftest import PT, Factory, Tokens, ok, problem
 from tests.partner.runs.mock_runs import GOLDEN, mock_project, run_to_end
@@ -17,7 +19,7 @@ from tools.stack import Stack
 
 
 async def test_a_golden_run_against_the_mock_passes(
-    gw: httpx.AsyncClient, tokens: Tokens, factory: Factory
+    gw: httpx.AsyncClient, tokens: Tokens, factory: Factory, stack: Stack
 ) -> None:
     h = tokens.h("admin")
     made = await mock_project(gw, h, factory)
@@ -52,6 +54,9 @@ async def test_a_golden_run_against_the_mock_passes(
     for text in (report.text, orjson.dumps(recorded).decode()):
         assert credentials.PREFIX not in text
     assert "[redacted]" in report.text
+    # nor in any log of the stack
+    logs = Path(stack.config.state_dir) / "logs"
+    assert all(credentials.PREFIX not in f.read_text() for f in logs.glob("*.log"))
 
 
 async def test_the_mock_credential_opens_one_mock_only(
@@ -100,3 +105,13 @@ async def test_the_mock_credential_opens_one_mock_only(
     # the gateway admits identity's tokens only
     resp = await gw.get(f"{PT}/mocks/{mock_id}/serve/orders", headers=bearer(mint()))
     assert resp.status_code == 401, resp.text
+
+
+def test_a_credential_of_any_text_is_refused_not_an_error() -> None:
+    mock_id = uuid.uuid4()
+    for token in ("wmk_", "wmk_x.\u00e9", "wmk_\u00e9.\u00e9", "wmk_e30.x"):
+        try:
+            credentials.verify("s" * 32, token, mock_id)
+        except InvalidToken:
+            continue
+        raise AssertionError(f"{token!r} was accepted")
