@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import hashlib
 import os
 import shutil
 import statistics
@@ -27,7 +26,6 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import httpx
 import orjson
 from fastapi import FastAPI, Response
@@ -321,48 +319,30 @@ async def bench_mock(stack: Stack, admin: dict[str, str], state: Path) -> None:
             ),
             201,
         )
+        # the owner's blueprint with the mocked spec; the partner's project starts from it
         blueprint = _ok(
-            await gw.post(f"{PT}/projects", headers=admin, json={"kind": "blueprint", "name": "B"}),
+            await gw.post(f"{PT}/projects", headers=admin, json={"name": f"Bench {tag}"}), 201
+        )
+        _ok(
+            await gw.post(f"{PT}/projects/{blueprint['id']}/specs", headers=admin, json=MOCKED),
             201,
         )
         project = _ok(
             await gw.post(
-                f"{PT}/projects",
+                f"{PT}/partners/{partner['id']}/projects",
                 headers=admin,
-                json={
-                    "kind": "partner",
-                    "name": "P",
-                    "partner_id": partner["id"],
-                    "blueprint_id": blueprint["id"],
-                },
+                json={"name": "P", "blueprint_id": blueprint["id"]},
             ),
             201,
         )
-        spec_id = uuid.uuid4()
-        text = orjson.dumps(MOCKED).decode()
-        conn = await asyncpg.connect(stack.admin_dsn())
-        try:  # the upload route is the specs feature's; the row is what it would store
-            await conn.execute(
-                "INSERT INTO partner.spec_versions (id, tenant_id, customer_tenant_id, project_id,"
-                " number, source, format, openapi_version, title, api_version, document,"
-                " size_bytes, sha256, operation_count, status, uploaded_by, uploaded_side, version)"
-                " VALUES ($1, $2, $3, $4, 1, 'upload', 'json', '3.1.0', 'Bench', '1', $5::jsonb,"
-                " $6, $7, 1, 'accepted', 'bench', 'owner', 1)",
-                spec_id,
-                uuid.UUID(project["tenant_id"]),
-                uuid.UUID(project["customer_tenant_id"]),
-                uuid.UUID(project["id"]),
-                text,
-                len(text),
-                hashlib.sha256(text.encode()).hexdigest(),
-            )
-        finally:
-            await conn.close()
+        [version] = _ok(await gw.get(f"{PT}/projects/{project['id']}/specs", headers=admin))[
+            "items"
+        ]
         mock = _ok(
             await gw.post(
                 f"{PT}/projects/{project['id']}/mocks",
                 headers=admin,
-                json={"spec_version_id": str(spec_id)},
+                json={"spec_version_id": version["id"]},
             ),
             201,
         )
