@@ -5,28 +5,34 @@
    component schema changed, against the floor: the simplest diff, a plain recursive
    comparison of the same two dicts that lists the differing paths. Target: < 1 s.
 2. Mock answer latency through the gateway (a validated GET answered from the spec's
-   example, traced) against the service's one-row read (a project by id), p50 and p95 of
-   sequential calls in the same run, on its own Weft (temporary state, demo seed).
+   example, traced), p50 and p95 of sequential calls, against its floor: a minimal FastAPI
+   app (a real uvicorn process, started like the services) answering the same canned
+   response, called straight, in the same run; and beside them the service's one-row read
+   (a project by id) through the gateway. On its own Weft (temporary state, demo seed).
 """
 
 from __future__ import annotations
 
 import asyncio
 import copy
-import hashlib
+import os
 import shutil
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 import uuid
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import httpx
 import orjson
+from fastapi import FastAPI, Response
 
+from bench.sync_bench import _spawn, _wait_http
 from services.partner.diff import diff_specs
+from tools.pg import free_port
 from tools.run import bring_up
 from tools.seed.identity import login
 from tools.stack import Stack, make_stack
@@ -261,7 +267,42 @@ async def _timed(gw: httpx.AsyncClient, url: str, headers: dict[str, str]) -> li
     return sorted(times)
 
 
-async def bench_mock(stack: Stack, admin: dict[str, str]) -> None:
+ROOT = Path(__file__).resolve().parent.parent
+FLOOR_BODY = "PARTNER_BENCH_FLOOR_BODY"
+
+
+def floor_app() -> FastAPI:
+    """The floor: the least a server can do to give the mock's answer, the canned body."""
+    body = os.environ[FLOOR_BODY].encode()
+    app = FastAPI()
+
+    @app.get("/items")
+    async def items() -> Response:
+        return Response(body, media_type="application/json")
+
+    return app
+
+
+def start_floor(body: bytes, port: int, log: Path) -> subprocess.Popen[bytes]:
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("WEFT_")},
+        "PYTHONPATH": str(ROOT),
+        FLOOR_BODY: body.decode(),
+    }
+    # started like the services (tools.stack): uvicorn, uvloop, httptools, no access log
+    flags = ["--host", "127.0.0.1", "--no-access-log", "--loop", "uvloop", "--http", "httptools"]
+    app = "bench.partner_bench:floor_app"
+    cmd = [sys.executable, "-m", "uvicorn", "--factory", app, *flags, "--port", str(port)]
+    proc = _spawn(cmd, env, log)
+    try:
+        _wait_http(f"http://127.0.0.1:{port}/items", timeout=30)
+    except RuntimeError:
+        proc.kill()
+        raise
+    return proc
+
+
+async def bench_mock(stack: Stack, admin: dict[str, str], state: Path) -> None:
     async with httpx.AsyncClient(base_url=stack.gateway_url, timeout=60) as gw:
         tag = uuid.uuid4().hex[:10]
         tenant = _ok(
@@ -278,62 +319,58 @@ async def bench_mock(stack: Stack, admin: dict[str, str]) -> None:
             ),
             201,
         )
+        # the owner's blueprint with the mocked spec; the partner's project starts from it
         blueprint = _ok(
-            await gw.post(f"{PT}/projects", headers=admin, json={"kind": "blueprint", "name": "B"}),
+            await gw.post(f"{PT}/projects", headers=admin, json={"name": f"Bench {tag}"}), 201
+        )
+        _ok(
+            await gw.post(f"{PT}/projects/{blueprint['id']}/specs", headers=admin, json=MOCKED),
             201,
         )
         project = _ok(
             await gw.post(
-                f"{PT}/projects",
+                f"{PT}/partners/{partner['id']}/projects",
                 headers=admin,
-                json={
-                    "kind": "partner",
-                    "name": "P",
-                    "partner_id": partner["id"],
-                    "blueprint_id": blueprint["id"],
-                },
+                json={"name": "P", "blueprint_id": blueprint["id"]},
             ),
             201,
         )
-        spec_id = uuid.uuid4()
-        text = orjson.dumps(MOCKED).decode()
-        conn = await asyncpg.connect(stack.admin_dsn())
-        try:  # the upload route is the specs feature's; the row is what it would store
-            await conn.execute(
-                "INSERT INTO partner.spec_versions (id, tenant_id, customer_tenant_id, project_id,"
-                " number, source, format, openapi_version, title, api_version, document,"
-                " size_bytes, sha256, operation_count, status, uploaded_by, uploaded_side, version)"
-                " VALUES ($1, $2, $3, $4, 1, 'upload', 'json', '3.1.0', 'Bench', '1', $5::jsonb,"
-                " $6, $7, 1, 'accepted', 'bench', 'owner', 1)",
-                spec_id,
-                uuid.UUID(project["tenant_id"]),
-                uuid.UUID(project["customer_tenant_id"]),
-                uuid.UUID(project["id"]),
-                text,
-                len(text),
-                hashlib.sha256(text.encode()).hexdigest(),
-            )
-        finally:
-            await conn.close()
+        [version] = _ok(await gw.get(f"{PT}/projects/{project['id']}/specs", headers=admin))[
+            "items"
+        ]
         mock = _ok(
             await gw.post(
                 f"{PT}/projects/{project['id']}/mocks",
                 headers=admin,
-                json={"spec_version_id": str(spec_id)},
+                json={"spec_version_id": version["id"]},
             ),
             201,
         )
-        answers = await _timed(gw, f"{mock['base_path']}/items?limit=5", admin)
+        url = f"{mock['base_path']}/items?limit=5"
+        canned = (await gw.get(url, headers=admin)).content
+        answers = await _timed(gw, url, admin)
         reads = await _timed(gw, f"{PT}/projects/{project['id']}", admin)
+    port = free_port()
+    floor_proc = start_floor(canned, port, state / "partner-floor.log")
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=60) as direct:
+            assert (await direct.get("/items?limit=5")).content == canned
+            floors = await _timed(direct, "/items?limit=5", {})
+    finally:
+        floor_proc.terminate()
+        floor_proc.wait(timeout=10)
 
     def p(values: list[float], q: float) -> float:
         return values[min(len(values) - 1, int(len(values) * q))]
 
     print(
-        f"mock answer via gateway ({CALLS} sequential, validated + traced): "
-        f"p50 {p(answers, 0.5):.1f} ms, p95 {p(answers, 0.95):.1f} ms | floor, the service's "
-        f"one-row read (project by id) via gateway: p50 {p(reads, 0.5):.1f} ms, "
-        f"p95 {p(reads, 0.95):.1f} ms | ratio p50 {p(answers, 0.5) / p(reads, 0.5):.2f}x",
+        f"mock answer via gateway ({CALLS} sequential, token checked, validated, traced): "
+        f"p50 {p(answers, 0.5):.1f} ms, p95 {p(answers, 0.95):.1f} ms | floor, a minimal "
+        f"FastAPI app answering the same canned response ({len(canned)} bytes), called "
+        f"straight: p50 {p(floors, 0.5):.1f} ms, p95 {p(floors, 0.95):.1f} ms | ratio "
+        f"p50 {p(answers, 0.5) / p(floors, 0.5):.1f}x, p95 {p(answers, 0.95) / p(floors, 0.95):.1f}x"
+        f" | beside it, the service's one-row read (project by id) via gateway: "
+        f"p50 {p(reads, 0.5):.1f} ms, p95 {p(reads, 0.95):.1f} ms",
         flush=True,
     )
 
@@ -346,7 +383,7 @@ def main() -> None:
         seed = bring_up(stack, seed=True)
         assert seed is not None
         admin = {"Authorization": f"Bearer {login(seed, 'admin@paco.example', 'paco')}"}
-        asyncio.run(bench_mock(stack, admin))
+        asyncio.run(bench_mock(stack, admin, state))
     finally:
         stack.stop()
         shutil.rmtree(state, ignore_errors=True)

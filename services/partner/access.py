@@ -129,6 +129,11 @@ def access(*, owner: str | None, partner: str | None) -> Any:
     return Depends(dependency)
 
 
+def as_reader(principal: Principal) -> Caller:
+    """The checks of `Reader`, for a route that finds its principal itself (a mock's)."""
+    return _check(principal, owner=OWNER_READ, partner=PARTNER_READ)
+
+
 # Reading a project's records: either side.
 Reader = Annotated[Caller, access(owner=OWNER_READ, partner=PARTNER_READ)]
 # Writing what either side may write (a spec version).

@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from libs.common.app import create_service_app
 from libs.common.identity import identity_lifespan
 from libs.common.relay import RelayOptions
+from libs.common.storage import objects_router
 from services.partner.activity.endpoints import router as activity_router
 from services.partner.assistant.endpoints import router as assistant_router
 from services.partner.config import Settings
@@ -22,10 +23,12 @@ from services.partner.jobs import jobs
 from services.partner.mocks.endpoints import router as mocks_router
 from services.partner.partners.endpoints import router as partners_router
 from services.partner.plan.endpoints import router as plan_router
+from services.partner.plan.schemas import FILE_TYPES
 from services.partner.projects.endpoints import router as projects_router
 from services.partner.reviews.endpoints import router as reviews_router
 from services.partner.runs.endpoints import router as runs_router
 from services.partner.specs.endpoints import router as specs_router
+from services.partner.storage import EvidenceFiles
 from services.partner.traces.endpoints import router as traces_router
 
 DESCRIPTION = """The integration partner's portal. An API owner (a provider tenant, PROVIDER
@@ -36,6 +39,10 @@ with PARTNER_ENGINEER or PARTNER_LEAD roles. A partner sees only the projects ma
 The owner's blueprint project holds the OpenAPI spec partners build against; each partner
 project follows one blueprint, and the partner may upload its own variant (kept pending the
 owner's review) and diff any two versions (breaking / warning / info findings)."""
+
+
+async def _evidence_files(app: FastAPI) -> None:
+    app.state.evidence_files = EvidenceFiles(app.state.settings)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -55,7 +62,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             runs_router,
             traces_router,
             assistant_router,
+            # the local store's presigned evidence files (no token: the signature is it)
+            objects_router("evidence_files", media_types=sorted(FILE_TYPES)),
         ],
+        on_startup=[_evidence_files],
         jobs=jobs,
         relay=RelayOptions(),
         extra_lifespans=[identity_lifespan],

@@ -23,8 +23,9 @@ class Settings(ServiceSettings):
     spec_max_bytes: int = 4 * 1024 * 1024
     # the kit's body limit, raised for specs (the route answers spec_too_large itself)
     max_body_bytes: int = 4 * 1024 * 1024 + 64 * 1024
-    # Evidence files: presigned uploads and downloads live minutes
-    evidence_max_bytes: int = 8 * 1024 * 1024
+    # Evidence files: presigned uploads and downloads live minutes. Uploads to the local
+    # store pass through this service: at most its body limit (max_body_bytes).
+    evidence_max_bytes: int = 4 * 1024 * 1024
     upload_url_seconds: int = 600
     download_url_seconds: int = 300
     # Identity, asked with the caller's own token whether a tenant is the caller's client
@@ -43,6 +44,9 @@ class Settings(ServiceSettings):
     runs_per_hour: int = 30
     run_max_cases: int = 1000
     run_timeout_seconds: float = 10.0
+    # A run against a mock sends a credential for that mock alone (mocks/credentials.py),
+    # valid this long; mock_base_url is then this service's own address, not the gateway's
+    mock_credential_seconds: int = 1800
 
     # The assistant: answers from retrieval alone unless a model provider (any
     # OpenAI-compatible endpoint, e.g. https://api.openai.com/v1) is configured

@@ -4,8 +4,6 @@ changes_requested / approved; every step is an event and in the activity feed.""
 
 from __future__ import annotations
 
-import uuid
-
 import asyncpg
 import httpx
 
@@ -46,8 +44,10 @@ async def test_evidence_meets_criteria_and_the_review_is_decided(
     link = {"kind": "link", "title": "Sync log", "url": "https://erp.example/logs/1"}
     ev = ok(await gw.post(f"{base}/criteria/{first}/evidence", headers=engineer, json=link), 201)
     assert ev["status"] == "submitted"
-    run = {"kind": "run", "title": "Golden run", "run_id": str(uuid.uuid4())}
-    ev2 = ok(await gw.post(f"{base}/criteria/{second}/evidence", headers=engineer, json=run), 201)
+    retries = {"kind": "link", "title": "Retry log", "url": "https://erp.example/logs/2"}
+    ev2 = ok(
+        await gw.post(f"{base}/criteria/{second}/evidence", headers=engineer, json=retries), 201
+    )
     # a link without url, the owner submitting: refused
     resp = await gw.post(
         f"{base}/criteria/{first}/evidence", headers=engineer, json={"kind": "link", "title": "x"}
@@ -67,7 +67,9 @@ async def test_evidence_meets_criteria_and_the_review_is_decided(
     ok(await gw.post(f"{base}/evidence/{ev['id']}/accept", headers=admin, json={}))
     ok(
         await gw.post(
-            f"{base}/evidence/{ev2['id']}/reject", headers=admin, json={"comment": "failed run"}
+            f"{base}/evidence/{ev2['id']}/reject",
+            headers=admin,
+            json={"comment": "retries missing"},
         )
     )
     problem(

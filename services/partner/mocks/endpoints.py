@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 
-from libs.common.deps import TenantSession
+from libs.common.auth import Space
+from libs.common.deps import (
+    TenantSession,
+    declare_access,
+    get_principal,
+    optional_bearer,
+    verified_principal,
+)
 from libs.common.etag import set_etag
 from libs.common.pagination import Page, PageQuery
 from libs.common.responses import ORJSONResponse
-from services.partner.access import Reader, Writer, errors
-from services.partner.mocks import service
+from services.partner.access import OWNER_READ, Caller, Reader, Writer, as_reader, errors
+from services.partner.mocks import credentials, service
 from services.partner.mocks.schemas import Mock, MockStart
 from services.partner.projects.service import NotAPartnerProject, ProjectNotFound
 
@@ -115,8 +122,25 @@ async def stop_mock(
     return _out(mock)
 
 
+async def _mock_caller(request: Request, mock_id: uuid.UUID) -> Caller:
+    """An identity token (a Reader), or the credential a golden run sends to its mock
+    (mocks/credentials.py), which then stands for the request's principal: the session
+    below is opened for it. Declared before the session, so it is resolved first."""
+    token = optional_bearer(request)
+    if token is not None and credentials.is_credential(token):
+        secret = request.app.state.settings.service_secret
+        grant = credentials.verify(secret, token, mock_id)
+        request.state.principal = grant.principal()
+        return as_reader(request.state.principal)
+    return as_reader(await get_principal(await verified_principal(request)))
+
+
+declare_access(_mock_caller, [Space.PROVIDER, Space.DEVELOPER], OWNER_READ)
+MockCaller = Annotated[Caller, Depends(_mock_caller)]
+
+
 async def call_mock(
-    caller: Reader, session: TenantSession, mock_id: uuid.UUID, path: str, request: Request
+    caller: MockCaller, session: TenantSession, mock_id: uuid.UUID, path: str, request: Request
 ) -> Response:
     body = await request.body()
     served = await service.serve(

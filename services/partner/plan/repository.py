@@ -70,7 +70,14 @@ def evidence_query(
 
 
 async def evidence(
-    session: AsyncSession, principal: Principal, project_id: uuid.UUID, evidence_id: uuid.UUID
+    session: AsyncSession,
+    principal: Principal,
+    project_id: uuid.UUID,
+    evidence_id: uuid.UUID,
+    *,
+    for_update: bool = False,
 ) -> Evidence | None:
     stmt = evidence_query(principal, project_id, None).where(Evidence.id == evidence_id)
+    if for_update:
+        stmt = stmt.with_for_update()
     return (await session.scalars(stmt)).one_or_none()

@@ -10,6 +10,25 @@ from services.partner.access import Body, Schema
 
 MAX_PHASES = 50
 MAX_CRITERIA = 50
+# Evidence files: what may be uploaded (never a type a browser would render as a page)
+FILE_TYPES = {
+    "application/pdf": "pdf",
+    "image/png": "png",
+    "image/jpeg": "jpg",
+    "text/plain": "txt",
+    "text/csv": "csv",
+    "application/json": "json",
+    "application/zip": "zip",
+}
+FileType = Literal[
+    "application/pdf",
+    "image/png",
+    "image/jpeg",
+    "text/plain",
+    "text/csv",
+    "application/json",
+    "application/zip",
+]
 
 
 class Criterion(Schema):
@@ -56,15 +75,32 @@ class PhaseCreate(Body):
     )
 
 
+class Upload(Schema):
+    """Where to send the file: PUT the bytes to `url` with `headers`, before `expires_at`
+    (Unix seconds); then confirm with POST .../evidence/{id}/complete."""
+
+    url: str
+    method: str
+    headers: dict[str, str]
+    expires_at: int
+
+
 class Evidence(Schema):
     id: uuid.UUID
     project_id: uuid.UUID
     criterion_id: uuid.UUID
-    kind: str = Field(description="link or run")
+    kind: str = Field(description="file, link or run")
     title: str
     url: str | None
     run_id: uuid.UUID | None
-    status: str = Field(description="submitted, accepted or rejected")
+    content_type: str | None = Field(default=None, description="For kind file")
+    size: int | None = Field(
+        default=None, description="For kind file: bytes (announced until the upload is confirmed)"
+    )
+    status: str = Field(
+        description="awaiting_upload (a file whose bytes are not confirmed yet), submitted, "
+        "accepted or rejected"
+    )
     note: str | None
     submitted_by: str
     submitted_at: datetime | None
@@ -72,22 +108,53 @@ class Evidence(Schema):
     reviewed_at: datetime | None
     review_comment: str | None
     version: int
+    upload: Upload | None = Field(
+        default=None, description="Only in the answer that creates file evidence"
+    )
 
 
 class EvidenceCreate(Body):
-    kind: Literal["link", "run"]
+    kind: Literal["link", "run", "file"]
     title: str = Field(min_length=1, max_length=300)
     url: AnyHttpUrl | None = Field(default=None, description="For kind link")
-    run_id: uuid.UUID | None = Field(default=None, description="For kind run: a passing run")
+    run_id: uuid.UUID | None = Field(
+        default=None,
+        description="For kind run: a run of this project that finished passing",
+    )
+    content_type: FileType | None = Field(default=None, description="For kind file")
+    size: int | None = Field(
+        default=None,
+        ge=1,
+        description="For kind file: the file's size in bytes (the most the upload URL accepts)",
+    )
     note: str | None = Field(default=None, max_length=5000)
 
     @model_validator(mode="after")
     def _kind_fields(self) -> EvidenceCreate:
-        if self.kind == "link" and (self.url is None or self.run_id is not None):
-            raise ValueError("a link needs url (and no run_id)")
-        if self.kind == "run" and (self.run_id is None or self.url is not None):
-            raise ValueError("a run needs run_id (and no url)")
+        file_fields = (self.content_type, self.size)
+        if self.kind == "link" and (
+            self.url is None or self.run_id is not None or any(f is not None for f in file_fields)
+        ):
+            raise ValueError("a link needs url (and no run_id or file fields)")
+        if self.kind == "run" and (
+            self.run_id is None or self.url is not None or any(f is not None for f in file_fields)
+        ):
+            raise ValueError("a run needs run_id (and no url or file fields)")
+        if self.kind == "file" and (
+            self.content_type is None
+            or self.size is None
+            or self.url is not None
+            or self.run_id is not None
+        ):
+            raise ValueError("a file needs content_type and size (and no url or run_id)")
         return self
+
+
+class Download(Schema):
+    """A short-lived presigned GET of an evidence file."""
+
+    url: str
+    expires_at: int
 
 
 class EvidenceDecision(Body):

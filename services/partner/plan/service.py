@@ -1,6 +1,11 @@
 """The plan of a partner project: phases with exit criteria (the owner sets them), evidence
-per criterion (the partner submits a link or a passing run), and the owner's decision on
-each piece of evidence; a criterion is met once evidence for it is accepted."""
+per criterion (the partner submits a link, a passing run of the project, or a file by
+presigned upload), and the owner's decision on each piece of evidence; a criterion is met
+once evidence for it is accepted.
+
+A file is two steps: the evidence is made `awaiting_upload` with an upload URL (type and
+size limited, minutes long), the partner PUTs the bytes there, then confirms; only then is
+it submitted (event and activity)."""
 
 from __future__ import annotations
 
@@ -11,13 +16,16 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.errors import Conflict, NotFound, Unprocessable
+from libs.common.ids import new_id
 from libs.common.pagination import PageParams, paginate
+from libs.common.storage import Presigned
 from services.partner import events
 from services.partner.access import Caller
 from services.partner.activity import service as activity
-from services.partner.models import Criterion, Evidence, Phase
+from services.partner.models import Criterion, Evidence, Phase, Project
 from services.partner.plan import repository as repo
 from services.partner.plan.schemas import (
+    FILE_TYPES,
     MAX_PHASES,
     EvidenceCreate,
     PhaseCreate,
@@ -26,6 +34,8 @@ from services.partner.plan.schemas import Criterion as CriterionOut
 from services.partner.plan.schemas import Phase as PhaseOut
 from services.partner.plan.schemas import Plan as PlanOut
 from services.partner.projects import service as projects
+from services.partner.runs import repository as runs_repo
+from services.partner.storage import EvidenceFiles
 
 
 class CriterionNotFound(NotFound):
@@ -51,6 +61,36 @@ class EvidenceNotSubmitted(Conflict):
 class CriterionAlreadyMet(Conflict):
     code = "criterion_already_met"
     title = "This exit criterion is met already"
+
+
+class EvidenceRunNotFound(Unprocessable):
+    code = "evidence_run_not_found"
+    title = "The evidence names a run that does not exist"
+
+
+class EvidenceRunNotInProject(Unprocessable):
+    code = "evidence_run_not_in_project"
+    title = "The evidence names a run of another project"
+
+
+class EvidenceRunNotPassed(Unprocessable):
+    code = "evidence_run_not_passed"
+    title = "The evidence names a run that did not finish passing"
+
+
+class EvidenceFileTooLarge(Unprocessable):
+    code = "evidence_file_too_large"
+    title = "The evidence file is too large"
+
+
+class EvidenceNotAFile(Conflict):
+    code = "evidence_not_a_file"
+    title = "This evidence is not a file"
+
+
+class EvidenceUploadMissing(Conflict):
+    code = "evidence_upload_missing"
+    title = "Nothing has been uploaded for this evidence yet"
 
 
 async def create_phase(
@@ -127,17 +167,27 @@ async def open_criteria(session: AsyncSession, caller: Caller, project_id: uuid.
 async def submit_evidence(
     session: AsyncSession,
     caller: Caller,
+    files: EvidenceFiles,
+    base: str,
     project_id: uuid.UUID,
     criterion_id: uuid.UUID,
     data: EvidenceCreate,
-) -> Evidence:
+) -> tuple[Evidence, Presigned | None]:
+    """Link and run evidence is submitted at once; file evidence waits for its upload (the
+    answer carries the upload URL)."""
     project = await projects.get_partner_project(session, caller, project_id)
     criterion = await repo.criterion(session, caller.principal, project.id, criterion_id)
     if criterion is None:
         raise CriterionNotFound(f"Exit criterion {criterion_id} not found in this project")
     if criterion.status == "met":
         raise CriterionAlreadyMet()
+    if data.run_id is not None:
+        await _check_run(session, caller, project, data.run_id)
+    limit = files.settings.evidence_max_bytes
+    if data.size is not None and data.size > limit:
+        raise EvidenceFileTooLarge(f"An evidence file is at most {limit} bytes")
     item = Evidence(
+        id=new_id(),
         tenant_id=project.tenant_id,
         customer_tenant_id=project.customer_tenant_id,
         project_id=project.id,
@@ -151,8 +201,48 @@ async def submit_evidence(
         submitted_by=caller.subject,
         submitted_at=datetime.now(UTC),
     )
+    upload = None
+    if data.kind == "file":
+        assert data.content_type is not None and data.size is not None
+        item.status, item.submitted_at = "awaiting_upload", None
+        item.object_key = (
+            f"{project.tenant_id}/partner/projects/{project.id}/evidence/{item.id}"
+            f".{FILE_TYPES[data.content_type]}"
+        )
+        item.storage = files.settings.object_store_url
+        item.content_type = data.content_type
+        item.size = data.size
     session.add(item)
     await session.flush()
+    if item.object_key is not None:
+        assert item.content_type is not None and item.size is not None
+        upload = await files.upload_url(base, item.object_key, item.content_type, item.size)
+    else:
+        await _announce(session, caller, project, criterion, item)
+    return item, upload
+
+
+async def _check_run(
+    session: AsyncSession, caller: Caller, project: Project, run_id: uuid.UUID
+) -> None:
+    """Run evidence names a run of this project that finished passing."""
+    run = await runs_repo.get_run(session, caller.principal, run_id)
+    if run is None:
+        raise EvidenceRunNotFound(f"Run {run_id} not found", extra={"run_id": str(run_id)})
+    if run.project_id != project.id:
+        raise EvidenceRunNotInProject(
+            f"Run {run_id} belongs to another project", extra={"run_id": str(run_id)}
+        )
+    if run.status != "passed":
+        raise EvidenceRunNotPassed(
+            f"Run {run_id} is {run.status}; only a passed run is evidence",
+            extra={"run_id": str(run_id), "run_status": run.status},
+        )
+
+
+async def _announce(
+    session: AsyncSession, caller: Caller, project: Project, criterion: Criterion, item: Evidence
+) -> None:
     subject = f"projects/{project.id}/evidence/{item.id}"
     await activity.announce(
         session,
@@ -173,7 +263,54 @@ async def submit_evidence(
         summary=f"Evidence '{item.title}' ({item.kind}) submitted for '{criterion.title}'",
         data={"evidence_id": str(item.id), "criterion_id": str(criterion.id)},
     )
+
+
+async def complete_upload(
+    session: AsyncSession,
+    caller: Caller,
+    files: EvidenceFiles,
+    project_id: uuid.UUID,
+    evidence_id: uuid.UUID,
+) -> Evidence:
+    """The partner confirms the file is uploaded: its size is checked against what was
+    announced, and the evidence is submitted. Confirming twice answers the same."""
+    project = await projects.get_partner_project(session, caller, project_id)
+    item = await get_evidence(session, caller, project_id, evidence_id, for_update=True)
+    if item.kind != "file" or item.object_key is None:
+        raise EvidenceNotAFile(f"This evidence is a {item.kind}")
+    if item.status != "awaiting_upload":
+        return item
+    size = await files.size(item.object_key)
+    if size is None:
+        raise EvidenceUploadMissing("Nothing was uploaded to the evidence's URL yet")
+    if item.size is not None and size > item.size:
+        await files.delete(item.object_key)
+        raise EvidenceFileTooLarge("The upload is larger than announced")
+    criterion = await repo.criterion(session, caller.principal, project.id, item.criterion_id)
+    assert criterion is not None
+    item.size = size
+    item.status = "submitted"
+    item.submitted_at = datetime.now(UTC)
+    await session.flush()
+    await _announce(session, caller, project, criterion, item)
     return item
+
+
+async def download_url(
+    session: AsyncSession,
+    caller: Caller,
+    files: EvidenceFiles,
+    base: str,
+    project_id: uuid.UUID,
+    evidence_id: uuid.UUID,
+) -> Presigned:
+    item = await get_evidence(session, caller, project_id, evidence_id)
+    if item.kind != "file" or item.object_key is None or item.content_type is None:
+        raise EvidenceNotAFile(f"This evidence is a {item.kind}")
+    if item.status == "awaiting_upload":
+        raise EvidenceUploadMissing("The file's upload is not confirmed yet")
+    name = f"evidence-{item.id}.{FILE_TYPES.get(item.content_type, 'bin')}"
+    return await files.download_url(base, item.object_key, name, content_type=item.content_type)
 
 
 async def list_evidence(
@@ -189,10 +326,17 @@ async def list_evidence(
 
 
 async def get_evidence(
-    session: AsyncSession, caller: Caller, project_id: uuid.UUID, evidence_id: uuid.UUID
+    session: AsyncSession,
+    caller: Caller,
+    project_id: uuid.UUID,
+    evidence_id: uuid.UUID,
+    *,
+    for_update: bool = False,
 ) -> Evidence:
     await projects.get_partner_project(session, caller, project_id)
-    found = await repo.evidence(session, caller.principal, project_id, evidence_id)
+    found = await repo.evidence(
+        session, caller.principal, project_id, evidence_id, for_update=for_update
+    )
     if found is None:
         raise EvidenceNotFound(f"Evidence {evidence_id} not found in this project")
     return found
@@ -207,7 +351,7 @@ async def decide_evidence(
     comment: str | None,
 ) -> Evidence:
     project = await projects.get_partner_project(session, caller, project_id)
-    item = await get_evidence(session, caller, project_id, evidence_id)
+    item = await get_evidence(session, caller, project_id, evidence_id, for_update=True)
     if item.status != "submitted":
         raise EvidenceNotSubmitted(f"This evidence is {item.status}")
     now = datetime.now(UTC)

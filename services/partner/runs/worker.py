@@ -21,6 +21,7 @@ from libs.common.ssrf import GuardedTransport
 from services.partner.config import Settings
 from services.partner.events import RunCompleted, emit
 from services.partner.jobs import jobs
+from services.partner.mocks import credentials as mock_credentials
 from services.partner.models import Project, Run, RunCase, RunTarget
 from services.partner.runs import repository as repo
 from services.partner.runs import secrets
@@ -31,14 +32,25 @@ from services.partner.traces.service import record_trace
 FINISHED = {"passed", "failed", "errored"}
 
 
-def _target(settings: Settings, row: RunTarget) -> tuple[Target, bool]:
+def _target(settings: Settings, row: RunTarget, run: Run) -> tuple[Target, bool]:
     """The engine's target, and whether it may be on a private address."""
     headers: dict[str, str] = {}
     if row.credential_encrypted is not None and row.credential_header:
         headers[row.credential_header] = secrets.decrypt(settings, row.credential_encrypted)
     timeout = settings.run_timeout_seconds
     if row.kind == "mock":
+        assert row.mock_id is not None
         base = f"{settings.mock_base_url.rstrip('/')}/{row.mock_id}/serve"
+        # the mock's own credential (a Target's headers are redacted in every record)
+        credential = mock_credentials.mint(
+            settings.service_secret,
+            mock_id=row.mock_id,
+            run_id=run.id,
+            tenant_id=run.tenant_id,
+            customer_tenant_id=run.customer_tenant_id,
+            seconds=settings.mock_credential_seconds,
+        )
+        headers["Authorization"] = f"Bearer {credential}"
         return Target(base_url=base, headers=headers, timeout=timeout), True
     if row.kind == "owner":
         return Target(base_url=settings.owner_api_url, headers=headers, timeout=timeout), True
@@ -100,7 +112,7 @@ async def run_golden(ctx: JobContext, *, run_id: str) -> dict[str, Any]:
         golden = [GoldenCase.model_validate(r.definition) for r in rows][: settings.run_max_cases]
         await repo.delete_cases(session, rid)
         run.status, run.started_at, run.done = "running", datetime.now(UTC), 0
-        target, allow_private = _target(settings, target_row)
+        target, allow_private = _target(settings, target_row, run)
         examples = run.property_examples
 
     async def on_case(result: CaseResult, done: int, total: int) -> None:
