@@ -76,7 +76,8 @@ def create_service_app(
     - `relay`: start the outbox relay (libs.common.relay) with these options; a service with
       an outbox passes it, sync (which stores its events directly) does not.
     - `streamed_paths`: routes that stream a large upload themselves (own size cap, own NUL
-      check); the request middleware neither caps nor reads their body.
+      check); the request middleware neither caps nor reads their body. An entry ending in
+      "/" is a prefix: `/objects/` for a service serving libs.common.storage.objects_router.
     """
     configure_logging(settings.service_name, settings.log_level)
 

@@ -35,8 +35,10 @@ class RequestContextMiddleware:
         self.app = app
         self.max_body_bytes = max_body_bytes
         # routes that stream a large upload themselves (their own size cap and NUL check):
-        # their body is neither capped nor read here
-        self.streamed_paths = streamed_paths
+        # their body is neither capped nor read here. An entry ending in "/" is a prefix
+        # (the presigned `/objects/` uploads: the signature carries the size cap)
+        self.streamed_paths = frozenset(p for p in streamed_paths if not p.endswith("/"))
+        self.streamed_prefixes = tuple(p for p in streamed_paths if p.endswith("/"))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -78,7 +80,10 @@ class RequestContextMiddleware:
                 message["headers"] = [*headers, (b"x-request-id", rid.encode())]
             await send(message)
 
-        streamed = scope["path"] in self.streamed_paths and method in _BODY_METHODS
+        path = scope["path"]
+        streamed = method in _BODY_METHODS and (
+            path in self.streamed_paths or path.startswith(self.streamed_prefixes)
+        )
         try:
             if streamed:
                 pass

@@ -69,4 +69,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         jobs=jobs,
         relay=RelayOptions(),
         extra_lifespans=[identity_lifespan],
+        # presigned uploads: the signed URL caps the size, not the service's body limit
+        streamed_paths=["/objects/"],
     )

@@ -66,4 +66,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         extra_lifespans=[subscriptions_lifespan(SUBSCRIPTIONS), feed_lifespan, identity_lifespan],
         jobs=jobs,
         relay=RelayOptions(),
+        # presigned uploads: the signed URL caps the size, not the service's body limit
+        streamed_paths=["/objects/"],
     )

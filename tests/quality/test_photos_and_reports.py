@@ -4,6 +4,7 @@ background), brands reading only their own, and PDF reports built from them."""
 from __future__ import annotations
 
 import io
+import random
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -214,3 +215,47 @@ async def test_brand_requests_a_report_with_defects_and_photos(
             f"{Q}/lots/{lot['id']}/reports", headers=tokens.h("my"), json={"type": "photo_book"}
         )
     ).status_code == 404
+
+
+def _noisy_jpeg(min_bytes: int) -> bytes:
+    """A photo of noise (JPEG cannot compress it) of at least `min_bytes`."""
+    side = 1024
+    while True:
+        img = Image.frombytes("RGB", (side, side), random.randbytes(side * side * 3))
+        out = io.BytesIO()
+        img.save(out, format="JPEG", quality=95)
+        if out.tell() >= min_bytes:
+            return out.getvalue()
+        side += 256
+
+
+async def test_a_photo_over_the_services_body_limit_uploads_up_to_its_signed_size(
+    gateway: httpx.AsyncClient, tokens: Tokens, factory: Factory
+) -> None:
+    """The presigned URL caps the size (photo_max_bytes, 8 MiB), not the service's 1 MiB body
+    limit: a 2 MiB photo was refused 413 by the request middleware before the route."""
+    _lot, _checklist, inspection, _sku = await inspection_in_progress(gateway, tokens, factory)
+    image = _noisy_jpeg(2 * 1024 * 1024)
+    assert len(image) > 2 * 1024 * 1024
+    made = ok(
+        await gateway.post(
+            f"{Q}/inspections/{inspection['id']}/photos",
+            headers=tokens.h("inspector"),
+            json={"content_type": "image/jpeg", "size": len(image)},
+        ),
+        201,
+    )
+    upload = made["upload"]
+    put = await gateway.put(_path(upload["url"]), content=image, headers=upload["headers"])
+    assert put.status_code == 204, put.text
+    # the signed size still holds: one byte more than signed is refused
+    again = ok(
+        await gateway.post(
+            f"{Q}/inspections/{inspection['id']}/photos",
+            headers=tokens.h("inspector"),
+            json={"content_type": "image/jpeg", "size": len(image) - 1},
+        ),
+        201,
+    )["upload"]
+    over = await gateway.put(_path(again["url"]), content=image, headers=again["headers"])
+    assert (over.status_code, over.json()["code"]) == (413, "payload_too_large")
