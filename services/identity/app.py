@@ -16,6 +16,7 @@ from services.identity.audit.endpoints import router as audit_router
 from services.identity.auth.endpoints import router as auth_router
 from services.identity.config import Settings
 from services.identity.elevations.endpoints import router as elevations_router
+from services.identity.federation.endpoints import router as federation_router
 from services.identity.invites.endpoints import router as invites_router
 from services.identity.jobs import jobs
 from services.identity.keys import KeyStore
@@ -97,6 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             audit_router,
             elevations_router,
             orglinks_router,
+            federation_router,
         ],
         on_startup=[_load_keys],
         extra_lifespans=[_plant_directory, subscriptions_lifespan(SUBSCRIPTIONS)],
