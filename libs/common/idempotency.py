@@ -125,6 +125,11 @@ _FETCH_LIVE = text(
     "FROM idempotency_keys WHERE tenant_id = :tenant AND caller = :caller AND key = :key "
     "AND expires_at >= now()"
 )
+_FETCH_LIVE_MANY = text(
+    "SELECT key, request_hash, status, response_status, response_headers, response_body "
+    "FROM idempotency_keys WHERE tenant_id = :tenant AND caller = :caller "
+    "AND key = ANY(CAST(:keys AS text[])) AND expires_at >= now()"
+)
 _RELEASE = text(
     "DELETE FROM idempotency_keys WHERE tenant_id = :tenant AND caller = :caller AND key = :key"
 )
@@ -171,6 +176,16 @@ async def store_response(
 async def live_key(session: AsyncSession, ids: dict[str, Any]) -> Any:
     """The key's row unless it has expired (None: the key is free)."""
     return (await session.execute(_FETCH_LIVE, ids)).first()
+
+
+async def live_keys(
+    session: AsyncSession, tenant: Any, caller: str, keys: list[str]
+) -> dict[str, Any]:
+    """`live_key` for many keys of one caller at once (an offline replay batch): one query."""
+    rows = await session.execute(
+        _FETCH_LIVE_MANY, {"tenant": tenant, "caller": caller, "keys": keys}
+    )
+    return {row.key: row for row in rows}
 
 
 async def insert_done(

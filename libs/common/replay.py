@@ -55,6 +55,7 @@ from libs.common.idempotency import (
     insert_done,
     is_stored,
     live_key,
+    live_keys,
     request_hash,
 )
 from libs.common.logs import request_id_var
@@ -195,6 +196,10 @@ class Replayer:
         self.settings = request.app.state.settings
         self.base_headers = self._base_headers(request)
         self.prefix = request.headers.get("x-forwarded-prefix", "")
+        # the batch's keys as stored before it ran (one query); a key this batch writes is
+        # read again if it comes back (the same key twice in one batch)
+        self.known: dict[str, Any] = {}
+        self.written: set[str] = set()
 
     @staticmethod
     def _base_headers(request: Request) -> list[tuple[bytes, bytes]]:
@@ -212,6 +217,10 @@ class Replayer:
 
     async def run(self, ops: Sequence[ReplayOp]) -> list[ReplayResult]:
         ordered = [op for _, op in sorted(enumerate(ops), key=lambda p: (p[1].seq, p[0]))]
+        keys = list(dict.fromkeys(op.idempotency_key for op in ordered))
+        self.known = await live_keys(
+            self.session, self.principal.tenant_id, self.principal.subject, keys
+        )
         return [await self._one(op) for op in ordered]
 
     async def _one(self, op: ReplayOp) -> ReplayResult:
@@ -233,7 +242,12 @@ class Replayer:
             "key": op.idempotency_key,
         }
         req_hash = request_hash(target, query.encode(), body)
-        existing = await live_key(self.session, ids)
+        key = op.idempotency_key
+        if key in self.written:
+            existing = await live_key(self.session, ids)
+        else:
+            existing = self.known.get(key)
+        self.written.add(key)
         if existing is not None:
             return self._existing(op, existing, req_hash, target)
         # The op in its own savepoint; its key is written after it, outside the savepoint,

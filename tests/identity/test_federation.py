@@ -113,10 +113,12 @@ async def test_a_registered_peer_is_its_local_roles_and_its_claims_grant_nothing
     resp = await identity.get(f"/federation/links/{made['link_id']}", headers=paco_admin)
     assert resp.status_code == 200, resp.text
     assert resp.json()["direction"] == "inbound" and resp.json()["peer_id"] == peer2["id"]
-    resp = await identity.get("/audit", headers=paco_admin, params={"limit": 100})
-    if resp.status_code == 200:
-        actions = {(e["action"], e["actor"]) for e in resp.json()["items"]}
-        assert ("federation.link_received", f"peer:{peer2['id']}") in actions
+    resp = await identity.get(
+        "/audit-events", headers=paco_admin, params={"action": "federation.link_received"}
+    )
+    assert resp.status_code == 200, resp.text
+    actors = {e["actor"] for e in resp.json()["items"]}
+    assert f"peer:{peer2['id']}" in actors and f"peer:{peer['id']}" not in actors
 
 
 async def test_the_receiver_refuses_what_is_not_a_fresh_signed_request(
