@@ -22,6 +22,7 @@ from libs.common.db import set_tenant
 from libs.common.deps import SystemSession
 from libs.common.errors import AppError, MissingPermission
 from libs.common.federation import (
+    UnknownSigningKey,
     load_public_key,
     remember_nonce,
     signed_key_ids,
@@ -87,7 +88,8 @@ async def signed_peer(request: Request, session: SystemSession) -> PeerCaller:
             return load_public_key(peer.public_key)
 
         verified = verify_request(request.method, url, headers, await request.body(), public_key)
-        assert peer is not None
+        if peer is None:  # verify_request refuses first; kept for the type checker
+            raise UnknownSigningKey("No peer is registered with this key")
         await remember_nonce(session, verified)
     except AppError as exc:
         log.warning(
