@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, UrlConstraints
 
 
 class FederationInstance(BaseModel):
@@ -21,14 +21,14 @@ class PeerCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=200)
-    base_url: HttpUrl = Field(
+    base_url: Annotated[HttpUrl, UrlConstraints(max_length=2000)] = Field(
         description="The peer's identity API as this instance calls it, e.g. "
         "`https://portal.example/v1/identity`"
     )
     public_key: str = Field(
         min_length=40, max_length=1000, description="The peer's key (its `/federation/instance`)"
     )
-    roles: list[str] = Field(
+    roles: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(
         default_factory=list,
         max_length=20,
         description="Local role names the peer's signed requests act with: local policy "
