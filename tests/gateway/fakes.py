@@ -231,7 +231,7 @@ async def start_gateway(env: dict[str, str], log_dir: Path) -> GatewayProcess:
     log_path = log_dir / f"gateway-{port}.log"
     proc = _spawn(full, log_path)
     gw = GatewayProcess(f"http://127.0.0.1:{port}", proc, log_path)
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + float(os.environ.get("WEFT_STACK_START_TIMEOUT", "20"))
     async with httpx.AsyncClient(timeout=1.0) as client:
         while True:
             if proc.poll() is not None:
