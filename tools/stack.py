@@ -96,6 +96,8 @@ class Stack:
             env[f"{p}KEY_ENCRYPTION_KEY"] = self.secrets["identity_key_encryption_key"]
             env[f"{p}MAIL_DIR"] = str(self.config.state_dir / "mail")
             env[f"{p}PRODUCTION_URL"] = self.service_url("production")
+            # federation peers of a local demo or test run on this machine
+            env[f"{p}FEDERATION_ALLOW_PRIVATE_URLS"] = "true"
             if self.config.environment == "test":
                 # every test shares 127.0.0.1: per-address login throttling would let one
                 # test's failed logins lock out the rest (tests/identity use other addresses)

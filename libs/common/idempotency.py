@@ -125,6 +125,47 @@ _FETCH_LIVE = text(
     "FROM idempotency_keys WHERE tenant_id = :tenant AND caller = :caller AND key = :key "
     "AND expires_at >= now()"
 )
+_FETCH_LIVE_MANY = text(
+    "SELECT key, request_hash, status, response_status, response_headers, response_body "
+    "FROM idempotency_keys WHERE tenant_id = :tenant AND caller = :caller "
+    "AND key = ANY(CAST(:keys AS text[])) AND expires_at >= now()"
+)
+# A replay batch's keys: claimed in one statement before its first op (in key order, so two
+# batches sharing keys cannot deadlock), finished in one statement after its last.
+_CLAIM_MANY = text(
+    """
+    INSERT INTO idempotency_keys AS k
+        (tenant_id, caller, key, request_hash, status, locked_until, expires_at, path)
+    SELECT :tenant, :caller, v.key, v.hash, 'in_flight',
+           now() + make_interval(secs => :lease), now() + make_interval(hours => :ttl), v.path
+    FROM unnest(CAST(:keys AS text[]), CAST(:hashes AS text[]), CAST(:paths AS text[]))
+        AS v(key, hash, path)
+    ORDER BY v.key
+    ON CONFLICT (tenant_id, caller, key) DO UPDATE
+        SET request_hash = EXCLUDED.request_hash, status = 'in_flight',
+            locked_until = EXCLUDED.locked_until, expires_at = EXCLUDED.expires_at,
+            response_status = NULL, response_headers = NULL, response_body = NULL,
+            path = EXCLUDED.path
+        WHERE k.expires_at < now()
+    RETURNING k.key
+    """
+)
+_FINISH_MANY = text(
+    """
+    UPDATE idempotency_keys AS k
+    SET status = 'done', request_hash = v.hash, response_status = v.status,
+        response_headers = CAST(v.headers AS jsonb), response_body = v.body,
+        locked_until = now(), expires_at = now() + make_interval(hours => :ttl)
+    FROM unnest(CAST(:keys AS text[]), CAST(:hashes AS text[]), CAST(:statuses AS int[]),
+                CAST(:headers AS text[]), CAST(:bodies AS bytea[]))
+        AS v(key, hash, status, headers, body)
+    WHERE k.tenant_id = :tenant AND k.caller = :caller AND k.key = v.key
+    """
+)
+_RELEASE_MANY = text(
+    "DELETE FROM idempotency_keys WHERE tenant_id = :tenant AND caller = :caller "
+    "AND key = ANY(CAST(:keys AS text[])) AND status = 'in_flight'"
+)
 _RELEASE = text(
     "DELETE FROM idempotency_keys WHERE tenant_id = :tenant AND caller = :caller AND key = :key"
 )
@@ -171,6 +212,72 @@ async def store_response(
 async def live_key(session: AsyncSession, ids: dict[str, Any]) -> Any:
     """The key's row unless it has expired (None: the key is free)."""
     return (await session.execute(_FETCH_LIVE, ids)).first()
+
+
+async def live_keys(
+    session: AsyncSession, tenant: Any, caller: str, keys: list[str]
+) -> dict[str, Any]:
+    """`live_key` for many keys of one caller at once (an offline replay batch): one query."""
+    rows = await session.execute(
+        _FETCH_LIVE_MANY, {"tenant": tenant, "caller": caller, "keys": keys}
+    )
+    return {row.key: row for row in rows}
+
+
+async def claim_many(
+    session: AsyncSession,
+    tenant: Any,
+    caller: str,
+    claims: dict[str, tuple[str, str]],
+    settings: Any,
+) -> set[str]:
+    """Claim free keys (`key -> (request hash, path)`) in the caller's transaction, in one
+    statement; returns those claimed (another transaction's live key is not)."""
+    if not claims:
+        return set()
+    keys = sorted(claims)
+    rows = await session.execute(
+        _CLAIM_MANY,
+        {
+            "tenant": tenant,
+            "caller": caller,
+            "keys": keys,
+            "hashes": [claims[k][0] for k in keys],
+            "paths": [claims[k][1] for k in keys],
+            "lease": settings.idempotency_lease_seconds,
+            "ttl": settings.idempotency_ttl_hours,
+        },
+    )
+    return {row.key for row in rows}
+
+
+async def finish_many(
+    session: AsyncSession,
+    tenant: Any,
+    caller: str,
+    done: dict[str, tuple[str, int, dict[str, str], bytes]],
+    release: list[str],
+    settings: Any,
+) -> None:
+    """Store the outcomes of claimed keys (`key -> (hash, status, headers, body)`) and let
+    go of the claims whose outcome is not kept (a 409, a 5xx): two statements at most."""
+    if done:
+        keys = list(done)
+        await session.execute(
+            _FINISH_MANY,
+            {
+                "tenant": tenant,
+                "caller": caller,
+                "keys": keys,
+                "hashes": [done[k][0] for k in keys],
+                "statuses": [done[k][1] for k in keys],
+                "headers": [orjson.dumps(done[k][2]).decode() for k in keys],
+                "bodies": [done[k][3] for k in keys],
+                "ttl": settings.idempotency_ttl_hours,
+            },
+        )
+    if release:
+        await session.execute(_RELEASE_MANY, {"tenant": tenant, "caller": caller, "keys": release})
 
 
 async def insert_done(

@@ -52,9 +52,12 @@ from libs.common.errors import (
 from libs.common.idempotency import (
     MAX_KEY_LENGTH,
     REPLAY_HEADERS,
+    claim_many,
+    finish_many,
     insert_done,
     is_stored,
     live_key,
+    live_keys,
     request_hash,
 )
 from libs.common.logs import request_id_var
@@ -167,6 +170,22 @@ class _Response:
     body: bytearray = field(default_factory=bytearray)
 
 
+@dataclass(slots=True)
+class _Stored:
+    """An op's kept outcome, read like a row of the idempotency store."""
+
+    request_hash: str
+    response_status: int
+    response_headers: dict[str, str]
+    response_body: bytes
+    status: str = "done"
+
+
+def _hash(target: str, query: str, op: ReplayOp) -> str:
+    body = b"" if op.body is None else orjson.dumps(op.body)
+    return request_hash(target, query.encode(), body)
+
+
 def _json_or_text(raw: bytes, content_type: str) -> Any:
     if not raw:
         return None
@@ -197,6 +216,13 @@ class Replayer:
         self.settings = request.app.state.settings
         self.base_headers = self._base_headers(request)
         self.prefix = request.headers.get("x-forwarded-prefix", "")
+        # The batch's keys, in three statements for the whole batch: those stored before
+        # it (one query), those it claims (one insert, before the first op) and their
+        # outcomes (one update, after the last op). A claim is a row of this transaction:
+        # a request with the same key elsewhere waits for the batch, then replays its answer.
+        self.known: dict[str, Any] = {}
+        self.claimed: set[str] = set()
+        self.outcomes: dict[str, _Stored | None] = {}
 
     @staticmethod
     def _base_headers(request: Request) -> list[tuple[bytes, bytes]]:
@@ -214,7 +240,27 @@ class Replayer:
 
     async def run(self, ops: Sequence[ReplayOp]) -> list[ReplayResult]:
         ordered = [op for _, op in sorted(enumerate(ops), key=lambda p: (p[1].seq, p[0]))]
-        return [await self._one(op) for op in ordered]
+        tenant, caller = self.principal.tenant_id, self.principal.subject
+        keys = list(dict.fromkeys(op.idempotency_key for op in ordered))
+        self.known = await live_keys(self.session, tenant, caller, keys)
+        claims: dict[str, tuple[str, str]] = {}
+        for op in ordered:
+            if op.idempotency_key not in self.known and op.idempotency_key not in claims:
+                target, _, query = self._service_path(op.path).partition("?")
+                claims[op.idempotency_key] = (_hash(target, query, op), target)
+        self.claimed = await claim_many(self.session, tenant, caller, claims, self.settings)
+        lost = [k for k in claims if k not in self.claimed]
+        if lost:  # stored by another request between the two statements
+            self.known.update(await live_keys(self.session, tenant, caller, lost))
+        results = [await self._one(op) for op in ordered]
+        done = {
+            k: (o.request_hash, o.response_status, o.response_headers, o.response_body)
+            for k, o in self.outcomes.items()
+            if o is not None and k in self.claimed
+        }
+        release = [k for k in self.claimed if self.outcomes.get(k) is None]
+        await finish_many(self.session, tenant, caller, done, release, self.settings)
+        return results
 
     async def _one(self, op: ReplayOp) -> ReplayResult:
         target, _, query = self._service_path(op.path).partition("?")
@@ -235,12 +281,49 @@ class Replayer:
             "key": op.idempotency_key,
         }
         req_hash = request_hash(target, query.encode(), body)
+        key = op.idempotency_key
+        if key in self.outcomes:  # an op before it in this batch had the same key
+            prev = self.outcomes[key]
+            if prev is not None:
+                return self._existing(op, prev, req_hash, target)
+        elif key in self.known:
+            return self._existing(op, self.known[key], req_hash, target)
+        if key not in self.claimed:
+            return await self._unclaimed(op, ids, target, query, body, req_hash)
+        # The op in its own savepoint; its key (claimed outside the savepoint) keeps a
+        # stored refusal but none of the op's writes. A conflict or a 5xx keeps neither:
+        # the device may send it again.
+        point = await self.session.begin_nested()
+        resp = await self._dispatch(op, target, query, body)
+        if resp.status >= 400:
+            await point.rollback()
+        else:
+            await point.commit()
+        raw = bytes(resp.body)
+        if is_stored(resp.status) and resp.status != 412:
+            kept = {k: v for k, v in resp.headers.items() if k in REPLAY_HEADERS}
+            self.outcomes[key] = _Stored(req_hash, resp.status, kept, raw)
+        else:
+            self.outcomes[key] = None
+        # Each op reads what it needs afresh; nothing of one op's identity map leaks
+        # into the next (a rolled-back savepoint leaves expired objects behind).
+        self.session.expunge_all()
+        return self._result(op, resp.status, resp.headers, raw)
+
+    async def _unclaimed(
+        self,
+        op: ReplayOp,
+        ids: dict[str, Any],
+        target: str,
+        query: str,
+        body: bytes,
+        req_hash: str,
+    ) -> ReplayResult:
+        """A key neither stored before the batch nor claimed by it (another request holds
+        it, or held it and let go): the op writes its key itself, as a single request."""
         existing = await live_key(self.session, ids)
         if existing is not None:
             return self._existing(op, existing, req_hash, target)
-        # The op in its own savepoint; its key is written after it, outside the savepoint,
-        # so a stored refusal keeps the key but none of the op's writes. A conflict or a
-        # 5xx keeps neither: the device may send it again.
         point = await self.session.begin_nested()
         resp = await self._dispatch(op, target, query, body)
         stored = is_stored(resp.status) and resp.status != 412
@@ -269,8 +352,6 @@ class Replayer:
                     return self._existing(op, row, req_hash, target)
         if resp.status < 400 and point.is_active:
             await point.commit()
-        # Each op reads what it needs afresh; nothing of one op's identity map leaks
-        # into the next (a rolled-back savepoint leaves expired objects behind).
         self.session.expunge_all()
         return self._result(op, resp.status, resp.headers, bytes(resp.body))
 

@@ -18,6 +18,7 @@ from services.identity.config import Settings
 from services.identity.elevations.endpoints import router as elevations_router
 from services.identity.elevations.service import LocalElevationStatus, record_use
 from services.identity.impersonation.endpoints import router as impersonation_router
+from services.identity.federation.endpoints import router as federation_router
 from services.identity.invites.endpoints import router as invites_router
 from services.identity.jobs import jobs
 from services.identity.keys import KeyStore
@@ -106,6 +107,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             elevations_router,
             impersonation_router,
             orglinks_router,
+            federation_router,
         ],
         on_startup=[_load_keys, _elevations],
         extra_lifespans=[_plant_directory, subscriptions_lifespan(SUBSCRIPTIONS)],

@@ -33,6 +33,12 @@ class Settings(ServiceSettings):
     production_url: str = "http://127.0.0.1:8102"
     production_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
 
+    # Federation with peer Weft instances (services/identity/federation). Off: no tenant
+    # is linked on provisioning and signed requests from peers are refused.
+    federation_enabled: bool = True
+    # Peers' URLs may be private addresses (a test or a demo on one machine); off in production.
+    federation_allow_private_urls: bool = False
+    federation_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
     # Login throttling, per account (tenant + email) and per source address. Past
     # `*_backoff_after` failures each attempt waits 2^(n - backoff_after + 1) s (capped);
     # at `*_lock_after` the key is locked for `login_lock_seconds`. Counters reset after

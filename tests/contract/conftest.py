@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 import pytest
 
+from libs.common.federation import FederationKey
 from tools.seed import DEMO_PASSWORD, SeedContext
 from tools.seed.catalog import E123_QR
 from tools.stack import Stack
@@ -211,6 +212,47 @@ def _records(provider: Login, brand: Login, tag: str, mail_dir: Path) -> dict[st
             201,
         )
         keep("api_client_id", api_client["id"])
+        # federation: a peer, and a tenant link made through a second peer that is then
+        # removed, so the link settles (failed) before the sweep compares records
+        peer = ok(
+            c.post(
+                "/v1/identity/federation/peers",
+                json={
+                    "name": f"guard portal {tag}",
+                    "base_url": "http://127.0.0.1:9/v1/identity",
+                    "public_key": FederationKey.generate().public_pem,
+                },
+            ),
+            201,
+        )
+        keep("peer_id", peer["id"])
+        portal = ok(
+            c.post(
+                "/v1/identity/federation/peers",
+                json={
+                    "name": f"guard linking portal {tag}",
+                    "base_url": "http://127.0.0.1:9/v1/identity",
+                    "public_key": FederationKey.generate().public_pem,
+                    "link_tenants": True,
+                },
+            ),
+            201,
+        )
+        linked = ok(
+            c.post(
+                "/v1/identity/tenants",
+                json={"name": f"Guard linked {tag}", "slug": f"guard-linked-{tag}"},
+            ),
+            201,
+        )
+        ok(c.delete(f"/v1/identity/federation/peers/{portal['id']}"), 204)
+        links = ok(c.get("/v1/identity/federation/links", params={"limit": 100}), 200)
+        link_id = next(x["id"] for x in links["items"] if x["tenant_ref"] == linked["id"])
+        keep("link_id", link_id)
+        deadline = time.monotonic() + 120
+        while ok(c.get(f"/v1/identity/federation/links/{link_id}"), 200)["status"] != "failed":
+            assert time.monotonic() < deadline, "the guard's federation link did not settle"
+            time.sleep(0.5)
         elevation = ok(
             c.post(
                 "/v1/identity/elevations",

@@ -1,6 +1,7 @@
 """Identity's tables (schema "identity"), one file per table."""
 
 from libs.common.audit import audit_table
+from libs.common.federation import nonce_table
 from libs.common.idempotency import idempotency_table
 from libs.common.outbox import outbox_table
 from services.identity.models.api_client import ApiClient
@@ -8,6 +9,7 @@ from services.identity.models.audit_event import AuditEvent
 from services.identity.models.base import Base
 from services.identity.models.catalog_org_link import CatalogOrgLink
 from services.identity.models.elevation import Elevation
+from services.identity.models.federation import FederationKey, FederationLink, FederationPeer
 from services.identity.models.invite import Invite
 from services.identity.models.login_throttle import LoginThrottle
 from services.identity.models.magic_link import MagicLink
@@ -22,6 +24,7 @@ from services.identity.models.user import User
 outbox = outbox_table(Base.metadata)
 idempotency_keys = idempotency_table(Base.metadata)
 audit_records = audit_table(Base.metadata)
+federation_nonces = nonce_table(Base.metadata)
 
 __all__ = [
     "ApiClient",
@@ -29,6 +32,9 @@ __all__ = [
     "Base",
     "CatalogOrgLink",
     "Elevation",
+    "FederationKey",
+    "FederationLink",
+    "FederationPeer",
     "Invite",
     "LoginThrottle",
     "MagicLink",
@@ -39,6 +45,7 @@ __all__ = [
     "SigningKey",
     "Tenant",
     "User",
+    "federation_nonces",
     "idempotency_keys",
     "outbox",
 ]

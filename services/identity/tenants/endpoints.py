@@ -45,10 +45,14 @@ Provisioner = Annotated[Principal, Depends(require(Space.PROVIDER, perm="tenants
     responses=responses(TenantNotFound, CannotCreateTenant, SlugTaken),
 )
 async def create_tenant(
-    data: TenantCreate, principal: Manager, session: TenantSession, response: Response
+    data: TenantCreate,
+    principal: Manager,
+    session: TenantSession,
+    settings: IdentitySettings,
+    response: Response,
 ) -> Tenant:
     """Create a client tenant under the caller's tenant (a provider's brand customer)."""
-    tenant = await service.create_child(session, principal, data)
+    tenant = await service.create_child(session, principal, data, settings)
     set_etag(response, tenant.version)
     response.headers["Location"] = f"/tenants/{tenant.id}"
     return tenant

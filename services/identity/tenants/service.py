@@ -16,6 +16,7 @@ from libs.contracts.events.identity import TenantCreated, TenantUpdated
 from services.identity import security
 from services.identity.audit.service import record
 from services.identity.config import Settings
+from services.identity.federation import service as federation
 from services.identity.invites.service import accept_url
 from services.identity.models import Invite, Role, Tenant, outbox
 from services.identity.templates import IndustryTemplate, industries, system_roles_for
@@ -130,7 +131,9 @@ async def registration(session: AsyncSession, tenant: Tenant) -> TenantRegistrat
     )
 
 
-async def create_child(session: AsyncSession, principal: Principal, data: TenantCreate) -> Tenant:
+async def create_child(
+    session: AsyncSession, principal: Principal, data: TenantCreate, settings: Settings
+) -> Tenant:
     parent = await caller_tenant(session, principal)
     kind = CHILD_KIND.get(parent.kind)
     if kind is None:
@@ -159,6 +162,8 @@ async def create_child(session: AsyncSession, principal: Principal, data: Tenant
             target=f"tenant:{tenant.id}",
             details={"slug": tenant.slug, "kind": kind, "roles": [r.name for r in roles]},
         )
+    # the provider's portal peers: a pending link each, made by a job (usable at once)
+    await federation.link_new_tenant(session, settings, parent.id, tenant, principal.subject)
     return tenant
 
 
@@ -306,6 +311,16 @@ async def register(
         "provisioning.welcome_queued",
         {"invite_id": str(invite.id), "to": owner.email},
     )
+    links = await federation.link_new_tenant(session, settings, operator.id, tenant, actor)
+    if links:
+        await _step(
+            session,
+            operator,
+            tenant,
+            actor,
+            "provisioning.federation_link_queued",
+            {"links": [str(link) for link in links]},
+        )
     return tenant, True
 
 
