@@ -17,8 +17,8 @@ from services.identity.auth.endpoints import router as auth_router
 from services.identity.config import Settings
 from services.identity.elevations.endpoints import router as elevations_router
 from services.identity.elevations.service import LocalElevationStatus, record_use
-from services.identity.impersonation.endpoints import router as impersonation_router
 from services.identity.federation.endpoints import router as federation_router
+from services.identity.impersonation.endpoints import router as impersonation_router
 from services.identity.invites.endpoints import router as invites_router
 from services.identity.jobs import jobs
 from services.identity.keys import KeyStore
