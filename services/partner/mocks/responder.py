@@ -108,6 +108,11 @@ def _served(doc: dict[str, Any]) -> dict[str, Any]:
     return served
 
 
+def cached_validator(key: str) -> OpenAPI | None:
+    """The validator already built for `key`, if any (building one takes seconds)."""
+    return _VALIDATORS.get(key)
+
+
 def validator(key: str, doc: dict[str, Any]) -> OpenAPI:
     """The openapi-core validator of a spec version (raises when the document is invalid)."""
     found = _VALIDATORS.get(key)

@@ -4,6 +4,7 @@ recorded as a trace in the same transaction as its answer."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from dataclasses import dataclass
@@ -61,7 +62,9 @@ async def start_mock(
     project = await projects.get_partner_project(session, caller, project_id)
     spec = await _spec(session, caller, project_id, spec_version_id, document=True)
     try:
-        responder.validator(_key(spec), spec.document)
+        # building the validator checks the whole document (seconds for a large spec): off
+        # the event loop, so the service keeps answering meanwhile
+        await asyncio.to_thread(responder.validator, _key(spec), spec.document)
     except Exception as exc:  # openapi-core refuses the document: a 422 with its reason
         raise MockSpecInvalid(str(exc)[:500]) from exc
     assert project.customer_tenant_id is not None
@@ -134,9 +137,10 @@ async def serve(
             ),
         )
     else:
-        errors = responder.validate(
-            responder.validator(_key(spec), spec.document), method, path, query, headers, body
-        )
+        api = responder.cached_validator(_key(spec))
+        if api is None:
+            api = await asyncio.to_thread(responder.validator, _key(spec), spec.document)
+        errors = responder.validate(api, method, path, query, headers, body)
         if errors:
             served = Served(
                 422,
