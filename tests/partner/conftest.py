@@ -16,8 +16,9 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.fixtures.users import Tokens
 from tools.seed import SeedContext
-from tools.seed.identity import OPERATOR, login
+from tools.seed.identity import OPERATOR
 from tools.stack import Stack
 
 USERS = {
@@ -31,25 +32,9 @@ PT = "/v1/partner"
 ID = "/v1/identity"
 
 
-class Tokens:
-    def __init__(self, seed: SeedContext) -> None:
-        self.seed = seed
-        self._cache: dict[str, tuple[float, str]] = {}
-
-    def __getitem__(self, who: str) -> str:
-        got = self._cache.get(who)
-        if got is None or time.monotonic() - got[0] > 240:
-            got = (time.monotonic(), login(self.seed, *USERS[who]))
-            self._cache[who] = got
-        return got[1]
-
-    def h(self, who: str, **extra: str) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self[who]}", **extra}
-
-
 @pytest.fixture(scope="session")
 def tokens(seed: SeedContext) -> Tokens:
-    return Tokens(seed)
+    return Tokens(seed, USERS)
 
 
 @pytest.fixture

@@ -8,7 +8,8 @@ import uuid
 
 import httpx
 
-from tests.partner.conftest import ID, PT, Factory, Tokens, ok, problem
+from tests.fixtures.users import Tokens
+from tests.partner.conftest import ID, PT, Factory, ok, problem
 from tests.partner.specs import base_spec, without_path
 from tools.seed import DEMO_PASSWORD
 

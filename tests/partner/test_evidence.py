@@ -9,7 +9,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
 
-from tests.partner.conftest import PT, Factory, Tokens, ok, problem
+from tests.fixtures.users import Tokens
+from tests.partner.conftest import PT, Factory, ok, problem
 from tests.partner.runs.mock_runs import mock_project, run_to_end
 
 PDF = b"%PDF-1.7\n" + b"evidence " * 200

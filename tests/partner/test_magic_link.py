@@ -7,7 +7,8 @@ import asyncpg
 import httpx
 from jose import jwt
 
-from tests.partner.conftest import ID, Factory, Tokens, link_token, mail_names, mail_to, ok, problem
+from tests.fixtures.users import Tokens
+from tests.partner.conftest import ID, Factory, link_token, mail_names, mail_to, ok, problem
 from tools.seed import DEMO_PASSWORD, SeedContext
 from tools.stack import Stack
 

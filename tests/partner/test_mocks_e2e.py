@@ -13,7 +13,8 @@ from typing import Any
 import asyncpg
 import httpx
 
-from tests.partner.conftest import PT, Factory, Tokens, ok, problem
+from tests.fixtures.users import Tokens
+from tests.partner.conftest import PT, Factory, ok, problem
 from tests.partner.test_mocks import PETS
 from tools.stack import Stack
 

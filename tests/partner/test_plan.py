@@ -7,7 +7,8 @@ from __future__ import annotations
 import asyncpg
 import httpx
 
-from tests.partner.conftest import PT, Factory, Tokens, ok, problem
+from tests.fixtures.users import Tokens
+from tests.partner.conftest import PT, Factory, ok, problem
 from tools.stack import Stack
 
 

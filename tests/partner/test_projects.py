@@ -6,7 +6,8 @@ import uuid
 
 import httpx
 
-from tests.partner.conftest import PT, Factory, Tokens, ok, problem
+from tests.fixtures.users import Tokens
+from tests.partner.conftest import PT, Factory, ok, problem
 from tools.seed import SeedContext
 
 

@@ -10,7 +10,8 @@ import httpx
 import pytest
 import yaml
 
-from tests.partner.conftest import PT, Factory, Tokens, ok, problem
+from tests.fixtures.users import Tokens
+from tests.partner.conftest import PT, Factory, ok, problem
 from tests.partner.specs import base_spec, without_path
 from tools.stack import Stack
 

@@ -13,7 +13,8 @@ import orjson
 
 from libs.common.errors import InvalidToken
 from services.partner.mocks import credentials
-from tests.partner.conftest import PT, Factory, Tokens, ok, problem
+from tests.fixtures.users import Tokens
+from tests.partner.conftest import PT, Factory, ok, problem
 from tests.partner.runs.mock_runs import GOLDEN, mock_project, run_to_end
 from tools.stack import Stack
 

@@ -23,7 +23,8 @@ from libs.common.db import Database
 from services.partner.config import Settings
 from services.partner.models import Project, Run, RunTarget, SpecVersion
 from tests.contract.conftest import _register_provider
-from tests.partner.conftest import PT, Factory, Tokens, ok, problem
+from tests.fixtures.users import Tokens
+from tests.partner.conftest import PT, Factory, ok, problem
 from tools.partner_sandbox import SPEC, Sandbox, golden_cases, running_sandbox
 from tools.seed import SeedContext
 from tools.stack import Stack
