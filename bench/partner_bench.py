@@ -30,6 +30,7 @@ import httpx
 import orjson
 from fastapi import FastAPI, Response
 
+from bench.partner_runs import bench_golden_run
 from bench.sync_bench import _spawn, _wait_http
 from services.partner.diff import diff_specs
 from tools.pg import free_port
@@ -377,6 +378,7 @@ async def bench_mock(stack: Stack, admin: dict[str, str], state: Path) -> None:
 
 def main() -> None:
     bench_diff()
+    bench_golden_run()  # 200 golden cases against the local sandbox (bench/partner_runs.py)
     state = Path(tempfile.mkdtemp(prefix="weft-bench-partner-"))
     stack = make_stack(state, fixed_ports=False, environment="test")
     try:
