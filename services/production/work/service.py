@@ -62,9 +62,10 @@ STAGE_MOVES: dict[str, frozenset[str]] = {
 
 
 async def saved(session: AsyncSession, stage: StageExecution) -> StageExecution:
-    """The stage as stored (its new version), after a change."""
+    """The stage as stored (its new version), after a change. The flush sets the new version
+    and updated_at on the object (both are assigned in Python: VersionMixin, TimestampMixin),
+    so no read back is needed."""
     await session.flush()
-    await session.refresh(stage)
     return stage
 
 
