@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.fixtures.users import Tokens
 from tests.gateway.fakes import GatewayProcess, start_gateway
 from tests.gateway.test_stack import identity_signer
 from tools.stack import Stack
@@ -131,3 +132,28 @@ async def test_a_write_and_a_denial_by_the_service_are_one_record_each(
     ]
     assert records[1]["route"] == "/v1/production/plants"
     assert f"plants/{plant}" in records[1]["touched"]
+
+
+async def test_a_brands_admin_lists_its_own_records_and_never_its_providers(
+    stack: Stack, tokens: Tokens
+) -> None:
+    """CLIENT_ADMIN holds audit:read: the brand's refused attempt is in its listing; Paco's
+    admin, the brand's provider, does not see it in Paco's, nor the brand Paco's."""
+    rid = f"audit-brand-{uuid.uuid4().hex[:8]}"
+    brand, paco = tokens["lbx_admin"], tokens["admin"]
+    async with httpx.AsyncClient(base_url=stack.gateway_url, timeout=10) as c:
+        r = await c.post(
+            "/v1/production/plants", json={"code": "X", "name": "X"}, headers=_h(brand, rid)
+        )
+    assert (r.status_code, r.json()["code"]) == (403, "wrong_space")
+    (record,) = await _records(stack.gateway_url, brand, want=1, request_id=rid)
+    assert (record["outcome"], record["space"]) == ("denied", "CLIENT")
+    assert await _records(stack.gateway_url, paco, want=1, wait_seconds=1, request_id=rid) == []
+    paco_rid = f"audit-paco-{uuid.uuid4().hex[:8]}"
+    async with httpx.AsyncClient(base_url=stack.gateway_url, timeout=10) as c:
+        r = await c.post("/v1/production/plants", json={}, headers=_h(paco, paco_rid))
+    assert r.status_code == 422, r.text
+    assert len(await _records(stack.gateway_url, paco, want=1, request_id=paco_rid)) == 1
+    assert (
+        await _records(stack.gateway_url, brand, want=1, wait_seconds=1, request_id=paco_rid) == []
+    )

@@ -7,6 +7,7 @@ import importlib.util
 from pathlib import Path
 from types import ModuleType
 
+import pytest
 from alembic.migration import MigrationContext
 from alembic.operations import Operations
 from sqlalchemy import text
@@ -28,42 +29,49 @@ def _migration(name: str) -> ModuleType:
     return module
 
 
-def _perms_after_upgrade(conn: Connection, tenant_id: str) -> dict[str, list[str]]:
-    """Take users:read away from the tenant's INSPECTOR and QA_LEAD (as a tenant made before
-    the templates gave it), run the migration's upgrade, read the permissions back."""
+def _perms_after_upgrade(
+    conn: Connection, migration: str, tenant_id: str, roles: list[str], permission: str
+) -> dict[str, list[str]]:
+    """Take `permission` away from the tenant's `roles` (as a tenant made before the
+    templates gave it), run the migration's upgrade, read the permissions back."""
     conn.execute(text("SELECT set_config('weft.system', 'on', true)"))
+    where = " WHERE tenant_id = CAST(:t AS uuid) AND name = ANY(:roles)"
     conn.execute(
-        text(
-            "UPDATE identity.roles SET permissions = permissions - 'users:read'"
-            " WHERE tenant_id = CAST(:t AS uuid) AND name IN ('INSPECTOR', 'QA_LEAD')"
-        ),
-        {"t": tenant_id},
+        text("UPDATE identity.roles SET permissions = permissions - :p" + where),
+        {"t": tenant_id, "roles": roles, "p": permission},
     )
     with Operations.context(MigrationContext.configure(conn)):
-        _migration("0009_inspectors_read_users").upgrade()
+        _migration(migration).upgrade()
     rows = conn.execute(
-        text(
-            "SELECT name, permissions FROM identity.roles"
-            " WHERE tenant_id = CAST(:t AS uuid) AND name IN ('INSPECTOR', 'QA_LEAD')"
-        ),
-        {"t": tenant_id},
+        text("SELECT name, permissions FROM identity.roles" + where),
+        {"t": tenant_id, "roles": roles},
     )
     return {r.name: list(r.permissions) for r in rows}
 
 
-async def test_inspectors_and_qa_leads_of_existing_tenants_read_users(
-    stack: Stack, seed: SeedContext
+@pytest.mark.parametrize(
+    ("migration", "tenant", "roles", "permission"),
+    [
+        ("0009_inspectors_read_users", "paco", ["INSPECTOR", "QA_LEAD"], "users:read"),
+        ("0010_client_admins_read_audit", "luxury-brand-x", ["CLIENT_ADMIN"], "audit:read"),
+    ],
+)
+async def test_roles_of_existing_tenants_get_the_permission(
+    stack: Stack, seed: SeedContext, migration: str, tenant: str, roles: list[str], permission: str
 ) -> None:
     dsn = stack.admin_dsn().replace("postgresql://", "postgresql+asyncpg://", 1)
     engine = create_async_engine(dsn)
+    tenant_id = seed.data["tenants"][tenant]
     try:
         async with engine.connect() as conn:
             trans = await conn.begin()
             try:
-                perms = await conn.run_sync(_perms_after_upgrade, seed.data["tenants"]["paco"])
+                perms = await conn.run_sync(
+                    _perms_after_upgrade, migration, tenant_id, roles, permission
+                )
             finally:
                 await trans.rollback()  # the shared demo network stays as it was
     finally:
         await engine.dispose()
-    assert set(perms) == {"INSPECTOR", "QA_LEAD"}
-    assert all(p.count("users:read") == 1 for p in perms.values())
+    assert sorted(perms) == sorted(roles)
+    assert all(p.count(permission) == 1 for p in perms.values())
