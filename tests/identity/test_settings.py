@@ -28,5 +28,6 @@ def test_templates_cover_the_brief() -> None:
         "users:read",
         "webhooks:read",
         "webhooks:manage",
+        "audit:read",  # its own tenant's audit records
     }
     assert {"luxury_packaging", "electronics"} <= set(industries())
