@@ -85,7 +85,32 @@ async def issue_elevated(
     grants = await _grants(session, user, space)
     if grants is None:
         raise SpaceNotAllowed(f"No role in the {space} space")
-    roles, perms, plant_perms = grants
+    return await _elevated_token(
+        session,
+        keystore,
+        settings,
+        tenant,
+        user,
+        (space, *grants),
+        elevation=elevation,
+        scope=" ".join(elevation["scopes"]),
+    )
+
+
+async def _elevated_token(
+    session: AsyncSession,
+    keystore: KeyStore,
+    settings: Settings,
+    tenant: Tenant,
+    user: User,
+    grants: tuple[str, list[str], list[str], dict[uuid.UUID, list[str]]],
+    *,
+    elevation: dict[str, Any],
+    actor: dict[str, Any] | None = None,
+    scope: str | None = None,
+) -> TokenResponse:
+    """An access token for `user` that lives as long as `elevation` (no refresh)."""
+    space, roles, perms, plant_perms = grants
     issued = await issue_access_token(
         keystore,
         settings,
@@ -97,6 +122,7 @@ async def issue_elevated(
         roles=roles,
         permissions=perms,
         plant_permissions=plant_perms,
+        actor=actor,
         elevation=elevation,
         ttl=max(1, int(elevation["exp"] - time.time())),
     )
@@ -105,7 +131,7 @@ async def issue_elevated(
         expires_in=issued.expires_in,
         tenant_id=tenant.id,
         space=Space(space),
-        scope=" ".join(elevation["scopes"]),
+        scope=scope,
     )
 
 
@@ -143,27 +169,8 @@ async def issue_impersonation(
 ) -> TokenResponse:
     """A token for `user` whose `act` names the real actor (RFC 8693), under the actor's
     elevation (`elev` with no scopes of its own: it ends with the elevation); no refresh."""
-    space, roles, perms, plant_perms = grants
-    issued = await issue_access_token(
-        keystore,
-        settings,
-        subject=str(user.id),
-        tenant_id=tenant.id,
-        parent_tenant_id=tenant.parent_id if tenant.kind == "client" else None,
-        org=await _org(session, tenant),
-        space=space,
-        roles=roles,
-        permissions=perms,
-        plant_permissions=plant_perms,
-        actor=actor,
-        elevation=elevation,
-        ttl=max(1, int(elevation["exp"] - time.time())),
-    )
-    return TokenResponse(
-        access_token=issued.access_token,
-        expires_in=issued.expires_in,
-        tenant_id=tenant.id,
-        space=Space(space),
+    return await _elevated_token(
+        session, keystore, settings, tenant, user, grants, elevation=elevation, actor=actor
     )
 
 
