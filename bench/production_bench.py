@@ -178,7 +178,8 @@ async def bench_allocation(stack: Stack, ctx: SeedContext) -> None:
                 flush=True,
             )
         await _oversell_check(stack, plant["id"], tag)
-        floor = await _allocation_floor(stack, tenant, hot_item, HOT_ORDERS)
+        hot_orders = next(iter(runs.values()))
+        floor = await _allocation_floor(stack, tenant, hot_item, hot_orders)
         hot_rate, spread_rate = rates.values()
         print(
             f"  hot item / floor: {hot_rate / floor:.2f}; hot item / spread items: "
@@ -242,11 +243,16 @@ def _asyncpg_sql(sql: str, names: list[str]) -> str:
     return sql
 
 
-async def _allocation_floor(stack: Stack, tenant: uuid.UUID, item: uuid.UUID, n: int) -> float:
-    """The floor: the very statement allocation issues (lock, check, reserve, ledger row),
-    straight through asyncpg as the service's role, with the tenant set, BEGIN and COMMIT:
-    what Postgres allows on one hot row with the same number of clients."""
-    sql = _asyncpg_sql(_RESERVE.text, ["ids", "qtys", "entries", "tenant", "actor", "reference"])
+async def _allocation_floor(
+    stack: Stack, tenant: uuid.UUID, item: uuid.UUID, orders: list[uuid.UUID]
+) -> float:
+    """The floor: the very statement allocation issues (lock, check, reserve, ledger row,
+    the order's allocation row), straight through asyncpg as the service's role, with the
+    tenant set, BEGIN and COMMIT: what Postgres allows on one hot row with the same number
+    of clients, one allocation per order of the hot run."""
+    n = len(orders)
+    names = ["ids", "qtys", "entries", "holds", "tenant", "order_id", "actor", "reference"]
+    sql = _asyncpg_sql(_RESERVE.text, names)
     admin = await asyncpg.connect(stack.admin_dsn())
     try:  # the runs sold the hot item out: restock it, so the floor reserves as they did
         await admin.execute(
@@ -267,10 +273,21 @@ async def _allocation_floor(stack: Stack, tenant: uuid.UUID, item: uuid.UUID, n:
     async def worker() -> None:
         while left[0] > 0:
             left[0] -= 1
+            order = orders[left[0]]
             t0 = time.perf_counter()
             async with pool.acquire() as conn, conn.transaction():
                 await conn.execute("SELECT set_config('weft.tenant_id', $1, true)", str(tenant))
-                await conn.fetch(sql, [item], [Decimal(1)], [new_id()], tenant, "bench", "floor")
+                await conn.fetch(
+                    sql,
+                    [item],
+                    [Decimal(1)],
+                    [new_id()],
+                    [new_id()],
+                    tenant,
+                    order,
+                    "bench",
+                    "floor",
+                )
             latencies.append(time.perf_counter() - t0)
 
     try:

@@ -21,7 +21,7 @@ from sqlalchemy import (
     Text,
     Uuid,
     func,
-    text,
+    select,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -32,7 +32,7 @@ from libs.common.ids import new_id
 # The relay LISTENs here; the payload is the schema whose outbox has new rows. NOTIFY is
 # transactional: it reaches the relay when the writing transaction commits, not before.
 NOTIFY_CHANNEL = "weft_outbox"
-_NOTIFY = text("SELECT pg_notify('weft_outbox', current_schema())")
+_NOTIFY = func.pg_notify(NOTIFY_CHANNEL, func.current_schema())
 
 
 def outbox_table(metadata: MetaData) -> Table:
@@ -67,18 +67,18 @@ async def emit_event(
     occurred_at: datetime | None = None,
 ) -> uuid.UUID:
     event_id = new_id()
-    await session.execute(
-        table.insert().values(
-            id=event_id,
-            type=type,
-            tenant_id=tenant_id,
-            customer_tenant_id=customer_tenant_id,
-            subject=subject,
-            occurred_at=occurred_at or datetime.now(UTC),
-            data=data,
-        )
+    row = table.insert().values(
+        id=event_id,
+        type=type,
+        tenant_id=tenant_id,
+        customer_tenant_id=customer_tenant_id,
+        subject=subject,
+        occurred_at=occurred_at or datetime.now(UTC),
+        data=data,
     )
-    await session.execute(_NOTIFY)
+    # One round trip: the row and the wake-up in one statement (a data-modifying CTE runs
+    # whether or not the outer SELECT reads it).
+    await session.execute(select(_NOTIFY).add_cte(row.cte("event")))
     touch(subject)
     return event_id
 

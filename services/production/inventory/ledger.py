@@ -220,14 +220,16 @@ async def apply_movements(
 
 # Allocation of a whole BOM in one statement: the needed rows are locked in id order (no
 # deadlock), checked against the locked (latest) figures, and, only when every component
-# is available, reserved and written to the ledger. A row lock is held from this statement
-# to the commit that follows it, not across the request's other round trips.
+# is available, reserved, written to the ledger and held for the order (its allocation
+# rows). A row lock is held from this statement to the commit that follows it, not across
+# the request's other round trips.
 _RESERVE = text(
     """
     WITH need AS (
-        SELECT n.item_id, n.qty, n.entry_id
-        FROM unnest(CAST(:ids AS uuid[]), CAST(:qtys AS numeric[]), CAST(:entries AS uuid[]))
-             AS n(item_id, qty, entry_id)
+        SELECT n.item_id, n.qty, n.entry_id, n.hold_id
+        FROM unnest(CAST(:ids AS uuid[]), CAST(:qtys AS numeric[]), CAST(:entries AS uuid[]),
+                    CAST(:holds AS uuid[]))
+             AS n(item_id, qty, entry_id, hold_id)
     ), locked AS MATERIALIZED (
         SELECT i.id, i.sku, i.plant_id, i.on_hand, i.allocated, i.reorder_level,
                i.reorder_quantity
@@ -245,7 +247,11 @@ _RESERVE = text(
         WHERE i.id = n.item_id
           AND i.id IN (SELECT id FROM locked)
           AND NOT EXISTS (SELECT 1 FROM short)
-        RETURNING i.id, i.on_hand, i.allocated, n.qty, n.entry_id
+        RETURNING i.id, i.on_hand, i.allocated, n.qty, n.entry_id, n.hold_id
+    ), held AS (
+        INSERT INTO order_allocations (id, tenant_id, order_id, item_id, quantity, status)
+        SELECT m.hold_id, CAST(:tenant AS uuid), CAST(:order_id AS uuid), m.id, m.qty, 'active'
+        FROM moved m
     ), ledger AS (
         INSERT INTO inventory_ledger (id, tenant_id, item_id, plant_id, kind, quantity,
             on_hand_delta, allocated_delta, on_hand_after, allocated_after, actor, reference,
@@ -268,11 +274,12 @@ async def reserve(
     tenant_id: uuid.UUID,
     needs: dict[uuid.UUID, Decimal],
     *,
+    order_id: uuid.UUID,
     actor: str,
-    reference: str,
 ) -> None:
-    """Reserve `needs` (item id -> quantity) all or nothing in one statement; 409
-    insufficient_stock listing every short item, nothing reserved."""
+    """Reserve `needs` (item id -> quantity) for an order, all or nothing, in one statement
+    (ledger rows and the order's active allocation rows included); 409 insufficient_stock
+    listing every short item, nothing reserved."""
     if not needs:
         return
     ids = sorted(needs)
@@ -283,9 +290,11 @@ async def reserve(
                 "ids": ids,
                 "qtys": [needs[i] for i in ids],
                 "entries": [new_id() for _ in ids],
+                "holds": [new_id() for _ in ids],
                 "tenant": tenant_id,
+                "order_id": order_id,
                 "actor": actor,
-                "reference": reference,
+                "reference": f"order:{order_id}",
             },
         )
     ).all()

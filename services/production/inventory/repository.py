@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection
+from typing import NamedTuple
 
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -103,18 +104,27 @@ async def item_ids_by_sku(
     return {r.sku: r.id for r in rows}
 
 
-async def item_units_by_sku(
+class Stocked(NamedTuple):
+    """An item as allocation needs it: its id, SKU, stock unit and name."""
+
+    id: uuid.UUID
+    sku: str
+    unit: str
+    name: str
+
+
+async def stocked_by_sku(
     session: AsyncSession, tenant_id: uuid.UUID, plant_id: uuid.UUID, skus: list[str]
-) -> dict[str, tuple[uuid.UUID, str]]:
-    """SKU -> (item id, stock unit) at one plant."""
+) -> dict[str, Stocked]:
+    """SKU -> the item stocking it at one plant."""
     rows = await session.execute(
-        select(InventoryItem.sku, InventoryItem.id, InventoryItem.unit).where(
+        select(InventoryItem.sku, InventoryItem.id, InventoryItem.unit, InventoryItem.name).where(
             InventoryItem.tenant_id == tenant_id,
             InventoryItem.plant_id == plant_id,
             InventoryItem.sku.in_(skus),
         )
     )
-    return {r.sku: (r.id, r.unit) for r in rows}
+    return {r.sku: Stocked(r.id, r.sku, r.unit, r.name) for r in rows}
 
 
 async def stock_units(
@@ -130,14 +140,3 @@ async def stock_units(
     for r in rows:
         out.setdefault(r.sku, set()).add(r.unit)
     return out
-
-
-async def by_ids(
-    session: AsyncSession, tenant_id: uuid.UUID, item_ids: Collection[uuid.UUID]
-) -> list[InventoryItem]:
-    rows = await session.scalars(
-        select(InventoryItem)
-        .where(InventoryItem.tenant_id == tenant_id, InventoryItem.id.in_(list(item_ids)))
-        .order_by(InventoryItem.sku)
-    )
-    return list(rows)

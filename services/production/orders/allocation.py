@@ -22,7 +22,8 @@ from libs.contracts.events.production import AllocatedComponent, OrderAllocated
 from services.production.inventory import repository as inv_repo
 from services.production.inventory.ledger import apply_movements, move
 from services.production.inventory.ledger import reserve as reserve_stock
-from services.production.models import Order, OrderAllocation
+from services.production.inventory.repository import Stocked
+from services.production.models import Order
 from services.production.models.base import QTY
 from services.production.orders import repository as repo
 from services.production.products.bom import load_graph
@@ -36,23 +37,24 @@ class Reservation:
     tenant_id: uuid.UUID
     order_id: uuid.UUID
     needs: dict[uuid.UUID, Decimal]
+    items: dict[uuid.UUID, Stocked]
     actor: str
 
 
 async def prepare(session: AsyncSession, order: Order, *, actor: str) -> Reservation:
     """Explode the order's BOM into stock needs at its plant (converted to each item's
-    stock unit) and record the order's allocation rows; the stock itself is reserved by
-    `reserve`, the request's last statement. Caller holds the order row lock."""
+    stock unit): two reads, the BOM graph and the items. Nothing is written; `reserve`
+    writes it all as the request's last statement. Caller holds the order row lock."""
     tenant_id = order.tenant_id
     graph = await load_graph(session, tenant_id, [order.product_version_id])
     wanted = graph.requirements(order.product_version_id, order.quantity)
-    stocked = await inv_repo.item_units_by_sku(
+    stocked = await inv_repo.stocked_by_sku(
         session, tenant_id, order.plant_id, list({sku for sku, _ in wanted})
     )
     # Every need in the unit its item is stocked in (50 cm of a foil stocked in m: 0.5 m).
     exact: dict[str, Decimal] = defaultdict(Decimal)
     for (sku, unit), qty in wanted.items():
-        stock_unit = stocked[sku][1] if sku in stocked else None
+        stock_unit = stocked[sku].unit if sku in stocked else None
         exact[sku] += convert(qty, unit, stock_unit, sku=sku)
     need = {sku: qty.quantize(QTY, rounding=ROUND_CEILING) for sku, qty in exact.items() if qty > 0}
     missing: list[dict[str, Any]] = [
@@ -66,22 +68,21 @@ async def prepare(session: AsyncSession, order: Order, *, actor: str) -> Reserva
             code="insufficient_stock",
             extra={"shortages": missing},
         )
-    needs = {stocked[sku][0]: q for sku, q in need.items()}
-    session.add_all(
-        OrderAllocation(
-            tenant_id=tenant_id, order_id=order.id, item_id=item_id, quantity=q, status="active"
-        )
-        for item_id, q in needs.items()
-    )
-    return Reservation(tenant_id, order.id, needs, actor)
+    needs = {stocked[sku].id: q for sku, q in need.items()}
+    items = {stocked[sku].id: stocked[sku] for sku in need}
+    return Reservation(tenant_id, order.id, needs, items, actor)
 
 
-async def allocated_event(
-    session: AsyncSession, order: Order, reservation: Reservation
-) -> OrderAllocated:
+def allocated_event(order: Order, reservation: Reservation) -> OrderAllocated:
     """`production.order.allocated`: the components the order reserved (what its lots are
-    made of), for quality's passports."""
-    items = await inv_repo.by_ids(session, order.tenant_id, reservation.needs)
+    made of), for quality's passports; in SKU order."""
+    items = sorted(reservation.items.values(), key=lambda i: i.sku)
+    components = [
+        AllocatedComponent(
+            item_id=i.id, sku=i.sku, name=i.name, quantity=reservation.needs[i.id], unit=i.unit
+        )
+        for i in items
+    ]
     return OrderAllocated(
         order_id=order.id,
         order_number=order.number,
@@ -90,28 +91,19 @@ async def allocated_event(
         product_version_id=order.product_version_id,
         product_sku=order.product_sku,
         quantity=order.quantity,
-        components=[
-            AllocatedComponent(
-                item_id=i.id,
-                sku=i.sku,
-                name=i.name,
-                quantity=reservation.needs[i.id],
-                unit=i.unit,
-            )
-            for i in items
-        ],
+        components=components,
     )
 
 
 async def reserve(session: AsyncSession, reservation: Reservation) -> None:
-    """One statement for the whole BOM (see inventory.ledger.reserve)."""
-    await session.flush()
+    """One statement for the whole BOM: stock, ledger and the order's allocation rows (see
+    inventory.ledger.reserve)."""
     await reserve_stock(
         session,
         reservation.tenant_id,
         reservation.needs,
+        order_id=reservation.order_id,
         actor=reservation.actor,
-        reference=f"order:{reservation.order_id}",
     )
 
 

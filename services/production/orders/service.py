@@ -187,8 +187,8 @@ async def transition(
     order.status = to
     if to in PROGRESS:
         order.progress = max(order.progress, PROGRESS[to]) if to != "allocated" else PROGRESS[to]
+    # every column the update sets is computed here (libs.common.models): no read-back
     await session.flush()
-    await session.refresh(order)
     await events.emit(
         session,
         events.OrderStatusChanged(
@@ -210,7 +210,7 @@ async def transition(
     if reservation is not None:
         await events.emit(
             session,
-            await allocation.allocated_event(session, order, reservation),
+            allocation.allocated_event(order, reservation),
             tenant_id=order.tenant_id,
             subject=f"orders/{order.id}",
             customer_tenant_id=order.customer_tenant_id,

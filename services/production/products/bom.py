@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -85,45 +85,69 @@ async def effective_versions(
     return {r.product_id: r.id for r in rows}
 
 
+# What `roots` reach, in one round trip: their lines, and for each line naming a product,
+# that product's effective version, whose lines join the next level. UNION (not ALL) drops
+# rows already found, so a cycle ends the recursion (BomGraph reports it).
+_REACHED = text(
+    """
+    WITH RECURSIVE reached(version_id, line_no, sku, product_id, qty, unit, sub_version) AS (
+        SELECT l.product_version_id, l.line_no, l.component_sku, l.component_product_id,
+               l.quantity, l.unit, eff.id
+        FROM bom_lines l
+        LEFT JOIN LATERAL (
+            SELECT v.id FROM product_versions v
+            WHERE v.tenant_id = l.tenant_id AND v.product_id = l.component_product_id
+            ORDER BY v.status = 'released' DESC, v.number DESC LIMIT 1
+        ) eff ON true
+        WHERE l.tenant_id = CAST(:tenant AS uuid)
+          AND l.product_version_id = ANY(CAST(:roots AS uuid[]))
+        UNION
+        SELECT l.product_version_id, l.line_no, l.component_sku, l.component_product_id,
+               l.quantity, l.unit, eff.id
+        FROM reached r
+        JOIN bom_lines l
+          ON l.tenant_id = CAST(:tenant AS uuid) AND l.product_version_id = r.sub_version
+        LEFT JOIN LATERAL (
+            SELECT v.id FROM product_versions v
+            WHERE v.tenant_id = l.tenant_id AND v.product_id = l.component_product_id
+            ORDER BY v.status = 'released' DESC, v.number DESC LIMIT 1
+        ) eff ON true
+    )
+    SELECT * FROM reached ORDER BY version_id, line_no
+    """
+)
+
+
 async def load_graph(
     session: AsyncSession, tenant_id: uuid.UUID, roots: Iterable[uuid.UUID] | None = None
 ) -> BomGraph:
-    """The BOM graph of the tenant (roots=None, one query) or just what `roots` reach."""
-    effective = await effective_versions(session, tenant_id)
+    """The BOM graph of the tenant (roots=None, two queries) or just what `roots` reach
+    (one recursive query)."""
     lines: dict[uuid.UUID, list[Line]] = defaultdict(list)
-    cols = (
-        BomLine.product_version_id,
-        BomLine.component_sku,
-        BomLine.component_product_id,
-        BomLine.quantity,
-        BomLine.unit,
-    )
-    base = (
-        select(*cols)
+    if roots is not None:
+        effective: dict[uuid.UUID, uuid.UUID] = {}
+        rows = await session.execute(_REACHED, {"tenant": tenant_id, "roots": list(roots)})
+        for r in rows:
+            lines[r.version_id].append((r.sku, r.product_id, r.qty, r.unit))
+            if r.sub_version is not None:
+                effective[r.product_id] = r.sub_version
+        return BomGraph(dict(lines), effective)
+    effective = await effective_versions(session, tenant_id)
+    rows = await session.execute(
+        select(
+            BomLine.product_version_id,
+            BomLine.component_sku,
+            BomLine.component_product_id,
+            BomLine.quantity,
+            BomLine.unit,
+        )
         .where(BomLine.tenant_id == tenant_id)
         .order_by(BomLine.product_version_id, BomLine.line_no)
     )
-    if roots is None:
-        for r in await session.execute(base):
-            lines[r.product_version_id].append(
-                (r.component_sku, r.component_product_id, r.quantity, r.unit)
-            )
-        return BomGraph(dict(lines), effective)
-    seen: set[uuid.UUID] = set()
-    frontier = set(roots)
-    while frontier:
-        seen |= frontier
-        rows = await session.execute(base.where(BomLine.product_version_id.in_(frontier)))
-        nxt: set[uuid.UUID] = set()
-        for r in rows:
-            lines[r.product_version_id].append(
-                (r.component_sku, r.component_product_id, r.quantity, r.unit)
-            )
-            if r.component_product_id is not None:
-                sub = effective.get(r.component_product_id)
-                if sub is not None and sub not in seen:
-                    nxt.add(sub)
-        frontier = nxt
+    for r in rows:
+        lines[r.product_version_id].append(
+            (r.component_sku, r.component_product_id, r.quantity, r.unit)
+        )
     return BomGraph(dict(lines), effective)
 
 
