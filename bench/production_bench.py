@@ -92,7 +92,6 @@ def _cpu(p: psutil.Process) -> float:
     return t.user + t.system + t.children_user + t.children_system
 
 
-
 async def _insert_orders(
     conn: asyncpg.Connection,
     tenant: uuid.UUID,
