@@ -67,9 +67,13 @@ class CpuMeter:
             name: [psutil.Process(p.pid)] for name, p in stack.procs.items()
         }
         self.parts["bench client"] = [psutil.Process()]
+        # this stack's server: the postmaster named in its data folder, and its backends
+        assert stack.pg is not None, "the bench starts its own PostgreSQL"
+        pid = int((stack.pg.pgdata / "postmaster.pid").read_text().split()[0])
+        self.postmaster = psutil.Process(pid)
 
     def _postgres(self) -> list[psutil.Process]:
-        return [p for p in psutil.process_iter(["name"]) if p.info["name"] == "postgres"]
+        return [self.postmaster, *self.postmaster.children()]
 
     def snapshot(self) -> dict[str, float]:
         out = {name: sum(_cpu(p) for p in procs) for name, procs in self.parts.items()}
@@ -78,10 +82,17 @@ class CpuMeter:
 
     @staticmethod
     def report(before: dict[str, float], after: dict[str, float], n: int) -> str:
+        """Per allocation, what each part spent, the sum, and the rate that sum allows when
+        the machine's every core does nothing else (cores x 1000 / ms)."""
         spent = {k: after[k] - before.get(k, 0.0) for k in after}
         parts = sorted(spent.items(), key=lambda kv: -kv[1])
         shown = ", ".join(f"{k} {v / n * 1000:.1f}" for k, v in parts if v / n >= 0.0001)
-        return f"CPU ms per allocation: {shown}; all {sum(spent.values()) / n * 1000:.1f}"
+        total = sum(spent.values()) / n * 1000
+        cores = psutil.cpu_count() or 1
+        return (
+            f"CPU ms per allocation: {shown}; all {total:.1f} "
+            f"(at most {cores * 1000 / total:.0f} allocations/s on {cores} cores)"
+        )
 
 
 def _cpu(p: psutil.Process) -> float:
@@ -329,10 +340,13 @@ async def _allocation_floor(
                 )
             latencies.append(time.perf_counter() - t0)
 
+    meter = CpuMeter(stack)
     try:
+        before = meter.snapshot()
         t0 = time.perf_counter()
         await asyncio.gather(*[worker() for _ in range(CLIENTS)])
         took = time.perf_counter() - t0
+        after = meter.snapshot()
     finally:
         await pool.close()
     print(
@@ -341,6 +355,7 @@ async def _allocation_floor(
         f"p50 {_pct(latencies, 0.5) * 1000:.1f} ms",
         flush=True,
     )
+    print(f"    {CpuMeter.report(before, after, n)}", flush=True)
     return n / took
 
 
