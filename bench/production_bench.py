@@ -57,6 +57,41 @@ async def _ok(resp: Any, status: int = 200) -> dict[str, Any]:
 # --- 1. allocation throughput ---------------------------------------------------------------
 
 
+class CpuMeter:
+    """CPU seconds (user + system) each part of the machine spends during a run: every
+    process of the stack, Postgres (all its backends) and this benchmark's own client. Per
+    allocation, it says where a 2-core machine's time goes."""
+
+    def __init__(self, stack: Stack) -> None:
+        self.parts: dict[str, list[psutil.Process]] = {
+            name: [psutil.Process(p.pid)] for name, p in stack.procs.items()
+        }
+        self.parts["bench client"] = [psutil.Process()]
+
+    def _postgres(self) -> list[psutil.Process]:
+        return [p for p in psutil.process_iter(["name"]) if p.info["name"] == "postgres"]
+
+    def snapshot(self) -> dict[str, float]:
+        out = {name: sum(_cpu(p) for p in procs) for name, procs in self.parts.items()}
+        out["postgres"] = sum(_cpu(p) for p in self._postgres())
+        return out
+
+    @staticmethod
+    def report(before: dict[str, float], after: dict[str, float], n: int) -> str:
+        spent = {k: after[k] - before.get(k, 0.0) for k in after}
+        parts = sorted(spent.items(), key=lambda kv: -kv[1])
+        shown = ", ".join(f"{k} {v / n * 1000:.1f}" for k, v in parts if v / n >= 0.0001)
+        return f"CPU ms per allocation: {shown}; all {sum(spent.values()) / n * 1000:.1f}"
+
+
+def _cpu(p: psutil.Process) -> float:
+    try:
+        t = p.cpu_times()
+    except psutil.Error:
+        return 0.0  # a backend that ended during the run
+    return t.user + t.system + t.children_user + t.children_system
+
+
 async def _insert_orders(
     conn: asyncpg.Connection,
     tenant: uuid.UUID,
@@ -164,11 +199,14 @@ async def bench_allocation(stack: Stack, ctx: SeedContext) -> None:
                     elif r.status_code != 200:
                         bad.append(r.status_code)
 
+            meter = CpuMeter(stack)
+            before = meter.snapshot()
             t0 = time.perf_counter()
             await asyncio.gather(
                 *[worker(queue, latencies, failures, refused) for _ in range(CLIENTS)]
             )
             took = time.perf_counter() - t0
+            after = meter.snapshot()
             rates[name] = len(ids) / took
             print(
                 f"  allocation, {name}: {len(ids)} orders, {CLIENTS} clients: "
@@ -177,6 +215,7 @@ async def bench_allocation(stack: Stack, ctx: SeedContext) -> None:
                 f"failures {len(failures)}",
                 flush=True,
             )
+            print(f"    {CpuMeter.report(before, after, len(ids))}", flush=True)
         await _oversell_check(stack, plant["id"], tag)
         hot_orders = next(iter(runs.values()))
         floor = await _allocation_floor(stack, tenant, hot_item, hot_orders)

@@ -36,6 +36,7 @@ from sqlalchemy.util import greenlet_spawn
 
 from libs.common.auth import Principal
 from libs.common.db import Database, tenant_prelude
+from libs.common.etag import etag_for
 
 _DIALECT = asyncpg_dialect()
 
@@ -165,6 +166,15 @@ def page_response(items: list[dict[str, Any]], next_cursor: str | None) -> Respo
         {"items": items, "next_cursor": next_cursor}, option=orjson.OPT_UTC_Z, default=_uuid
     )
     return Response(body, media_type="application/json")
+
+
+def row_response(row: dict[str, Any], *, version: int | None = None) -> Response:
+    """One row (selected with `columns_of(Model, ...)`) encoded once, as `page_response`
+    writes each item: byte for byte the model's JSON (same types allowed), with its ETag
+    when `version` is given. The route keeps `response_model=Model` for its contract."""
+    body = orjson.dumps(row, option=orjson.OPT_UTC_Z, default=_uuid)
+    headers = {"ETag": etag_for(version)} if version is not None else None
+    return Response(body, media_type="application/json", headers=headers)
 
 
 def _uuid(value: Any) -> str:

@@ -28,7 +28,14 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
 from libs.common.db import Database, rls_policy_sql
 from libs.common.pagination import Page, PageParams, decode_cursor, encode_cursor, read_page
-from libs.common.reads import Compiled, columns_of, compile_query, page_response, read_transaction
+from libs.common.reads import (
+    Compiled,
+    columns_of,
+    compile_query,
+    page_response,
+    read_transaction,
+    row_response,
+)
 from tests.fixtures.database import SchemaFactory
 
 
@@ -184,5 +191,23 @@ async def test_rows_are_written_as_pydantic_writes_the_page(scratch_schema: Sche
         expected = Page[Row](items=[Row.model_validate(r) for r in rows], next_cursor="c1")
         assert page_response(rows, "c1").body == expected.model_dump_json().encode()
         assert page_response([], None).body == b'{"items":[],"next_cursor":null}'
+    finally:
+        await db.dispose()
+
+
+async def test_one_row_is_written_as_pydantic_writes_the_model(
+    scratch_schema: SchemaFactory,
+) -> None:
+    db, table = await _database(scratch_schema)
+    tenant = uuid.uuid4()
+    try:
+        await _insert(db, table, tenant, 2)
+        async with read_transaction(db, tenant) as tx:
+            rows = await tx.fetch(compile_query(select(*columns_of(Row, table))))
+        for row in rows:  # one with a note (quotes, U+2028), one without
+            response = row_response(row, version=row["size"])
+            assert response.body == Row.model_validate(row).model_dump_json().encode()
+            assert response.headers["etag"] == f'"{row["size"]}"'
+        assert "etag" not in row_response(rows[0]).headers
     finally:
         await db.dispose()

@@ -9,7 +9,7 @@ from libs.common.auth import Principal, Space
 from libs.common.deps import SystemSession, TenantSession, require
 from libs.common.etag import check_if_match, set_etag
 from libs.common.pagination import Page, PageQuery
-from libs.common.reads import TenantReads
+from libs.common.reads import TenantReads, row_response
 from services.identity.deps import IdentitySettings
 from services.identity.errors import VersionMismatch, responses
 from services.identity.models import Tenant
@@ -74,12 +74,10 @@ async def get_tenant(
     tenant_id: uuid.UUID,
     principal: Annotated[Principal, Depends(require())],
     reads: TenantReads,
-    response: Response,
-) -> TenantOut:
+) -> Response:
     """The caller's own tenant or one of its client tenants."""
     tenant = await service.read_child_or_self(reads, principal, tenant_id)
-    set_etag(response, tenant.version)
-    return tenant
+    return row_response(tenant, version=tenant["version"])
 
 
 @router.patch(

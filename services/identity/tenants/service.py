@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -105,13 +106,16 @@ async def get_child_or_self(
     return await target_tenant(session, principal, tenant_id)
 
 
-async def read_child_or_self(reads: Reads, principal: Principal, tenant_id: uuid.UUID) -> TenantOut:
-    """`get_child_or_self` for a read: one read-only transaction, no ORM."""
+async def read_child_or_self(
+    reads: Reads, principal: Principal, tenant_id: uuid.UUID
+) -> dict[str, Any]:
+    """`get_child_or_self` for a read: one read-only transaction, no ORM; the row has the
+    response model's fields (written once by `row_response`)."""
     async with reads.transaction(principal) as tx:
         row = await repo.read(tx, tenant_id)
     if row is None or not acts_on(principal, row["id"], row["parent_id"]):
         raise TenantNotFound("Tenant not found")
-    return TenantOut.model_validate(row)
+    return row
 
 
 async def list_children(
