@@ -198,5 +198,6 @@ def mask(value: str) -> str:
     return f"{value[:1]}***"
 
 
-# A response field an impersonator sees masked (`email: Sensitive`).
+# A response field an impersonator sees masked (`email: Sensitive`). Response models only:
+# a request body dumped for storage with it would store the masked value.
 Sensitive = Annotated[str, PlainSerializer(mask, return_type=str)]

@@ -88,7 +88,7 @@ async def test_example_c(factory: Factory, catalog_db: Database, db: asyncpg.Con
     assert t["provenance"]["rule"] == "no_policy"
     assert t["provenance"]["fallback"] == "internal_pool"
     assert internal["id"] in t["provenance"]["suggested_engineer_ids"]
-    assert t["reporter"] == {"name": "Nurse Joy"}
+    assert t["reporter"] == {"name": "Nurse Joy", "email": None, "phone": None}
 
     # 2. policies enabled: dealer -> distributor -> manufacturer; DL1 holds the cert
     r = await c.put("/policies/service-coverage", headers=factory.h, json=policy_body(m1))

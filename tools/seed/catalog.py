@@ -24,6 +24,13 @@ from tools.seed import DEMO_PASSWORD, SeedContext
 from tools.seed.identity import login
 
 E123_QR = "demo-e123-acme-scanner"
+# the hospital's biomedical engineer: an impersonator sees "j***@saint-louis.example", "+***"
+HOSPITAL_CONTACT = {
+    "name": "Jeanne Martin",
+    "role": "biomedical engineer",
+    "email": "jeanne.martin@saint-louis.example",
+    "phone": "+33 1 42 49 49 49",
+}
 DEALER_VIEWER = ("Dealer One viewer", "viewer@dealerone.example")
 
 
@@ -187,6 +194,7 @@ def seed(ctx: SeedContext) -> None:
             "hospital",
             regions=["FR-IDF"],
             profile={"departments": ["radiology", "cardiology"]},
+            contacts=[HOSPITAL_CONTACT],
         )
         for child, rel, parent in (
             (d1, "distributor_of", acme),

@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from libs.common.elevation import Sensitive
 from services.catalog.coverage.hours import BusinessHours
 from services.catalog.web import Body, Schema
 
@@ -102,10 +103,19 @@ class EngineerCreate(Body):
     available: bool = True
 
 
-class Reporter(Body):
+class ReporterCreate(Body):
     name: str | None = Field(default=None, max_length=255)
     email: str | None = Field(default=None, max_length=320)
     phone: str | None = Field(default=None, max_length=50)
+
+
+class Reporter(BaseModel):
+    """Who reported a QR ticket, as answered: email and phone masked for an impersonator
+    (a user's ticket has no reporter: every field null)."""
+
+    name: str | None = None
+    email: Sensitive | None = None
+    phone: Sensitive | None = None
 
 
 class TicketCreate(Body):
@@ -120,7 +130,7 @@ class QrTicketCreate(Body):
     severity: Severity = "medium"
     subject: str = Field(min_length=1, max_length=255)
     description: str | None = Field(default=None, max_length=10_000)
-    reporter: Reporter = Reporter()
+    reporter: ReporterCreate = ReporterCreate()
 
 
 class Ticket(Schema):
@@ -130,7 +140,7 @@ class Ticket(Schema):
     severity: Severity
     subject: str
     description: str | None
-    reporter: dict[str, Any]
+    reporter: Reporter
     created_by: str | None
     status: TicketStatus
     responsible_org_id: uuid.UUID | None

@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from libs.common.elevation import Sensitive
 from libs.common.freejson import FreeJson
 from services.catalog.web import Body, Schema
 
@@ -21,11 +22,20 @@ class _Part(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class Contact(_Part):
+class ContactCreate(_Part):
     name: str = Field(min_length=1, max_length=255)
     role: str | None = Field(default=None, max_length=120)
     email: str | None = Field(default=None, max_length=320)
     phone: str | None = Field(default=None, max_length=50)
+
+
+class Contact(BaseModel):
+    """A contact as answered: its email and phone are masked for an impersonator."""
+
+    name: str
+    role: str | None = None
+    email: Sensitive | None = None
+    phone: Sensitive | None = None
 
 
 class Address(_Part):
@@ -99,7 +109,7 @@ class Organisation(Schema):
     name: str
     type: OrgType
     status: OrgStatus
-    contacts: list[dict[str, Any]]
+    contacts: list[Contact]
     addresses: list[dict[str, Any]]
     regions: list[str]
     certifications: list[str]
@@ -125,7 +135,7 @@ class OrganisationCreate(Body):
     name: str = Field(min_length=1, max_length=255, examples=["ACME Medical"])
     type: OrgType
     status: OrgStatus = "active"
-    contacts: list[Contact] = []
+    contacts: list[ContactCreate] = []
     addresses: list[Address] = []
     regions: list[str] = Field(default=[], description="Territories (ISO 3166 codes)")
     certifications: list[str] = []
@@ -148,7 +158,7 @@ class OrganisationCreate(Body):
 class OrganisationUpdate(Body):
     name: str | None = Field(default=None, min_length=1, max_length=255)
     status: OrgStatus | None = None
-    contacts: list[Contact] | None = None
+    contacts: list[ContactCreate] | None = None
     addresses: list[Address] | None = None
     regions: list[str] | None = None
     certifications: list[str] | None = None

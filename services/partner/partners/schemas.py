@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import EmailStr, Field
 
+from libs.common.elevation import Sensitive
 from services.partner.access import Body, Schema
 
 Category = Literal["erp_vendor", "retailer", "marketplace", "logistics", "payments", "other"]
@@ -17,7 +18,7 @@ class Partner(Schema):
     customer_tenant_id: uuid.UUID = Field(description="The partner's own (client) tenant")
     name: str
     category: str
-    contact_email: str | None
+    contact_email: Sensitive | None
     status: str
     created_by: str
     created_at: datetime
