@@ -171,7 +171,9 @@ def page_response(items: list[dict[str, Any]], next_cursor: str | None) -> Respo
 def row_response(row: dict[str, Any], *, version: int | None = None) -> Response:
     """One row (selected with `columns_of(Model, ...)`) encoded once, as `page_response`
     writes each item: byte for byte the model's JSON (same types allowed), with its ETag
-    when `version` is given. The route keeps `response_model=Model` for its contract."""
+    when `version` is given. The route keeps `response_model=Model` for its contract.
+    Neither writer runs the model's serializers: never for a model with `Sensitive` fields
+    (an impersonator would read them unmasked)."""
     body = orjson.dumps(row, option=orjson.OPT_UTC_Z, default=_uuid)
     headers = {"ETag": etag_for(version)} if version is not None else None
     return Response(body, media_type="application/json", headers=headers)
