@@ -140,6 +140,11 @@ def create_service_app(
         lifespan=lifespan,
         generate_unique_id_function=operation_id,
         separate_input_output_schemas=False,
+        telemetry={
+            "tracing": settings.otel,
+            "metrics": settings.otel,
+            "logs": settings.otel,
+        },
     )
     install_error_handlers(app)
     app.include_router(health_router)

@@ -32,6 +32,10 @@ class ServiceSettings(BaseSettings):
     db_pool_size: int = 10
     db_max_overflow: int = 10
     log_level: str = "INFO"
+    # FastAPI's native OpenTelemetry (spans, metrics and logs to the process's global
+    # providers). Off by default: otherwise FastAPI asks on every request whether a global
+    # provider was configured (a few percent of a one-row read's CPU), for none.
+    otel: bool = False
     # Largest request body the service reads (413 above it, before any route runs); a
     # service that takes documents (partner's specs) raises it, under the gateway's limit
     max_body_bytes: int = 1_048_576

@@ -3,9 +3,12 @@
 import uuid
 from datetime import UTC, datetime
 
+import httpx
 import pytest
+from opentelemetry import trace
 from starlette.requests import Request
 
+from libs.common.app import create_service_app
 from libs.common.auth import permission_matches
 from libs.common.errors import BadRequest, PreconditionFailed
 from libs.common.etag import check_if_match
@@ -65,3 +68,30 @@ def test_production_refuses_placeholder_secrets(secret: str) -> None:
 
 def test_development_accepts_missing_secret() -> None:
     assert ServiceSettings(environment="development", service_secret="").is_development
+
+
+@pytest.mark.parametrize("otel", [False, True])
+async def test_fastapi_asks_for_opentelemetry_providers_only_when_asked_to(
+    otel: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """WEFT_OTEL off (the default): FastAPI's native telemetry is off, and no request asks
+    whether a global provider was configured; on: each request does."""
+    asked: list[int] = []
+    real = trace.get_tracer_provider
+
+    def counting() -> trace.TracerProvider:
+        asked.append(1)
+        return real()
+
+    monkeypatch.setattr(trace, "get_tracer_provider", counting)
+    app = create_service_app(
+        settings=ServiceSettings(service_name="things", otel=otel),
+        title="things",
+        description="",
+        routers=[],
+    )
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://things"
+    ) as c:
+        assert (await c.get("/nowhere")).status_code == 404
+    assert bool(asked) is otel
