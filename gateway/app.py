@@ -38,6 +38,7 @@ from libs.common.errors import (
     UpstreamUnavailable,
     UpstreamUnreachable,
 )
+from libs.common.heap import settle_startup_heap
 from libs.common.logs import configure_logging, request_id_var
 
 log = logging.getLogger("weft.gateway")
@@ -134,6 +135,7 @@ class Gateway:
         self._tasks.append(asyncio.create_task(self._warm_jwks()))
         self._tasks.append(asyncio.create_task(self.openapi.warm()))
         self.audit.start()
+        settle_startup_heap()
 
     async def on_cleanup(self, app: web.Application) -> None:
         for task in self._tasks:

@@ -16,6 +16,7 @@ from libs.common.db import Database
 from libs.common.elevation import HttpElevationStatus, identity_base_url
 from libs.common.errors import install_error_handlers
 from libs.common.health import router as health_router
+from libs.common.heap import settle_startup_heap
 from libs.common.housekeeping import kit_jobs
 from libs.common.idempotency import IdempotencyMiddleware
 from libs.common.jobs import JobRegistry, JobRunner
@@ -129,6 +130,8 @@ def create_service_app(
                 await stack.enter_async_context(extra(app))
             if relay is not None:
                 await stack.enter_async_context(relay_lifespan(relay)(app))
+            if settings.gc_freeze:
+                settle_startup_heap()
             yield
         if own_db:
             await app.state.db.dispose()

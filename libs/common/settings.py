@@ -36,6 +36,9 @@ class ServiceSettings(BaseSettings):
     # providers). Off by default: otherwise FastAPI asks on every request whether a global
     # provider was configured (a few percent of a one-row read's CPU), for none.
     otel: bool = False
+    # Freeze what start-up built out of the garbage collector's way (libs.common.heap); the
+    # in-process tests, which start many apps in one process, turn it off.
+    gc_freeze: bool = True
     # Largest request body the service reads (413 above it, before any route runs); a
     # service that takes documents (partner's specs) raises it, under the gateway's limit
     max_body_bytes: int = 1_048_576

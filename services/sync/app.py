@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -34,9 +33,7 @@ async def delivery_lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.worker = worker
     if settings.delivery_enabled:
         await worker.start()
-    # Start-up objects (modules, metadata, routes) never die: keep them out of the cyclic
-    # GC's full passes, which otherwise stall the delivery loop for tens of milliseconds.
-    gc.freeze()
+    # (the kit freezes the start-up heap once the app is ready: libs.common.heap)
     try:
         yield
     finally:

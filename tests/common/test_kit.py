@@ -1,5 +1,6 @@
 """Kit pieces that need no running service: permissions, cursors, ETags, settings."""
 
+import gc
 import uuid
 from datetime import UTC, datetime
 
@@ -95,3 +96,21 @@ async def test_fastapi_asks_for_opentelemetry_providers_only_when_asked_to(
     ) as c:
         assert (await c.get("/nowhere")).status_code == 404
     assert bool(asked) is otel
+
+
+@pytest.mark.parametrize("freeze", [True, False])
+async def test_a_started_service_freezes_its_start_up_heap(freeze: bool) -> None:
+    """Ready to serve, a service's start-up objects sit in the permanent generation (full
+    collections skip them: libs.common.heap); `gc_freeze=false` leaves the heap alone."""
+    gc.unfreeze()
+    app = create_service_app(
+        settings=ServiceSettings(service_name="things", jobs_enabled=False, gc_freeze=freeze),
+        title="things",
+        description="",
+        routers=[],
+    )
+    try:
+        async with app.router.lifespan_context(app):
+            assert (gc.get_freeze_count() > 0) is freeze
+    finally:
+        gc.unfreeze()
