@@ -47,10 +47,7 @@ def render_mail(row: Any) -> EmailMessage:
             str(data.get("accept_url", "")),
             "",
         ]
-        # 8bit: the link stays on one line (quoted-printable would fold it), so it can be
-        # copied straight from the file
-        msg.set_content("\n".join(lines), cte="8bit")
-        return msg
+        return _body(msg, lines)
     else:
         lines.append(f"Your Weft tenant {data.get('tenant')} is ready.")
     lines += [
@@ -59,7 +56,13 @@ def render_mail(row: Any) -> EmailMessage:
         str(data.get("accept_url", "")),
         "",
     ]
-    msg.set_content("\n".join(lines))
+    return _body(msg, lines)
+
+
+def _body(msg: EmailMessage, lines: list[str]) -> EmailMessage:
+    # 8bit: every link stays on one line (quoted-printable would fold it), so it can be
+    # copied straight from the mail file
+    msg.set_content("\n".join(lines), cte="8bit")
     return msg
 
 

@@ -201,3 +201,29 @@ async def test_the_invite_link_points_where_acceptance_works(
     resp = await gateway.post(path, json={"password": "A-long-password-3", "name": "Invited"})
     assert resp.status_code == 201, resp.text
     assert (await login(identity, email, "paco", password="A-long-password-3"))["access_token"]
+
+
+async def test_the_reset_link_can_be_copied_straight_from_the_mail_file(
+    identity: httpx.AsyncClient, stack: Stack, paco_admin: dict[str, str]
+) -> None:
+    """The README's walk-through reads the link out of `.weft/mail` with grep: the file holds
+    it on one line (as the magic link), never folded by quoted-printable."""
+    email = f"{unique('copy')}-with-a-long-local-part@paco.example"
+    resp = await identity.post(
+        "/users",
+        headers=paco_admin,
+        json={"email": email, "name": "C", "roles": ["VIEWER"], "password": DEMO_PASSWORD},
+    )
+    assert resp.status_code == 201, resp.text
+    resp = await identity.post("/auth/password-reset", json={"email": email, "tenant": "paco"})
+    assert resp.status_code == 202
+    _, token = await _mailed_link(stack, email)
+    folder = Path(stack.config.state_dir) / "mail"
+    raw = [
+        text
+        for path in folder.glob("*.eml")
+        if f"To: {email}" in (text := path.read_bytes().decode("utf-8", errors="replace"))
+    ]
+    assert len(raw) == 1, raw
+    copied = [m.group(2) for m in RESET_LINK.finditer(raw[0])]
+    assert copied == [token], raw[0]

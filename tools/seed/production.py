@@ -308,7 +308,10 @@ def seed(ctx: SeedContext) -> None:
         _lot(c, o4, 500, ["in_production", "qa_pending", "approved", "packed", "shipped"], qa)
         _lot(c, o5, 300, [])
         # a floor operator may not add plants: refused, and the refusal is in the audit
-        # records (GET /v1/production/audit-records?outcome=denied)
+        # records (GET /v1/production/audit-records?outcome=denied); through the gateway,
+        # as the operator's own request would go, so the record names its public route
         floor = {"Authorization": f"Bearer {login(ctx, 'operator@paco.example', 'paco')}"}
-        _ok(c.post("/plants", json={"code": "PACO-X", "name": "Nope"}, headers=floor), 403)
+        nope = {"code": "PACO-X", "name": "Nope"}
+        to = f"{ctx.gateway_url}/v1/production/plants"
+        _ok(httpx.post(to, json=nope, headers=floor, timeout=60), 403)
         _remember(c, ctx)
