@@ -10,7 +10,7 @@ K8S    := $(filter-out deploy/k8s/kustomization.yaml,$(wildcard deploy/k8s/*.yam
 .PHONY: help install lock run test test-fast test-e2e lint types fmt imports k8s bench clean
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
 # Installs exactly the pinned versions of requirements.lock, then this tree (editable).
 $(STAMP): pyproject.toml $(LOCK)
