@@ -34,8 +34,6 @@ from services.sync.delivery.send import send
 from services.sync.delivery.shared_breaker import SharedBreakers
 
 log = logging.getLogger("weft.sync.delivery")
-# How long the room finished deliveries free waits to be claimed together (see _release).
-RELEASE_GATHER_SECONDS = 0.005
 
 
 class DeliveryWorker:
@@ -43,7 +41,6 @@ class DeliveryWorker:
         self.db = db
         self.settings = settings
         self._wake = asyncio.Event()
-        self._release_wake: asyncio.TimerHandle | None = None
         self._inflight_total = 0
         self._inflight: Counter[uuid.UUID] = Counter()
         self._breakers: dict[uuid.UUID, CircuitBreaker] = {}
@@ -87,9 +84,6 @@ class DeliveryWorker:
 
     async def stop(self) -> None:
         self._loops[0].cancel()
-        if self._release_wake is not None:
-            self._release_wake.cancel()
-            self._release_wake = None
         if self._tasks:
             _, pending = await asyncio.wait(self._tasks, timeout=3)
             for t in pending:
@@ -210,16 +204,6 @@ class DeliveryWorker:
         if success is not None:
             self.breaker(job.endpoint_id).record(success)
             self._share(job.endpoint_id, success)
-        # The room a delivery frees is claimed a few milliseconds later, together with the
-        # room the deliveries finishing meanwhile free: under load one claim takes several
-        # jobs instead of one claim (a transaction) per finished delivery.
-        if self._release_wake is None:
-            self._release_wake = asyncio.get_running_loop().call_later(
-                RELEASE_GATHER_SECONDS, self._wake_after_release
-            )
-
-    def _wake_after_release(self) -> None:
-        self._release_wake = None
         self._wake.set()
 
     # --- recording -------------------------------------------------------------------------
