@@ -155,6 +155,9 @@ async def _reads(request: Request) -> Reads:
 TenantReads = Annotated[Reads, Depends(_reads)]
 
 
+_JSON_TYPE = "application/json"
+
+
 def page_response(items: list[dict[str, Any]], next_cursor: str | None) -> Response:
     """A page of rows (`{items, next_cursor}`) encoded once, straight from the rows.
 
@@ -162,10 +165,7 @@ def page_response(items: list[dict[str, Any]], next_cursor: str | None) -> Respo
     UUIDs, UTC timestamps or JSON: their JSON is byte for byte what pydantic writes for
     `Page[Model]` (tests/common/test_reads.py holds it to that), without building fifty
     models to write them. Any other type (a Decimal) is refused: use the model then."""
-    body = orjson.dumps(
-        {"items": items, "next_cursor": next_cursor}, option=orjson.OPT_UTC_Z, default=_uuid
-    )
-    return Response(body, media_type="application/json")
+    return Response(_json({"items": items, "next_cursor": next_cursor}), media_type=_JSON_TYPE)
 
 
 def row_response(row: dict[str, Any], *, version: int | None = None) -> Response:
@@ -174,9 +174,13 @@ def row_response(row: dict[str, Any], *, version: int | None = None) -> Response
     when `version` is given. The route keeps `response_model=Model` for its contract.
     Neither writer runs the model's serializers: never for a model with `Sensitive` fields
     (an impersonator would read them unmasked)."""
-    body = orjson.dumps(row, option=orjson.OPT_UTC_Z, default=_uuid)
     headers = {"ETag": etag_for(version)} if version is not None else None
-    return Response(body, media_type="application/json", headers=headers)
+    return Response(_json(row), media_type=_JSON_TYPE, headers=headers)
+
+
+def _json(value: Any) -> bytes:
+    """Rows as pydantic writes their models: UTC timestamps with `Z`, UUIDs as text."""
+    return orjson.dumps(value, option=orjson.OPT_UTC_Z, default=_uuid)
 
 
 def _uuid(value: Any) -> str:

@@ -22,7 +22,6 @@ from libs.contracts.events.production import AllocatedComponent, OrderAllocated
 from services.production.inventory import repository as inv_repo
 from services.production.inventory.ledger import apply_movements, move
 from services.production.inventory.ledger import reserve as reserve_stock
-from services.production.inventory.repository import Stocked
 from services.production.models import Order
 from services.production.models.base import QTY
 from services.production.orders import repository as repo
@@ -37,7 +36,7 @@ class Reservation:
     tenant_id: uuid.UUID
     order_id: uuid.UUID
     needs: dict[uuid.UUID, Decimal]
-    items: dict[uuid.UUID, Stocked]
+    items: dict[uuid.UUID, inv_repo.Stocked]
     actor: str
 
 

@@ -85,20 +85,25 @@ async def effective_versions(
     return {r.product_id: r.id for r in rows}
 
 
-# What `roots` reach, in one round trip: their lines, and for each line naming a product,
-# that product's effective version, whose lines join the next level. UNION (not ALL) drops
-# rows already found, so a cycle ends the recursion (BomGraph reports it).
-_REACHED = text(
-    """
-    WITH RECURSIVE reached(version_id, line_no, sku, product_id, qty, unit, sub_version) AS (
-        SELECT l.product_version_id, l.line_no, l.component_sku, l.component_product_id,
-               l.quantity, l.unit, eff.id
-        FROM bom_lines l
+# A line's component product's effective version (`eff.id`): the rule of
+# `effective_versions`, for one product.
+_EFFECTIVE = """
         LEFT JOIN LATERAL (
             SELECT v.id FROM product_versions v
             WHERE v.tenant_id = l.tenant_id AND v.product_id = l.component_product_id
             ORDER BY v.status = 'released' DESC, v.number DESC LIMIT 1
-        ) eff ON true
+        ) eff ON true"""
+
+# What `roots` reach, in one round trip: their lines, and for each line naming a product,
+# that product's effective version, whose lines join the next level. UNION (not ALL) drops
+# rows already found, so a cycle ends the recursion (BomGraph reports it).
+_REACHED = text(
+    f"""
+    WITH RECURSIVE reached(version_id, line_no, sku, product_id, qty, unit, sub_version) AS (
+        SELECT l.product_version_id, l.line_no, l.component_sku, l.component_product_id,
+               l.quantity, l.unit, eff.id
+        FROM bom_lines l
+        {_EFFECTIVE}
         WHERE l.tenant_id = CAST(:tenant AS uuid)
           AND l.product_version_id = ANY(CAST(:roots AS uuid[]))
         UNION
@@ -107,11 +112,7 @@ _REACHED = text(
         FROM reached r
         JOIN bom_lines l
           ON l.tenant_id = CAST(:tenant AS uuid) AND l.product_version_id = r.sub_version
-        LEFT JOIN LATERAL (
-            SELECT v.id FROM product_versions v
-            WHERE v.tenant_id = l.tenant_id AND v.product_id = l.component_product_id
-            ORDER BY v.status = 'released' DESC, v.number DESC LIMIT 1
-        ) eff ON true
+        {_EFFECTIVE}
     )
     SELECT * FROM reached ORDER BY version_id, line_no
     """
